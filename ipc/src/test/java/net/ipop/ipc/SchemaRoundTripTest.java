@@ -1,0 +1,72 @@
+package net.ipop.ipc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.BooleanType;
+import net.ipop.ipc.sbe.InstallSessionDecoder;
+import net.ipop.ipc.sbe.InstallSessionEncoder;
+import net.ipop.ipc.sbe.MessageHeaderDecoder;
+import net.ipop.ipc.sbe.MessageHeaderEncoder;
+import net.ipop.ipc.sbe.PuntedPacketDecoder;
+import net.ipop.ipc.sbe.PuntedPacketEncoder;
+import net.ipop.ipc.sbe.Suite;
+
+/** The schema's codecs round-trip, and the header lets a reader route by template and skip by length. */
+class SchemaRoundTripTest {
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);
+    private final MessageHeaderEncoder headerOut = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder headerIn = new MessageHeaderDecoder();
+
+    @Test
+    void installSessionCarriesKeysAndIndices() {
+        InstallSessionEncoder enc = new InstallSessionEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        byte[] send = new byte[32];
+        byte[] recv = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            send[i] = (byte) i;
+            recv[i] = (byte) (100 + i);
+        }
+        enc.correlationId(42).peerId(7).localIndex(0xDEADBEEFL).remoteIndex(12).suite(Suite.AES256GCM)
+                .initiator(BooleanType.TRUE).createdAtNanos(123_456_789L).putSendKey(send, 0).putReceiveKey(recv, 0);
+
+        headerIn.wrap(buffer, 0);
+        assertEquals(InstallSessionDecoder.TEMPLATE_ID, headerIn.templateId());
+        assertEquals(InstallSessionDecoder.SCHEMA_ID, headerIn.schemaId());
+        InstallSessionDecoder dec = new InstallSessionDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(42, dec.correlationId());
+        assertEquals(0xDEADBEEFL, dec.localIndex());
+        assertEquals(Suite.AES256GCM, dec.suite());
+        assertEquals(BooleanType.TRUE, dec.initiator());
+        byte[] got = new byte[32];
+        dec.getReceiveKey(got, 0);
+        assertEquals(recv[31], got[31]);
+    }
+
+    @Test
+    void puntedPacketCarriesEndpointAndPayload() {
+        PuntedPacketEncoder enc = new PuntedPacketEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        enc.receivedAtNanos(5).localPort(51820);
+        enc.source().family(AddressFamily.IPV6).port(4500);
+        byte[] payload = "handshake".getBytes(StandardCharsets.US_ASCII);
+        enc.putPayload(payload, 0, payload.length);
+        int length = MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength();
+
+        headerIn.wrap(buffer, 0);
+        PuntedPacketDecoder dec = new PuntedPacketDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(AddressFamily.IPV6, dec.source().family());
+        assertEquals(4500, dec.source().port());
+        assertEquals(51820, dec.localPort());
+        byte[] got = new byte[dec.payloadLength()];
+        dec.getPayload(got, 0, got.length);
+        assertEquals("handshake", new String(got, StandardCharsets.US_ASCII));
+        assertEquals(length, MessageHeaderDecoder.ENCODED_LENGTH + dec.encodedLength());
+    }
+}
