@@ -33,7 +33,7 @@ class SchemaRoundTripTest {
             recv[i] = (byte) (100 + i);
         }
         enc.correlationId(42).peerId(7).localIndex(0xDEADBEEFL).remoteIndex(12).suite(Suite.AES256GCM)
-                .initiator(BooleanType.TRUE).createdAtNanos(123_456_789L).putSendKey(send, 0).putReceiveKey(recv, 0);
+                .initiator(BooleanType.TRUE).createdAtNanos(123_456_789L).putSendKey(send, 0, 32).putReceiveKey(recv, 0, 32);
 
         headerIn.wrap(buffer, 0);
         assertEquals(InstallSessionDecoder.TEMPLATE_ID, headerIn.templateId());
@@ -45,7 +45,7 @@ class SchemaRoundTripTest {
         assertEquals(Suite.AES256GCM, dec.suite());
         assertEquals(BooleanType.TRUE, dec.initiator());
         byte[] got = new byte[32];
-        dec.getReceiveKey(got, 0);
+        dec.getReceiveKey(got, 0, 32);
         assertEquals(recv[31], got[31]);
     }
 
