@@ -25,7 +25,28 @@ public final class NetNamespace {
     private static final MethodHandle SETNS = Native.errnoCall("setns",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
+    private static final MethodHandle UNSHARE = Native.errnoCall("unshare",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
     private NetNamespace() {
+    }
+
+    /**
+     * Moves the calling thread into a new, anonymous network namespace ({@code unshare(2)}). It
+     * holds only a down loopback. The kernel destroys it, with every device in it, once the thread
+     * has ended and no fd refers to it: nothing is left behind even if the process is killed.
+     */
+    public static void enterNew() throws ErrnoException {
+        MemorySegment st = Native.callState();
+        int r;
+        try {
+            r = (int) UNSHARE.invokeExact(st, CLONE_NEWNET);
+        } catch (Throwable t) {
+            throw Native.unexpected(t);
+        }
+        if (r < 0) {
+            throw new ErrnoException("unshare(CLONE_NEWNET)", Native.errno(st));
+        }
     }
 
     /** Enters the namespace named as by {@code ip netns add NAME} (bound under /run/netns). */
