@@ -45,8 +45,8 @@ public final class IoUring implements AutoCloseable {
     public static final int SETUP_TASKRUN_FLAG = 1 << 9;
     public static final int SETUP_SINGLE_ISSUER = 1 << 12;
     public static final int SETUP_DEFER_TASKRUN = 1 << 13;
-    /** Set by {@link #open(int, int, int)} when a CQ size is given; not accepted in the flags. */
-    static final int SETUP_CQSIZE = 1 << 3;
+    /** Reported by {@link #setupFlags()} when a CQ size was given to {@link #open(int, int, int)}; not an input flag. */
+    public static final int SETUP_CQSIZE = 1 << 3;
     private static final int ALLOWED_SETUP_FLAGS = SETUP_CLAMP | SETUP_SUBMIT_ALL | SETUP_COOP_TASKRUN
             | SETUP_TASKRUN_FLAG | SETUP_SINGLE_ISSUER | SETUP_DEFER_TASKRUN;
 
@@ -73,6 +73,10 @@ public final class IoUring implements AutoCloseable {
     private static final long TS_SEC_OFFSET = 0;
     private static final long TS_NSEC_OFFSET = 8;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    /** {@code struct iovec} and {@code struct msghdr} sizes on LP64 (bits/uio.h, bits/socket.h). */
+    private static final int IOVEC_SIZE = 16;
+    private static final int MSGHDR_SIZE = 56;
 
     /** Ring indices are u32 in shared memory; all access goes through this handle with an explicit order. */
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
@@ -216,7 +220,7 @@ public final class IoUring implements AutoCloseable {
             }
             MemorySegment sqes = owned(Libc.mmap((long) sqCount * Sqe.SIZE, prot, flags, fd, OFF_SQES,
                     "io_uring SQEs"), arena);
-            return new IoUring(arena, fd, granted | cqFlag, params, sqRing, cqRing, sqes, probeOps(fd));
+            return new IoUring(arena, fd, granted | cqFlag, params, sqRing, cqRing, sqes, OpcodeProbe.supported(fd));
         } catch (ErrnoException | RuntimeException | Error e) {
             arena.close();
             if (fd >= 0) {
@@ -274,33 +278,6 @@ public final class IoUring implements AutoCloseable {
             // munmap of a mapping we made can only fail on a bug (EINVAL); nothing to recover at close.
             throw new IllegalStateException("munmap of io_uring mapping failed", e);
         }
-    }
-
-    // struct io_uring_probe: u8 last_op, u8 ops_len, u16 resv, u32 resv2[3], then io_uring_probe_op
-    // ops[] of 8 B each (u8 op, u8 resv, u16 flags, u32 resv2); flags bit 0 is IO_URING_OP_SUPPORTED.
-    private static final int PROBE_HEADER = 16;
-    private static final int PROBE_OP_SIZE = 8;
-    private static final int PROBE_OP_FLAGS = 2;
-    private static final int PROBE_OPS = 256;
-
-    /** Which opcodes the kernel supports, as a 256-bit set; all clear if the kernel cannot say (< 5.6). */
-    private static long[] probeOps(int fd) {
-        long[] bits = new long[PROBE_OPS / Long.SIZE];
-        try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment probe = tmp.allocate(PROBE_HEADER + PROBE_OPS * PROBE_OP_SIZE, Long.BYTES);
-            UringSyscalls.register(fd, UringSyscalls.REGISTER_PROBE, probe, PROBE_OPS, "PROBE");
-            int count = Byte.toUnsignedInt(probe.get(ValueLayout.JAVA_BYTE, 1));
-            for (int op = 0; op < count && op < PROBE_OPS; op++) {
-                short flags = probe.get(ValueLayout.JAVA_SHORT, PROBE_HEADER + (long) op * PROBE_OP_SIZE
-                        + PROBE_OP_FLAGS);
-                if ((flags & 1) != 0) {
-                    bits[op >>> 6] |= 1L << op;
-                }
-            }
-        } catch (ErrnoException e) {
-            // Kernels before 5.6 have no probe; callers then learn support from -EINVAL completions.
-        }
-        return bits;
     }
 
     /**
@@ -387,7 +364,8 @@ public final class IoUring implements AutoCloseable {
     }
 
     private boolean prepRw(int opcode, int fd, MemorySegment addr, int len, long offset, long userData) {
-        requireNative(addr);
+        boolean vectored = opcode == Sqe.OP_READV || opcode == Sqe.OP_WRITEV;
+        requireNative(addr, vectored ? (long) len * IOVEC_SIZE : len);
         Sqe s = nextSqe();
         if (s == null) {
             return false;
@@ -397,7 +375,7 @@ public final class IoUring implements AutoCloseable {
     }
 
     private boolean prepMsg(int opcode, int fd, MemorySegment msghdr, int msgFlags, long userData) {
-        requireNative(msghdr);
+        requireNative(msghdr, MSGHDR_SIZE);
         Sqe s = nextSqe();
         if (s == null) {
             return false;
@@ -406,10 +384,17 @@ public final class IoUring implements AutoCloseable {
         return true;
     }
 
-    private static void requireNative(MemorySegment segment) {
+    /**
+     * Checks memory lent to the kernel: native (a heap segment has no stable address the kernel could
+     * use later) and at least {@code bytes} long (the kernel would otherwise write past it).
+     */
+    private static void requireNative(MemorySegment segment, long bytes) {
         if (!segment.isNative()) {
-            // A heap segment has no stable address the kernel could use later.
             throw new IllegalArgumentException("io_uring needs native memory, got a heap segment");
+        }
+        if (bytes < 0 || bytes > segment.byteSize()) {
+            throw new IllegalArgumentException("operation covers " + bytes + " bytes of a " + segment.byteSize()
+                    + "-byte segment");
         }
     }
 
@@ -434,8 +419,8 @@ public final class IoUring implements AutoCloseable {
     /**
      * Submits, then blocks until {@code minComplete} completions are ready or {@code timeoutNanos}
      * have passed, whichever is first (IORING_ENTER_EXT_ARG with a relative timespec). A timeout is
-     * a normal return, not an error: drain to see what (if anything) completed. Returns the number of
-     * SQEs consumed.
+     * a normal return, not an error: drain to see what (if anything) completed. A timeout of zero or
+     * less only collects what is ready. Returns the number of SQEs consumed.
      *
      * @throws UnsupportedOperationException when the kernel lacks IORING_FEAT_EXT_ARG (before 5.11)
      */
@@ -587,7 +572,7 @@ public final class IoUring implements AutoCloseable {
 
     /** Whether the kernel supports {@code opcode} ({@code Sqe.OP_*}), per IORING_REGISTER_PROBE. */
     public boolean supports(int opcode) {
-        return opcode >= 0 && opcode < PROBE_OPS && (supportedOps[opcode >>> 6] & (1L << opcode)) != 0;
+        return OpcodeProbe.contains(supportedOps, opcode);
     }
 
     /** The ring fd (e.g. for an eventfd or to hand to a poller); owned by this object. */
@@ -621,9 +606,10 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Unmaps the rings and closes the ring fd. Operations still in flight are cancelled by the kernel
-     * when the last reference goes; their buffers must stay valid until then, which with a
-     * synchronous close means: do not free them before this returns. Idempotent.
+     * Unmaps the rings and closes the ring fd; idempotent. The kernel then cancels operations still in
+     * flight: those waiting for readiness (sockets, pipes, TUN) are cancelled during close, but one
+     * already running in an io-wq worker (e.g. a regular file read) may finish shortly after. So drain
+     * in-flight operations, or close the fds they target, before freeing the memory lent to them.
      */
     @Override
     public void close() throws ErrnoException {

@@ -297,10 +297,16 @@ class IoUringTest {
     }
 
     @Test
-    void heapMemoryIsRefused() throws Exception {
-        try (IoUring ring = IoUring.open(2)) {
+    void heapMemoryAndTooShortSegmentsAreRefused() throws Exception {
+        try (IoUring ring = IoUring.open(2); Arena arena = Arena.ofConfined()) {
             assertThrows(IllegalArgumentException.class,
                     () -> ring.prepRead(0, MemorySegment.ofArray(new byte[8]), 8, -1, 0));
+            MemorySegment small = arena.allocate(8);
+            assertThrows(IllegalArgumentException.class, () -> ring.prepRead(0, small, 9, -1, 0));
+            assertThrows(IllegalArgumentException.class, () -> ring.prepWrite(0, small, -1, -1, 0));
+            MemorySegment oneIovec = arena.allocate(TestIo.IOVEC_SIZE, 8);
+            assertThrows(IllegalArgumentException.class, () -> ring.prepReadv(0, oneIovec, 2, -1, 0));
+            assertThrows(IllegalArgumentException.class, () -> ring.prepRecvmsg(0, small, 0, 0));
             assertEquals(0, ring.sqPending(), "a refused prep claims no slot");
         }
     }
