@@ -172,7 +172,6 @@ public final class IoUring implements AutoCloseable {
      * @throws ErrnoException              on any other failure (e.g. ENOMEM, EMFILE)
      * @throws IllegalArgumentException    for sizes out of range or unsupported flags
      */
-    @SuppressWarnings("restricted")
     public static IoUring open(int entries, int cqEntries, int setupFlags)
             throws IoUringUnavailableException, ErrnoException {
         if (entries < 1 || entries > MAX_ENTRIES) {
@@ -188,6 +187,7 @@ public final class IoUring implements AutoCloseable {
         int cqFlag = cqEntries != 0 ? SETUP_CQSIZE : 0;
         Arena arena = Arena.ofShared();
         int fd = -1;
+        boolean opened = false;
         try {
             MemorySegment params = arena.allocate(UringParams.SIZE, Long.BYTES);
             int granted = setupFlags;
@@ -220,20 +220,26 @@ public final class IoUring implements AutoCloseable {
             }
             MemorySegment sqes = owned(Libc.mmap((long) sqCount * Sqe.SIZE, prot, flags, fd, OFF_SQES,
                     "io_uring SQEs"), arena);
-            return new IoUring(arena, fd, granted | cqFlag, params, sqRing, cqRing, sqes, OpcodeProbe.supported(fd));
-        } catch (ErrnoException | RuntimeException | Error e) {
-            arena.close();
-            if (fd >= 0) {
-                try {
-                    Libc.close(fd);
-                } catch (ErrnoException suppressed) {
-                    e.addSuppressed(suppressed);
+            IoUring ring = new IoUring(arena, fd, granted | cqFlag, params, sqRing, cqRing, sqes,
+                    OpcodeProbe.supported(fd));
+            opened = true;
+            return ring;
+        } finally {
+            if (!opened) {
+                // Unmaps whatever was mapped (the arena owns the mappings) and frees the params.
+                arena.close();
+                if (fd >= 0) {
+                    closeQuietly(fd);
                 }
             }
-            if (e instanceof ErrnoException ee && IoUringUnavailableException.meansUnavailable(ee.errno())) {
-                throw IoUringUnavailableException.of(ee);
-            }
-            throw e;
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Libc.close(fd);
+        } catch (ErrnoException e) {
+            // Only EBADF is possible, and only on a bug; the setup failure is what the caller needs to see.
         }
     }
 
@@ -258,11 +264,20 @@ public final class IoUring implements AutoCloseable {
         return probe().available();
     }
 
-    private static int setup(int entries, int cqEntries, int flags, MemorySegment params) throws ErrnoException {
+    /** One io_uring_setup attempt; host-level refusals become {@link IoUringUnavailableException}. */
+    private static int setup(int entries, int cqEntries, int flags, MemorySegment params)
+            throws IoUringUnavailableException, ErrnoException {
         params.fill((byte) 0);
         params.set(ValueLayout.JAVA_INT, UringParams.FLAGS_OFFSET, flags);
         params.set(ValueLayout.JAVA_INT, UringParams.CQ_ENTRIES_OFFSET, cqEntries);
-        return UringSyscalls.setup(entries, params, flags);
+        try {
+            return UringSyscalls.setup(entries, params, flags);
+        } catch (ErrnoException e) {
+            if (IoUringUnavailableException.meansUnavailable(e.errno())) {
+                throw IoUringUnavailableException.of(e);
+            }
+            throw e;
+        }
     }
 
     /** Binds a fresh mapping to the ring's arena so closing the arena unmaps it and fences further use. */

@@ -18,6 +18,7 @@ import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 
 import net.ipop.ffm.libc.Errno;
+import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.libc.Libc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -282,6 +283,29 @@ class IoUringTest {
         assertThrows(IllegalArgumentException.class, () -> IoUring.open(8, 0, 1 << 1), "SQPOLL is not offered");
         assertThrows(IllegalArgumentException.class, () -> IoUring.open(0));
         assertThrows(IllegalArgumentException.class, () -> IoUring.open(IoUring.MAX_ENTRIES + 1));
+    }
+
+    @Test
+    void singleIssuerRingRefusesSubmissionsFromAnotherThread() throws Exception {
+        try (IoUring ring = IoUring.open(4, 0, IoUring.SETUP_SINGLE_ISSUER)) {
+            assertEquals(IoUring.SETUP_SINGLE_ISSUER, ring.setupFlags());
+            assertTrue(ring.prepNop(3));
+            ErrnoException[] failure = new ErrnoException[1];
+            Thread other = Thread.ofPlatform().start(() -> {
+                try {
+                    ring.submit();
+                } catch (ErrnoException e) {
+                    failure[0] = e;
+                }
+            });
+            other.join();
+            assertNotNull(failure[0], "the kernel must refuse a second issuer");
+            assertEquals(Errno.EEXIST, failure[0].errno());
+            assertTrue(failure[0].getMessage().startsWith("io_uring_enter(ring fd " + ring.fd()), failure[0].getMessage());
+            // The owner thread still submits the same, still-queued entry.
+            assertEquals(1, ring.submitAndWait(1));
+            assertEquals(1, ring.drain((u, r, f) -> assertEquals(3, u), 4));
+        }
     }
 
     @Test
