@@ -1,0 +1,52 @@
+package net.ipop.ffm.netlink;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
+import net.ipop.ffm.libc.Sockets;
+
+/**
+ * An IPv4 or IPv6 address with a prefix length, e.g. {@code 192.0.2.1/24} (an interface address)
+ * or {@code 198.51.100.0/24} (a route destination). Host bits are kept as given: the kernel wants
+ * them for interface addresses and rejects them for route destinations.
+ *
+ * @param address an {@link Inet4Address} or {@link Inet6Address}
+ * @param length  prefix length in bits, 0..32 for IPv4, 0..128 for IPv6
+ */
+public record IpPrefix(InetAddress address, int length) {
+    public IpPrefix {
+        if (!(address instanceof Inet4Address) && !(address instanceof Inet6Address)) {
+            throw new IllegalArgumentException("not an IPv4 or IPv6 address: " + address);
+        }
+        int bits = address.getAddress().length * 8;
+        if (length < 0 || length > bits) {
+            throw new IllegalArgumentException("prefix length " + length + " out of 0.." + bits + " for " + address);
+        }
+    }
+
+    /** Parses {@code "ADDRESS/LENGTH"} with a literal address (never a host name: no DNS lookup). */
+    public static IpPrefix parse(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("expected ADDRESS/LENGTH, got \"" + text + "\"");
+        }
+        int length;
+        try {
+            length = Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad prefix length in \"" + text + "\"", e);
+        }
+        return new IpPrefix(InetAddress.ofLiteral(text.substring(0, slash)), length);
+    }
+
+    /** {@code AF_INET} or {@code AF_INET6}. */
+    public int family() {
+        return address instanceof Inet4Address ? Sockets.AF_INET : Sockets.AF_INET6;
+    }
+
+    @Override
+    public String toString() {
+        return address.getHostAddress() + "/" + length;
+    }
+}
