@@ -45,8 +45,51 @@ public record IpPrefix(InetAddress address, int length) {
         return address instanceof Inet4Address ? Sockets.AF_INET : Sockets.AF_INET6;
     }
 
+    /** {@code ADDRESS/LENGTH}, IPv6 in the RFC 5952 short form ({@code 2001:db8::1/64}). */
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + length;
+        return text(address) + "/" + length;
+    }
+
+    /**
+     * An address as people write it: dotted IPv4, or IPv6 in RFC 5952 form (lower case, no
+     * leading zeros, the longest run of two or more zero groups, the first if tied, as "::").
+     * {@link InetAddress#getHostAddress} never shortens IPv6.
+     */
+    static String text(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 4) {
+            return address.getHostAddress();
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 }

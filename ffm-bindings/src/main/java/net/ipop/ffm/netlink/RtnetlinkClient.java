@@ -400,7 +400,7 @@ public final class RtnetlinkClient implements AutoCloseable {
     }
 
     private static String describeRoute(IpPrefix destination, String link, InetAddress gateway, int protocol) {
-        return destination + (gateway == null ? "" : " via " + gateway.getHostAddress())
+        return destination + (gateway == null ? "" : " via " + IpPrefix.text(gateway))
                 + " dev " + link + " proto " + protocol;
     }
 
