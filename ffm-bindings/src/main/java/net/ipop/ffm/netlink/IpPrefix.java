@@ -3,6 +3,7 @@ package net.ipop.ffm.netlink;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 import net.ipop.ffm.libc.Sockets;
 
@@ -42,7 +43,25 @@ public record IpPrefix(InetAddress address, int length) {
 
     /** {@code AF_INET} or {@code AF_INET6}. */
     public int family() {
+        return familyOf(address);
+    }
+
+    static int familyOf(InetAddress address) {
         return address instanceof Inet4Address ? Sockets.AF_INET : Sockets.AF_INET6;
+    }
+
+    /**
+     * The address of {@code family} in network-order {@code bytes} as the kernel sent it. IPv4-mapped
+     * IPv6 stays IPv6 ({@link InetAddress#getByAddress(byte[])} would turn it into IPv4).
+     */
+    static InetAddress inetAddress(int family, byte[] bytes) {
+        try {
+            return family == Sockets.AF_INET6
+                    ? Inet6Address.getByAddress(null, bytes, -1)
+                    : InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("kernel sent a " + bytes.length + "-byte address for family " + family, e);
+        }
     }
 
     /** {@code ADDRESS/LENGTH}, IPv6 in the RFC 5952 short form ({@code 2001:db8::1/64}). */

@@ -28,6 +28,8 @@ final class NetlinkChannel implements AutoCloseable {
      * 64 KiB also holds a single large RTM_GETLINK reply.
      */
     static final int REPLY_BUFFER_SIZE = 64 * 1024;
+    /** Dumps interrupted by a concurrent change are restarted this often before giving up. */
+    static final int DUMP_ATTEMPTS = 3;
 
     // struct sockaddr_nl of <linux/netlink.h>.
     private static final int NL_FAMILY_OFFSET = 0;  // __kernel_sa_family_t nl_family
@@ -45,6 +47,9 @@ final class NetlinkChannel implements AutoCloseable {
     interface ReplySink {
         void accept(MemorySegment reply, long message, int length, int type);
     }
+
+    /** For requests whose only answer is the ack. */
+    static final ReplySink IGNORE = (reply, message, length, type) -> { };
 
     private final int fd;
     private final MemorySegment reply;
@@ -73,17 +78,18 @@ final class NetlinkChannel implements AutoCloseable {
         int fd = Sockets.socket(Sockets.AF_NETLINK,
                 Sockets.SOCK_RAW | Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK, NlMsgHdr.NETLINK_ROUTE);
         try {
-            NetlinkChannel channel = new NetlinkChannel(fd, arena);
-            MemorySegment one = arena.allocate(4, 4);
-            one.set(JAVA_INT_UNALIGNED, 0, 1);
-            // Errors then carry the kernel's explanation, and only the header of our request comes back.
-            Sockets.setsockopt(fd, NlMsgHdr.SOL_NETLINK, NlMsgHdr.NETLINK_EXT_ACK, one, 4, "NETLINK_EXT_ACK");
-            Sockets.setsockopt(fd, NlMsgHdr.SOL_NETLINK, NlMsgHdr.NETLINK_CAP_ACK, one, 4, "NETLINK_CAP_ACK");
-            // Port id 0 asks the kernel to assign a unique one.
-            MemorySegment local = arena.allocate(SOCKADDR_NL_SIZE, 4);
-            local.set(JAVA_SHORT_UNALIGNED, NL_FAMILY_OFFSET, (short) Sockets.AF_NETLINK);
-            Sockets.bind(fd, local, SOCKADDR_NL_SIZE, "netlink route socket");
-            return channel;
+            try (Arena setup = Arena.ofConfined()) {
+                MemorySegment one = setup.allocate(4, 4);
+                one.set(JAVA_INT_UNALIGNED, 0, 1);
+                // Errors then carry the kernel's explanation, and only the header of our request comes back.
+                Sockets.setsockopt(fd, NlMsgHdr.SOL_NETLINK, NlMsgHdr.NETLINK_EXT_ACK, one, 4, "NETLINK_EXT_ACK");
+                Sockets.setsockopt(fd, NlMsgHdr.SOL_NETLINK, NlMsgHdr.NETLINK_CAP_ACK, one, 4, "NETLINK_CAP_ACK");
+                // Port id 0 asks the kernel to assign a unique one.
+                MemorySegment local = setup.allocate(SOCKADDR_NL_SIZE, 4);
+                local.set(JAVA_SHORT_UNALIGNED, NL_FAMILY_OFFSET, (short) Sockets.AF_NETLINK);
+                Sockets.bind(fd, local, SOCKADDR_NL_SIZE, "netlink route socket");
+            }
+            return new NetlinkChannel(fd, arena);
         } catch (ErrnoException | RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -203,6 +209,14 @@ final class NetlinkChannel implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** After a dump {@link #exchange} called inconsistent: throws {@code EBUSY} once attempts are used up. */
+    static void checkDumpAttempt(int attempt, String what) throws ErrnoException {
+        if (attempt >= DUMP_ATTEMPTS) {
+            throw new ErrnoException(what + ": the table kept changing during " + DUMP_ATTEMPTS + " dumps",
+                    Errno.EBUSY);
+        }
     }
 
     @Override

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 final class NetlinkRequest {
     /** Where the family header (ifinfomsg, ifaddrmsg, rtmsg) starts. */
     static final int BODY_OFFSET = NlMsgHdr.SIZE;
+    /** Every request asks for an ack, so success is confirmed and not just assumed. */
+    static final int REQUEST_ACK = NlMsgHdr.NLM_F_REQUEST | NlMsgHdr.NLM_F_ACK;
 
     private final MemorySegment segment;
     private final NlMsgHdr header = new NlMsgHdr();

@@ -158,6 +158,29 @@ class RtnetlinkClientTest {
     }
 
     @Test
+    void aDumpSpanningManyDatagramsIsReadToTheEnd() throws Exception {
+        try (TestNamespace ns = TestNamespace.create("nl");
+             RtnetlinkClient rt = openIn(ns)) {
+            ns.exec("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+            rt.linkUp("v0");
+            // About 150 bytes per IPv6 route message: 1000 of them need several 32 KiB datagrams.
+            int count = 1000;
+            for (int i = 0; i < count; i++) {
+                rt.addRoute(IpPrefix.parse("2001:db8:1::" + Integer.toHexString(i + 1) + "/128"), "v0", null,
+                        Route.PROTO_IPOP);
+            }
+            int v0 = rt.ifindex("v0");
+            List<Route> ours = rt.routes(Sockets.AF_INET6).stream()
+                    .filter(r -> r.protocol() == Route.PROTO_IPOP)
+                    .toList();
+            assertEquals(count, ours.size());
+            assertEquals(count, ours.stream().map(Route::destination).distinct().count());
+            assertTrue(ours.stream().allMatch(r -> r.ifindex() == v0 && r.destination().length() == 128));
+            assertEquals(count, ns.exec("ip", "-6", "route", "show", "proto", "112").lines().count());
+        }
+    }
+
+    @Test
     void duplicatesAbsentObjectsAndUnknownLinksGiveClearErrors() throws Exception {
         try (TestNamespace ns = TestNamespace.create("nl");
              RtnetlinkClient rt = openIn(ns)) {
