@@ -43,8 +43,9 @@ class RtnetlinkClientTest {
             assertEquals(ipInt(ns.exec("ip", "-j", "link", "show", "v0"), "ifindex"), initial.ifindex());
             assertEquals(initial.ifindex(), rt.ifindex("v0"));
             assertFalse(initial.isUp());
-            assertEquals(OperState.DOWN, initial.operState());
             assertEquals(1500, initial.mtu());
+            // Operational state is set by the kernel's linkwatch, which may lag by up to a second.
+            waitForOperState(rt, "v0", OperState.DOWN);
 
             rt.setMtu("v0", 1400);
             rt.linkUp("v0");
@@ -56,7 +57,7 @@ class RtnetlinkClientTest {
             assertEquals(1400, up.mtu());
             // The peer is still down, so there is no carrier.
             assertFalse(up.isRunning());
-            assertEquals(OperState.LOWERLAYERDOWN, up.operState());
+            waitForOperState(rt, "v0", OperState.LOWERLAYERDOWN);
 
             // The other direction: ip changes, the client reads.
             ns.exec("ip", "link", "set", "v1", "up");
