@@ -263,6 +263,9 @@ class RtnetlinkClientTest {
              RtnetlinkClient rtA = openIn(a);
              RtnetlinkClient rtB = openIn(b)) {
             a.exec("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", b.name());
+            // Each client sees only its own namespace, though both are used from this thread.
+            assertEquals(Errno.ENODEV, assertThrows(ErrnoException.class, () -> rtA.link("vb")).errno());
+            assertEquals(Errno.ENODEV, assertThrows(ErrnoException.class, () -> rtB.link("va")).errno());
 
             rtA.addAddress("va", IpPrefix.parse("192.0.2.1/24"));
             rtA.addAddress("va", IpPrefix.parse("2001:db8::1/64"), true);
