@@ -92,6 +92,9 @@ public final class TunQueue {
      * its length, stopping early when no more are queued. On a blocking queue it reads exactly one
      * (blocking for it), since a second read could block with a packet already in hand.
      *
+     * <p>An error after at least one packet arrived returns those packets; a persistent error is
+     * then thrown by the next call.
+     *
      * @return the number of packets read, 0 when none was queued
      */
     public int readBatch(MemorySegment[] bufs, int[] lengths, int count) throws ErrnoException {

@@ -9,6 +9,7 @@ import static net.ipop.ffm.tun.Packets.protocol;
 import static net.ipop.ffm.tun.Packets.u16;
 import static net.ipop.ffm.tun.Packets.u8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
+import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.libc.Libc;
 import net.ipop.ffm.libc.Sockets;
 import net.ipop.ffm.testing.Privileged;
@@ -151,6 +153,31 @@ class TunOffloadTest {
                 assertEquals(VirtioNetHeader.F_NEEDS_CSUM, vh.flags() & VirtioNetHeader.F_NEEDS_CSUM);
                 assertEquals(20, vh.csumStart());
                 assertEquals(16, vh.csumOffset(), "TCP checksum field");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void refusedOffloadsFallBackToWhatTheKernelAccepts() throws Exception {
+        // The driver takes TSO_ECN only together with TSO4/TSO6 and answers EINVAL otherwise, a real
+        // refusal to walk the ladder with: the richest accepted subset here is checksum offload alone.
+        try (TestNamespace ns = TestNamespace.create("tunoffl");
+             TunDevice dev = ns.call(() -> TunDevice.tun().name("ecn0").vnetHeader(true)
+                     .offloads(TunOffload.CSUM | TunOffload.TSO_ECN | TunOffload.USO4 | TunOffload.USO6).open())) {
+            assertEquals(TunOffload.CSUM, dev.offloads(), TunOffload.describe(dev.offloads()));
+            assertTrue(dev.hasOffloads(TunOffload.CSUM));
+        }
+        // Only EINVAL walks the ladder: a descriptor that is not a TUN device fails at once.
+        try (Arena a = Arena.ofConfined()) {
+            int fd = Libc.open(a.allocateFrom("/dev/null"), Libc.O_RDWR | Libc.O_CLOEXEC, 0, "/dev/null");
+            try {
+                ErrnoException e = assertThrows(ErrnoException.class,
+                        () -> TunOffload.negotiate(fd, TunOffload.ALL, "null0"));
+                assertEquals(25, e.errno(), "ENOTTY: " + e.getMessage());
+                assertTrue(e.getMessage().contains("TUNSETOFFLOAD CSUM|TSO4|TSO6|USO4|USO6, null0"), e.getMessage());
+            } finally {
+                Libc.close(fd);
             }
         }
     }
