@@ -77,9 +77,11 @@ public final class TunQueue {
      *
      * @return {@code length}, or {@link Libc#WOULD_BLOCK}
      * @throws ErrnoException also when the kernel rejects the packet as malformed (EINVAL)
+     * @throws IndexOutOfBoundsException when {@code length} exceeds the segment
      */
     public int write(MemorySegment pkt, int length) throws ErrnoException {
         int f = openFd("write");
+        checkLength(pkt, length);
         try {
             return Libc.write(f, pkt, length);
         } catch (ErrnoException e) {
@@ -127,11 +129,13 @@ public final class TunQueue {
      *
      * @return the number of packets consumed from the front of the batch (written or rejected)
      * @throws ErrnoException for any other failure; packets before the failing one were consumed
+     * @throws IndexOutOfBoundsException when a length exceeds its segment (earlier packets were consumed)
      */
     public int writeBatch(MemorySegment[] pkts, int[] lengths, int count) throws ErrnoException {
         int f = openFd("write");
         int n = 0;
         while (n < count) {
+            checkLength(pkts[n], lengths[n]);
             int r;
             try {
                 r = Libc.write(f, pkts[n], lengths[n]);
@@ -180,6 +184,14 @@ public final class TunQueue {
         if (f >= 0) {
             fd = -1;
             Libc.close(f);
+        }
+    }
+
+    /** The kernel would read past the segment otherwise: the length travels apart from it. */
+    private void checkLength(MemorySegment pkt, int length) {
+        if (length < 0 || length > pkt.byteSize()) {
+            throw new IndexOutOfBoundsException("write(" + label + "): length " + length
+                    + " outside a segment of " + pkt.byteSize() + " bytes");
         }
     }
 

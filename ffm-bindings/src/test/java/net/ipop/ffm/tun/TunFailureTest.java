@@ -89,6 +89,34 @@ class TunFailureTest {
     }
 
     @Test
+    @Timeout(60)
+    void malformedPacketsAreThrownAloneAndCountedInBatches() throws Exception {
+        try (TestNamespace ns = TestNamespace.create("tunbad");
+             TunDevice dev = ns.call(() -> TunDevice.tun().name("bad0").open());
+             Arena arena = Arena.ofConfined()) {
+            ns.exec("ip", "addr", "add", "192.0.2.1/24", "dev", "bad0");
+            ns.exec("ip", "link", "set", "bad0", "up");
+            TunQueue q = dev.queue(0);
+            // Version nibble 0: a TUN without packet info cannot tell the protocol and refuses it.
+            MemorySegment bad = arena.allocate(28);
+            MemorySegment good = arena.allocate(28);
+            Packets.writeIpv4(good, 0, 28, Packets.PROTO_UDP, Packets.ip(192, 0, 2, 2), Packets.ip(192, 0, 2, 1));
+
+            ErrnoException single = assertThrows(ErrnoException.class, () -> q.write(bad, 28));
+            assertEquals(Errno.EINVAL, single.errno());
+            assertTrue(single.getMessage().startsWith("write(bad0 queue 0, 28 bytes)"), single.getMessage());
+
+            int n = q.writeBatch(new MemorySegment[] {good, bad, good}, new int[] {28, 28, 28}, 3);
+            assertEquals(3, n, "the batch goes on past the rejected packet");
+            assertEquals(1, q.rejectedWrites());
+
+            assertThrows(IndexOutOfBoundsException.class, () -> q.write(good, 29));
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> q.writeBatch(new MemorySegment[] {good}, new int[] {-1}, 1));
+        }
+    }
+
+    @Test
     @Timeout(90)
     void failureHalfWayClosesTheQueuesAlreadyOpened() throws Exception {
         try (TestNamespace ns = TestNamespace.create("tunhalf")) {
