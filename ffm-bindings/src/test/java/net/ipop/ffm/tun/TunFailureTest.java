@@ -22,8 +22,6 @@ import org.junit.jupiter.api.Timeout;
 /** Bad input and failures half-way: clear exceptions, and no descriptor or interface left behind. */
 @Privileged
 class TunFailureTest {
-    /** {@code E2BIG}: the driver's answer when a device already has its maximum of queues. */
-    private static final int E2BIG = 7;
 
     @Test
     void tooLongNameIsRefusedNamingTheInterface() throws Exception {
@@ -128,7 +126,7 @@ class TunFailureTest {
                 long tunBefore = tunFds();
                 ErrnoException e = assertThrows(ErrnoException.class,
                         () -> ns.call(() -> TunDevice.tun().name("half0").queues(2).open()));
-                assertEquals(E2BIG, e.errno(), e.getMessage());
+                assertEquals(Errno.E2BIG, e.errno(), e.getMessage());
                 assertTrue(e.getMessage().contains("half0 queue 1"), e.getMessage());
                 assertEquals(before, openFds(), "no descriptor leaked");
                 assertEquals(tunBefore, tunFds());
