@@ -1,0 +1,18 @@
+package net.ipop.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ipop cert}: node certificate verbs. */
+@Command(name = "cert",
+        description = "Sign and inspect node certificates.",
+        subcommands = {CertSignCommand.class, CertShowCommand.class})
+final class CertCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        Verbs.usage(spec);
+    }
+}
