@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** {@code ipop cert}: node certificate verbs. */
 @Command(name = "cert",
-        description = "Sign and inspect node certificates.",
-        subcommands = {CertSignCommand.class, CertShowCommand.class})
+        description = "Sign, inspect and check node certificates.",
+        subcommands = {CertSignCommand.class, CertShowCommand.class, CertVerifyCommand.class})
 final class CertCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -124,7 +124,14 @@ class CertCommandsTest {
         byte[] key = Base64.getDecoder().decode(pub);
         assertEquals(MembershipResult.Reason.OK,
                 MembershipVerifier.forCa(caCert).verify(cert.der(), key, Instant.now()).reason());
+        assertEquals(0, run("cert", "verify", crt.toString(), "--ca", ca.toString(), "--pubkey", pub), err.toString());
+        assertTrue(out.toString().startsWith("OK: 'node-1'"), out.toString());
+        assertEquals(IpopCommand.EXIT_FAILED, run("cert", "verify", crt.toString(), "--ca", ca.toString(),
+                "--pubkey", newPublicKey()));
+        assertTrue(out.toString().startsWith("KEY_MISMATCH: "), out.toString());
         assertEquals(0, run("ca", "revoke", "--ca", ca.toString(), "--serial", cert.serialHex()), err.toString());
+        assertEquals(IpopCommand.EXIT_FAILED, run("cert", "verify", crt.toString(), "--ca", ca.toString()));
+        assertTrue(out.toString().startsWith("REVOKED: "), out.toString());
         RevocationList crl = RevocationList.fromPem(Files.readString(ca.resolve("ca.crl")), caCert);
         assertEquals(MembershipResult.Reason.REVOKED,
                 MembershipVerifier.forCa(caCert).withRevocations(crl).verify(cert.der(), key, Instant.now()).reason());

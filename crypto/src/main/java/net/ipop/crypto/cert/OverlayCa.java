@@ -9,7 +9,10 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
@@ -26,7 +29,6 @@ import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.bc.BcEdECContentSignerBuilder;
@@ -61,10 +63,7 @@ public final class OverlayCa {
      */
     public static OverlayCa create(String name, List<IpPrefix> overlay, Instant notBefore, Instant notAfter,
             SecureRandom random) {
-        if (name == null || name.isBlank() || name.length() > MAX_CA_NAME || !name.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
-            throw new IllegalArgumentException("CA name '" + name + "' must be 1 to " + MAX_CA_NAME
-                    + " printable characters");
-        }
+        requireValidName(name);
         if (overlay.isEmpty() || overlay.size() > OverlayExtensions.MAX_ENTRIES) {
             throw new IllegalArgumentException("an overlay needs 1 to " + OverlayExtensions.MAX_ENTRIES + " prefixes");
         }
@@ -96,6 +95,19 @@ public final class OverlayCa {
     }
 
     /**
+     * Checks a CA display name: 1 to 64 characters, not blank, no control characters.
+     *
+     * @throws IllegalArgumentException saying what the rule is
+     */
+    public static void requireValidName(String name) {
+        if (name == null || name.isBlank() || name.length() > MAX_CA_NAME
+                || !name.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            throw new IllegalArgumentException("CA name '" + name + "' must be 1 to " + MAX_CA_NAME
+                    + " printable characters");
+        }
+    }
+
+    /**
      * Joins a CA certificate with its private key (PKCS#8 DER, as {@link #privateKeyPkcs8()} wrote).
      *
      * @throws CertificateFormatException if the key is not Ed25519 or does not belong to the certificate
@@ -120,10 +132,13 @@ public final class OverlayCa {
         return certificate;
     }
 
-    /** The private key as PKCS#8 DER (RFC 8410); keep it in a file only its owner can read. */
+    /**
+     * The private key as PKCS#8 DER in RFC 8410's basic form (version 0, no embedded public key,
+     * which OpenSSL also reads); keep it in a file only its owner can read.
+     */
     public byte[] privateKeyPkcs8() {
         try {
-            return PrivateKeyInfoFactory.createPrivateKeyInfo(key).getEncoded();
+            return new PrivateKeyInfo(ED25519, new DEROctetString(key.getEncoded())).getEncoded(ASN1Encoding.DER);
         } catch (IOException e) {
             throw new IllegalStateException("could not encode the CA key", e);
         }
