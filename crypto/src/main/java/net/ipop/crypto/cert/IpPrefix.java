@@ -1,5 +1,7 @@
 package net.ipop.crypto.cert;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -66,23 +68,21 @@ public final class IpPrefix {
         return new IpPrefix(addr, length);
     }
 
-    /** Returns 4 or 16 bytes, or null; never resolves names because InetAddress would for non-numeric text. */
+    /**
+     * Returns 4 or 16 bytes, or null. Uses the literal-only parsers: InetAddress.getByName would
+     * fall back to a DNS lookup for text that is not a valid literal (e.g. 192.0.2.256).
+     */
     private static byte[] parseNumericAddress(String host) {
-        if (host.isEmpty()) {
-            return null;
-        }
         boolean v6 = host.indexOf(':') >= 0;
-        if (!v6 && !host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            return null;
-        }
-        if (v6 && !host.matches("[0-9A-Fa-f:.]+")) {
+        // Exactly four decimal parts without leading zeros: "010" or "192.2" are ambiguous, not typos to guess at.
+        if (!v6 && !host.matches("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}")) {
             return null;
         }
         try {
-            byte[] b = InetAddress.getByName(host).getAddress();
+            byte[] b = (v6 ? Inet6Address.ofLiteral(host) : Inet4Address.ofLiteral(host)).getAddress();
             // An IPv4-mapped IPv6 literal comes back as 4 bytes; keep the family the user wrote.
             return v6 && b.length == 4 ? null : b;
-        } catch (UnknownHostException e) {
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -36,8 +36,4 @@ public record MembershipResult(Reason reason, NodeCertificate peer, String detai
     public boolean ok() {
         return reason == Reason.OK;
     }
-
-    static MembershipResult of(Reason reason, NodeCertificate peer, String detail) {
-        return new MembershipResult(reason, peer, detail);
-    }
 }

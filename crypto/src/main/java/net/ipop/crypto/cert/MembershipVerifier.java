@@ -68,16 +68,16 @@ public final class MembershipVerifier {
         try {
             cert = NodeCertificate.parse(certificateDer);
         } catch (CertificateFormatException e) {
-            return MembershipResult.of(Reason.MALFORMED, null, e.getMessage());
+            return new MembershipResult(Reason.MALFORMED, null, e.getMessage());
         } catch (RuntimeException e) {
             // The parser is meant to turn every defect into CertificateFormatException; stay safe anyway.
-            return MembershipResult.of(Reason.MALFORMED, null, "unparseable certificate (" + e + ")");
+            return new MembershipResult(Reason.MALFORMED, null, "unparseable certificate (" + e + ")");
         }
         try {
             return verify(cert, staticKey, now);
         } catch (RuntimeException e) {
             // Same safety net for lazily decoded parts of a hostile certificate.
-            return MembershipResult.of(Reason.MALFORMED, null, "unparseable certificate (" + e + ")");
+            return new MembershipResult(Reason.MALFORMED, null, "unparseable certificate (" + e + ")");
         }
     }
 
@@ -86,38 +86,38 @@ public final class MembershipVerifier {
         String who = "'" + cert.name() + "' (serial " + cert.serialHex() + ")";
         byte[] aki = cert.authorityKeyIdentifier();
         if (!cert.holder().getIssuer().equals(ca.subject()) || (aki != null && !Arrays.equals(aki, ca.keyIdentifier()))) {
-            return MembershipResult.of(Reason.OTHER_CA, cert, who + " is issued by " + cert.issuer()
+            return new MembershipResult(Reason.OTHER_CA, cert, who + " is issued by " + cert.issuer()
                     + ", not by our CA '" + ca.name() + "'");
         }
         if (!ca.signed(cert.holder())) {
-            return MembershipResult.of(Reason.BAD_SIGNATURE, cert, who + " does not carry a valid signature of our CA");
+            return new MembershipResult(Reason.BAD_SIGNATURE, cert, who + " does not carry a valid signature of our CA");
         }
         if (revocations != null && revocations.isRevoked(cert.serial())) {
-            return MembershipResult.of(Reason.REVOKED, cert, who + " is revoked");
+            return new MembershipResult(Reason.REVOKED, cert, who + " is revoked");
         }
         if (now.isBefore(cert.notBefore()) || now.isBefore(ca.notBefore())) {
-            return MembershipResult.of(Reason.NOT_YET_VALID, cert, who + " is not valid before "
+            return new MembershipResult(Reason.NOT_YET_VALID, cert, who + " is not valid before "
                     + max(cert.notBefore(), ca.notBefore()));
         }
         if (now.isAfter(cert.notAfter()) || now.isAfter(ca.notAfter())) {
-            return MembershipResult.of(Reason.EXPIRED, cert, who + " expired at "
+            return new MembershipResult(Reason.EXPIRED, cert, who + " expired at "
                     + min(cert.notAfter(), ca.notAfter()));
         }
         if (staticKey == null || !MessageDigest.isEqual(cert.publicKey(), staticKey)) {
-            return MembershipResult.of(Reason.KEY_MISMATCH, cert, who + " binds another static key than the"
+            return new MembershipResult(Reason.KEY_MISMATCH, cert, who + " binds another static key than the"
                     + " one the peer used in the handshake");
         }
         for (IpPrefix a : cert.addresses()) {
             if (!ca.inOverlay(a)) {
-                return MembershipResult.of(Reason.ADDRESS_OUTSIDE_OVERLAY, cert, who + " claims " + a
+                return new MembershipResult(Reason.ADDRESS_OUTSIDE_OVERLAY, cert, who + " claims " + a
                         + ", outside the overlay " + ca.overlayPrefixes());
             }
         }
         if (!allowed(cert)) {
-            return MembershipResult.of(Reason.GROUP_NOT_ALLOWED, cert, who + " (groups " + cert.groups()
+            return new MembershipResult(Reason.GROUP_NOT_ALLOWED, cert, who + " (groups " + cert.groups()
                     + ") is not on the allow list");
         }
-        return MembershipResult.of(Reason.OK, cert, who + " is a member");
+        return new MembershipResult(Reason.OK, cert, who + " is a member");
     }
 
     private boolean allowed(NodeCertificate cert) {

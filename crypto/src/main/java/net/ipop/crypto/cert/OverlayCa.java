@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class OverlayCa {
         if (!(k instanceof Ed25519PrivateKeyParameters ed)) {
             throw new CertificateFormatException("the CA key is not an Ed25519 key");
         }
-        if (!java.util.Arrays.equals(ed.generatePublicKey().getEncoded(), certificate.publicKey())) {
+        if (!Arrays.equals(ed.generatePublicKey().getEncoded(), certificate.publicKey())) {
             throw new CertificateFormatException("the CA key does not belong to the CA certificate");
         }
         return new OverlayCa(certificate, ed);

@@ -1,8 +1,10 @@
 package net.ipop.crypto.cert;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -32,7 +34,7 @@ final class OverlayExtensions {
     static DERSequence encodePrefixes(List<IpPrefix> prefixes) {
         ASN1EncodableVector v = new ASN1EncodableVector(prefixes.size());
         for (IpPrefix p : prefixes) {
-            v.add(new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+            v.add(new DERSequence(new ASN1Encodable[] {
                 new DEROctetString(p.address()), new ASN1Integer(p.prefixLength())}));
         }
         return new DERSequence(v);
@@ -86,7 +88,7 @@ final class OverlayExtensions {
         ASN1Primitive p;
         try {
             p = ASN1Primitive.fromByteArray(der);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new CertificateFormatException(what + " extension is not valid DER");
         }
         if (!(p instanceof ASN1Sequence seq)) {

@@ -29,13 +29,8 @@ public final class PrivateKeyFiles {
      * @throws FileAlreadyExistsException if the file exists (a key is never overwritten)
      */
     public static void writeNew(Path file, String text) throws IOException {
-        try (var ch = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
-            var buf = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-        }
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
         // The umask may have removed bits from the creation mode, never added any; make it exact anyway.
         Files.setPosixFilePermissions(file, OWNER_ONLY);
     }

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
@@ -88,7 +89,7 @@ final class X509Parts {
     }
 
     static X500Name nameOf(String commonName) {
-        return new X500Name(new RDN[] {new RDN(BCStyle.CN, new org.bouncycastle.asn1.DERUTF8String(commonName))});
+        return new X500Name(new RDN[] {new RDN(BCStyle.CN, new DERUTF8String(commonName))});
     }
 
     /** The extension's value octets, or null if absent. */

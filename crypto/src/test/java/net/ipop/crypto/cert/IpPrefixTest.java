@@ -21,7 +21,7 @@ class IpPrefixTest {
     @Test
     void rejectsWhatIsNotANumericPrefix() {
         for (String bad : new String[] {"192.0.2.5", "192.0.2.5/33", "192.0.2.5/-1", "192.0.2/24", "localhost/24",
-                "2001:db8::/129", "/24", "192.0.2.256/24", "::ffff:192.0.2.1/96", "192.0.2.5/abc"}) {
+                "2001:db8::/129", "/24", "192.0.2.256/24", "192.0.2.05/24", "example.org/24", "fe80::1%lo/64", "::ffff:192.0.2.1/96", "192.0.2.5/abc"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(bad), bad);
             assertTrue(e.getMessage().contains("192.0.2.5/24") || e.getMessage().contains("prefix length"),
                     e.getMessage());
