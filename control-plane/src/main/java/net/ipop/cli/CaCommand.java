@@ -11,6 +11,9 @@ final class CaCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Override
     public void run() {
         Verbs.usage(spec);

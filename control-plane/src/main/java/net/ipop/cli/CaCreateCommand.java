@@ -23,6 +23,9 @@ final class CaCreateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Option(names = "--name", required = true, paramLabel = "NAME", description = "The CA's display name.")
     String name;
 

@@ -20,6 +20,9 @@ final class CaRevokeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA directory.")
     Path caDir;
 

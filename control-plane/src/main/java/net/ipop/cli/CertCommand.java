@@ -11,6 +11,9 @@ final class CertCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Override
     public void run() {
         Verbs.usage(spec);

@@ -30,6 +30,9 @@ final class CertShowCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Parameters(paramLabel = "FILE", description = "A certificate PEM file (node-1.crt, ca.crt).")
     Path file;
 

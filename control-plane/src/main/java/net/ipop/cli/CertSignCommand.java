@@ -33,6 +33,9 @@ final class CertSignCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA directory.")
     Path caDir;
 

@@ -31,6 +31,9 @@ final class CertVerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Parameters(paramLabel = "FILE", description = "The node certificate PEM file.")
     Path file;
 

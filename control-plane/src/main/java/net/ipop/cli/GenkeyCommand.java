@@ -10,10 +10,13 @@ import picocli.CommandLine.Command;
 /** {@code ipop genkey}: a new X25519 private key in base64, as {@code wg genkey} prints one. */
 @Command(name = "genkey",
         description = {"Print a new X25519 private key (base64) on standard output.",
-            "Keep it private: ipop genkey > node.key && chmod 600 node.key; ipop pubkey < node.key"})
+            "Keep it private from the start: (umask 077; ipop genkey > node.key); ipop pubkey < node.key"})
 final class GenkeyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HelpOption helpOption;
 
     @Override
     public Integer call() {

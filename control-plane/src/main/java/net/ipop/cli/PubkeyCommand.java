@@ -20,6 +20,9 @@ final class PubkeyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption helpOption;
+
     @Override
     public Integer call() {
         return Verbs.run(spec, () -> {

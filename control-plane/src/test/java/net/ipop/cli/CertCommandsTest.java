@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -83,6 +84,17 @@ class CertCommandsTest {
         assertEquals(0x40, k[31] & 0xc0, "clamped high bits");
         assertEquals(0, runWithStdin(generated, "pubkey"));
         assertArrayEquals(X25519Keys.publicKey(k), Base64.getDecoder().decode(out.toString().strip()));
+    }
+
+    @Test
+    void everyVerbHasHelp() {
+        for (String[] verb : new String[][] {{"genkey"}, {"pubkey"}, {"ca"}, {"ca", "create"}, {"ca", "revoke"},
+                {"cert"}, {"cert", "sign"}, {"cert", "show"}, {"cert", "verify"}}) {
+            String[] args = Arrays.copyOf(verb, verb.length + 1);
+            args[verb.length] = "--help";
+            assertEquals(0, run(args), String.join(" ", args) + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: ipop " + String.join(" ", verb)), out.toString());
+        }
     }
 
     @Test
