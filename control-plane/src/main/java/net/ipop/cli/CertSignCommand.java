@@ -104,7 +104,12 @@ final class CertSignCommand implements Callable<Integer> {
                 }
                 to = caCert.notAfter();
             }
-            NodeCertificate cert = ca.issue(name, publicKey, addresses, groups, from, to, new SecureRandom());
+            NodeCertificate cert;
+            try {
+                cert = ca.issue(name, publicKey, addresses, groups, from, to, new SecureRandom());
+            } catch (IllegalArgumentException e) {
+                throw CliError.usage(e.getMessage()); // a rule the checks above do not repeat, e.g. too many addresses
+            }
             try {
                 CaDirectory.writePublic(out, cert.toPem(), false);
             } catch (FileAlreadyExistsException e) {
