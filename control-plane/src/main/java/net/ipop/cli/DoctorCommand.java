@@ -25,6 +25,9 @@ final class DoctorCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 

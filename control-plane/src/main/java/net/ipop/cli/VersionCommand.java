@@ -13,6 +13,9 @@ final class VersionCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @Override
     public void run() {
         for (String line : lines()) {
