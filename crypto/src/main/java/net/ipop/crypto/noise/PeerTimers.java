@@ -70,15 +70,24 @@ public final class PeerTimers {
     }
 
     /**
-     * New keys were derived (as initiator on a response, as responder on an initiation). Either
-     * way an initiation of ours still outstanding is over: the handshake state it needed is gone.
+     * New keys were derived (as initiator on a response, as responder on an initiation). As
+     * initiator the handshake is complete. As responder it is not until the peer's first data packet
+     * confirms the keys ({@link #keysConfirmed}): an initiation of ours still outstanding keeps
+     * being retransmitted, as in WireGuard, in case the peer never completes its side.
      */
     public void sessionDerived(long now, boolean initiator) {
         haveKeys = true;
         keysCreatedNanos = now;
         keysInitiator = initiator;
-        handshaking = false;
         rekeyWanted = false;
+        if (initiator) {
+            handshaking = false;
+        }
+    }
+
+    /** The transport authenticated the first data packet under responder keys: the handshake is complete. */
+    public void keysConfirmed(long now) {
+        handshaking = false;
     }
 
     /**

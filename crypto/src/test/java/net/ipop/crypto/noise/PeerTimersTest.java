@@ -128,6 +128,16 @@ class PeerTimersTest {
     }
 
     @Test
+    void responderKeysDoNotStopOurRetransmissionsUntilConfirmed() {
+        timers.initiationSent(now);
+        timers.sessionDerived(now + S, false);
+        assertTrue(timers.shouldInitiate(now + REKEY_TIMEOUT_NANOS + REKEY_TIMEOUT_JITTER_MAX_NANOS));
+        timers.keysConfirmed(now + 2 * S);
+        assertFalse(timers.handshaking());
+        assertFalse(timers.shouldInitiate(now + REKEY_TIMEOUT_NANOS + REKEY_TIMEOUT_JITTER_MAX_NANOS));
+    }
+
+    @Test
     void keysAreErasedAfterThreeRejectAfterTimes() {
         timers.sessionDerived(now, true);
         assertFalse(timers.shouldEraseKeys(now + 3 * REJECT_AFTER_TIME_NANOS - 1));
