@@ -67,7 +67,7 @@ public final class Handshaker {
     private final byte[] responderHash = new byte[KEY];
 
     private final Map<StaticKey, PeerHandshake> peersByStatic = new HashMap<>();
-    private final Map<Integer, PeerHandshake> peersByIndex = new HashMap<>();
+    private final IndexTable peersByIndex = new IndexTable();
     private boolean underLoad;
 
     // Scratch, reused by every message.
@@ -416,8 +416,7 @@ public final class Handshaker {
         int index;
         do {
             index = random.nextInt();
-        } while (index == 0 || peersByIndex.containsKey(index));
-        peersByIndex.put(index, peer);
+        } while (index == 0 || !peersByIndex.putIfAbsent(index, peer));
         return index;
     }
 
