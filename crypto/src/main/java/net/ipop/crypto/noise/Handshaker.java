@@ -10,6 +10,7 @@ import net.ipop.crypto.primitives.Blake2s;
 import net.ipop.crypto.primitives.ConstantTime;
 import net.ipop.crypto.primitives.Curve25519;
 import net.ipop.crypto.primitives.Tai64n;
+import net.ipop.crypto.primitives.XChaCha20Poly1305;
 
 import static net.ipop.crypto.noise.HandshakeMessages.COOKIE_ENCRYPTED_LENGTH;
 import static net.ipop.crypto.noise.HandshakeMessages.COOKIE_ENCRYPTED_OFFSET;
@@ -50,32 +51,30 @@ import static net.ipop.crypto.noise.HandshakeMessages.RESPONSE_SENDER_OFFSET;
  * {@link #releaseIndex}; indices of superseded initiations are released here.
  */
 public final class Handshaker {
-    /** WireGuard accepts at most one initiation per peer per 20 ms (50/s) before spending DH work. */
+    /**
+     * At most one initiation per peer per 20 ms (50/s), as WireGuard. The check needs the decrypted
+     * static key, so it bounds state churn, not DH work: mac1 and cookies bound that.
+     */
     static final long INITIATION_MIN_INTERVAL_NANOS = 20_000_000L;
-    private static final int KEY = Blake2s.HASH_LENGTH;
+    private static final int KEY = SymmetricState.KEY;
     private static final byte[] EMPTY = new byte[0];
 
     private final Construction construction;
     private final NoiseKeyPair local;
     private final Clock clock;
     private final SecureRandom random;
-    private final Blake2s b2 = new Blake2s();
-    private final HandshakeAead aead;
-    private final net.ipop.crypto.primitives.XChaCha20Poly1305 xaead = new net.ipop.crypto.primitives.XChaCha20Poly1305();
+    private final SymmetricState noise;
+    private final XChaCha20Poly1305 xaead = new XChaCha20Poly1305();
     private final CookieChecker cookies;
     /** Initial hash of initiations addressed to us. */
     private final byte[] responderHash = new byte[KEY];
+    private final byte[] initialChainKey = new byte[KEY];
 
     private final Map<StaticKey, PeerHandshake> peersByStatic = new HashMap<>();
     private final IndexTable peersByIndex = new IndexTable();
     private boolean underLoad;
 
     // Scratch, reused by every message.
-    private final byte[] ck = new byte[KEY];
-    private final byte[] h = new byte[KEY];
-    private final byte[] key = new byte[KEY];
-    private final byte[] tau = new byte[KEY];
-    private final byte[] dh = new byte[KEY];
     private final byte[] ephemeralPrivate = new byte[KEY];
     private final byte[] ephemeralPublic = new byte[KEY];
     private final byte[] remoteStatic = new byte[KEY];
@@ -98,9 +97,10 @@ public final class Handshaker {
         this.local = local;
         this.clock = clock;
         this.random = random;
-        this.aead = new HandshakeAead(suite);
-        this.cookies = new CookieChecker(b2, local.publicKeyRef(), random);
-        construction.initialHash(b2, local.publicKeyRef(), responderHash);
+        this.noise = new SymmetricState(suite);
+        this.cookies = new CookieChecker(noise.b2, local.publicKeyRef(), random);
+        construction.initialHash(noise.b2, local.publicKeyRef(), responderHash);
+        construction.copyInitialChainKey(initialChainKey);
     }
 
     public Suite suite() {
@@ -125,6 +125,7 @@ public final class Handshaker {
         if (!Curve25519.agree(local.privateKeyRef(), k.bytes, 0, ss)) {
             throw new IllegalArgumentException("peer " + peerId + " has a low-order public key");
         }
+        Blake2s b2 = noise.b2;
         byte[] hInit = new byte[KEY];
         construction.initialHash(b2, k.bytes, hInit);
         byte[] mac1Key = Construction.labelKey(b2, Construction.LABEL_MAC1, k.bytes);
@@ -176,8 +177,7 @@ public final class Handshaker {
             peersByIndex.remove(peer.pendingIndex);
             peer.clearInitiation();
         }
-        construction.copyInitialChainKey(ck);
-        System.arraycopy(peer.initiatorHash, 0, h, 0, KEY);
+        noise.start(initialChainKey, peer.initiatorHash);
         Curve25519.generatePrivateKey(random, peer.ephemeralPrivate);
         Curve25519.publicKey(peer.ephemeralPrivate, ephemeralPublic);
         int index = reserveIndex(peer);
@@ -185,20 +185,15 @@ public final class Handshaker {
         HandshakeMessages.writeHeader(out, off, construction.typeInitiation);
         HandshakeMessages.writeIndex(out, off + INITIATION_SENDER_OFFSET, index);
         System.arraycopy(ephemeralPublic, 0, out, off + INITIATION_EPHEMERAL_OFFSET, KEY);
-        b2.kdf(ck, ephemeralPublic, 0, KEY, ck, null, null);
-        b2.mixHash(h, ephemeralPublic, 0, KEY);
-        // The peer's static key passed the low-order check in addPeer, so these agreements succeed.
-        Curve25519.agree(peer.ephemeralPrivate, peer.remoteStatic, 0, dh);
-        b2.kdf(ck, dh, 0, KEY, ck, key, null);
-        aead.seal(key, local.publicKeyRef(), 0, KEY, h, out, off + INITIATION_STATIC_OFFSET);
-        b2.mixHash(h, out, off + INITIATION_STATIC_OFFSET, INITIATION_STATIC_LENGTH);
-        b2.kdf(ck, peer.staticStatic, 0, KEY, ck, key, null);
+        noise.mixEphemeral(ephemeralPublic, 0);
+        // The peer's static key passed the low-order check in addPeer, so this agreement succeeds.
+        noise.mixDhAndKey(peer.ephemeralPrivate, peer.remoteStatic, 0);
+        noise.encryptAndHash(local.publicKeyRef(), 0, KEY, out, off + INITIATION_STATIC_OFFSET);
+        noise.mixKey(peer.staticStatic);
         Tai64n.encode(clock.epochNanos(), timestamp, 0);
-        aead.seal(key, timestamp, 0, Tai64n.LENGTH, h, out, off + INITIATION_TIMESTAMP_OFFSET);
-        b2.mixHash(h, out, off + INITIATION_TIMESTAMP_OFFSET, INITIATION_TIMESTAMP_LENGTH);
+        noise.encryptAndHash(timestamp, 0, Tai64n.LENGTH, out, off + INITIATION_TIMESTAMP_OFFSET);
+        noise.save(peer.chainKey, peer.hash);
 
-        System.arraycopy(ck, 0, peer.chainKey, 0, KEY);
-        System.arraycopy(h, 0, peer.hash, 0, KEY);
         peer.pendingIndex = index;
         peer.initiationPending = true;
         writeMacs(peer, out, off, INITIATION_MAC1_OFFSET, now);
@@ -268,28 +263,21 @@ public final class Handshaker {
     }
 
     private Outcome consumeInitiation(byte[] in, int off, long now, byte[] out, int outOff) {
-        construction.copyInitialChainKey(ck);
-        System.arraycopy(responderHash, 0, h, 0, KEY);
         int ephemeralOff = off + INITIATION_EPHEMERAL_OFFSET;
-        b2.kdf(ck, in, ephemeralOff, KEY, ck, null, null);
-        b2.mixHash(h, in, ephemeralOff, KEY);
-        if (!Curve25519.agree(local.privateKeyRef(), in, ephemeralOff, dh)) {
+        noise.start(initialChainKey, responderHash);
+        noise.mixEphemeral(in, ephemeralOff);
+        if (!noise.mixDhAndKey(local.privateKeyRef(), in, ephemeralOff)
+                || !noise.decryptAndHash(in, off + INITIATION_STATIC_OFFSET, INITIATION_STATIC_LENGTH, remoteStatic, 0)) {
             return fail(Outcome.REJECTED_DECRYPT);
         }
-        b2.kdf(ck, dh, 0, KEY, ck, key, null);
-        if (!aead.open(key, in, off + INITIATION_STATIC_OFFSET, INITIATION_STATIC_LENGTH, h, remoteStatic, 0)) {
-            return fail(Outcome.REJECTED_DECRYPT);
-        }
-        b2.mixHash(h, in, off + INITIATION_STATIC_OFFSET, INITIATION_STATIC_LENGTH);
         PeerHandshake peer = peersByStatic.get(new StaticKey(remoteStatic));
         if (peer == null) {
             return fail(Outcome.REJECTED_UNKNOWN_PEER);
         }
-        b2.kdf(ck, peer.staticStatic, 0, KEY, ck, key, null);
-        if (!aead.open(key, in, off + INITIATION_TIMESTAMP_OFFSET, INITIATION_TIMESTAMP_LENGTH, h, timestamp, 0)) {
+        noise.mixKey(peer.staticStatic);
+        if (!noise.decryptAndHash(in, off + INITIATION_TIMESTAMP_OFFSET, INITIATION_TIMESTAMP_LENGTH, timestamp, 0)) {
             return fail(Outcome.REJECTED_DECRYPT);
         }
-        b2.mixHash(h, in, off + INITIATION_TIMESTAMP_OFFSET, INITIATION_TIMESTAMP_LENGTH);
         lastPeer = peer;
         if (peer.haveTimestamp && Tai64n.compare(timestamp, 0, peer.lastTimestamp, 0) <= 0) {
             return fail(Outcome.REJECTED_REPLAY);
@@ -315,21 +303,17 @@ public final class Handshaker {
         HandshakeMessages.writeIndex(out, outOff + RESPONSE_SENDER_OFFSET, index);
         HandshakeMessages.writeIndex(out, outOff + RESPONSE_RECEIVER_OFFSET, remoteIndex);
         System.arraycopy(ephemeralPublic, 0, out, outOff + RESPONSE_EPHEMERAL_OFFSET, KEY);
-        b2.kdf(ck, ephemeralPublic, 0, KEY, ck, null, null);
-        b2.mixHash(h, ephemeralPublic, 0, KEY);
-        // The initiator's ephemeral passed agree() with our static key above: not low-order.
-        Curve25519.agree(ephemeralPrivate, in, ephemeralOff, dh);
-        b2.kdf(ck, dh, 0, KEY, ck, null, null);
-        Curve25519.agree(ephemeralPrivate, peer.remoteStatic, 0, dh);
-        b2.kdf(ck, dh, 0, KEY, ck, null, null);
-        b2.kdf(ck, peer.presharedKey, 0, KEY, ck, tau, key);
-        b2.mixHash(h, tau, 0, KEY);
-        aead.seal(key, EMPTY, 0, 0, h, out, outOff + RESPONSE_EMPTY_OFFSET);
+        noise.mixEphemeral(ephemeralPublic, 0);
+        // The initiator's ephemeral passed an agreement with our static key above: not low-order.
+        noise.mixDh(ephemeralPrivate, in, ephemeralOff);
+        noise.mixDh(ephemeralPrivate, peer.remoteStatic, 0);
+        noise.mixPsk(peer.presharedKey);
+        noise.encryptAndHash(EMPTY, 0, 0, out, outOff + RESPONSE_EMPTY_OFFSET);
         writeMacs(peer, out, outOff, RESPONSE_MAC1_OFFSET, now);
 
         byte[] receiveKey = new byte[KEY];
         byte[] sendKey = new byte[KEY];
-        b2.kdf(ck, EMPTY, 0, 0, receiveKey, sendKey, null);
+        noise.split(receiveKey, sendKey);
         lastKeys = new SessionKeys(construction.suite, sendKey, receiveKey, index, remoteIndex, false, now);
         replyLength = RESPONSE_LENGTH;
         wipeScratch();
@@ -343,26 +327,21 @@ public final class Handshaker {
         if (peer == null || !peer.initiationPending || peer.pendingIndex != receiver) {
             return Outcome.REJECTED_UNKNOWN_INDEX;
         }
-        // Work on copies so a forged response leaves the pending initiation intact.
-        System.arraycopy(peer.chainKey, 0, ck, 0, KEY);
-        System.arraycopy(peer.hash, 0, h, 0, KEY);
+        // Work on a copy of the saved state so a forged response leaves the pending initiation intact.
         int ephemeralOff = off + RESPONSE_EPHEMERAL_OFFSET;
-        b2.kdf(ck, in, ephemeralOff, KEY, ck, null, null);
-        b2.mixHash(h, in, ephemeralOff, KEY);
-        if (!Curve25519.agree(peer.ephemeralPrivate, in, ephemeralOff, dh)) {
+        noise.start(peer.chainKey, peer.hash);
+        noise.mixEphemeral(in, ephemeralOff);
+        if (!noise.mixDh(peer.ephemeralPrivate, in, ephemeralOff)) {
             return fail(Outcome.REJECTED_DECRYPT);
         }
-        b2.kdf(ck, dh, 0, KEY, ck, null, null);
-        Curve25519.agree(local.privateKeyRef(), in, ephemeralOff, dh);
-        b2.kdf(ck, dh, 0, KEY, ck, null, null);
-        b2.kdf(ck, peer.presharedKey, 0, KEY, ck, tau, key);
-        b2.mixHash(h, tau, 0, KEY);
-        if (!aead.open(key, in, off + RESPONSE_EMPTY_OFFSET, RESPONSE_EMPTY_LENGTH, h, dh, 0)) {
+        noise.mixDh(local.privateKeyRef(), in, ephemeralOff);
+        noise.mixPsk(peer.presharedKey);
+        if (!noise.decryptAndHash(in, off + RESPONSE_EMPTY_OFFSET, RESPONSE_EMPTY_LENGTH, EMPTY, 0)) {
             return fail(Outcome.REJECTED_DECRYPT);
         }
         byte[] sendKey = new byte[KEY];
         byte[] receiveKey = new byte[KEY];
-        b2.kdf(ck, EMPTY, 0, 0, sendKey, receiveKey, null);
+        noise.split(sendKey, receiveKey);
         int remoteIndex = HandshakeMessages.readIndex(in, off + RESPONSE_SENDER_OFFSET);
         lastPeer = peer;
         lastKeys = new SessionKeys(construction.suite, sendKey, receiveKey, receiver, remoteIndex, true, now);
@@ -426,11 +405,7 @@ public final class Handshaker {
     }
 
     private void wipeScratch() {
-        Arrays.fill(ck, (byte) 0);
-        Arrays.fill(h, (byte) 0);
-        Arrays.fill(key, (byte) 0);
-        Arrays.fill(tau, (byte) 0);
-        Arrays.fill(dh, (byte) 0);
+        noise.wipe();
         Arrays.fill(ephemeralPrivate, (byte) 0);
     }
 
