@@ -104,6 +104,42 @@ class WireGuardInteropTest {
         }
     }
 
+    /**
+     * Our responder under load answers wireguard-go's initiation with a cookie reply; wireguard-go
+     * must decrypt it and put a valid mac2 on its retransmission (after REKEY_TIMEOUT), which we
+     * then accept. Checks our cookie reply and mac2 handling against stock WireGuard.
+     */
+    @Test
+    @Timeout(90)
+    void stockInitiatorHonoursOurCookieReply() throws Exception {
+        try (StockWireGuard wg = StockWireGuard.start(random)) {
+            Handshaker hs = new Handshaker(Suite.CHACHA20POLY1305, wg.ours, Clock.system(), random);
+            hs.addPeer(1, wg.theirs.publicKey(), null);
+            hs.setUnderLoad(true);
+            Process ping = wg.ns.start("ping", "-c", "40", "-i", "0.5", "-W", "1", "192.0.2.1");
+            try {
+                byte[] buf = new byte[2048];
+                byte[] out = new byte[HandshakeMessages.MAX_LENGTH];
+                int len = wg.receive(buf);
+                assertEquals(MessageTypes.WG_INITIATION, buf[0], "wireguard-go initiates; log:\n" + wg.log);
+                assertEquals(Outcome.COOKIE_REPLY_SENT, hs.consume(buf, 0, len, wg.sourceBytes(), 0, 6, out, 0));
+                wg.send(out, hs.replyLength());
+
+                wg.setTimeoutMillis(15_000);
+                len = wg.receive(buf);
+                assertEquals(MessageTypes.WG_INITIATION, buf[0], "retransmitted initiation; log:\n" + wg.log);
+                Outcome outcome = hs.consume(buf, 0, len, wg.sourceBytes(), 0, 6, out, 0);
+                assertEquals(Outcome.INITIATION_ACCEPTED, outcome, "retry with mac2; log:\n" + wg.log);
+                SessionKeys keys = hs.lastKeys();
+                wg.send(out, hs.replyLength());
+                assertIcmp(receiveData(wg, keys, buf), 8, THEIR_TUNNEL_IP, OUR_TUNNEL_IP, -1, -1);
+            } finally {
+                ping.destroy();
+                ping.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** Skips keepalives and handshake messages; opens the first data packet that carries a packet. */
     private static byte[] receiveData(StockWireGuard wg, SessionKeys keys, byte[] buf) throws Exception {
         while (true) {
@@ -182,12 +218,16 @@ class WireGuardInteropTest {
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), WG_PORT)));
         }
 
+        void setTimeoutMillis(int millis) throws IOException {
+            channel.socket().setSoTimeout(millis);
+        }
+
         int receive(byte[] buf) throws IOException {
             DatagramPacket pkt = new DatagramPacket(buf, buf.length);
             try {
                 channel.socket().receive(pkt);
             } catch (SocketTimeoutException e) {
-                fail("nothing from wireguard-go within 5 s; its log:\n" + log);
+                fail("nothing from wireguard-go in time; its log:\n" + log);
             }
             return pkt.getLength();
         }
