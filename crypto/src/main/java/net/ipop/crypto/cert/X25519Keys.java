@@ -3,7 +3,7 @@ package net.ipop.crypto.cert;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-import org.bouncycastle.math.ec.rfc7748.X25519;
+import net.ipop.crypto.primitives.Curve25519;
 
 /**
  * X25519 static keys in the form WireGuard prints them: 32 raw bytes, standard base64 with
@@ -19,9 +19,7 @@ public final class X25519Keys {
     public static byte[] generatePrivateKey(SecureRandom random) {
         byte[] k = new byte[KEY_BYTES];
         random.nextBytes(k);
-        k[0] &= (byte) 248;
-        k[31] &= 127;
-        k[31] |= 64;
+        Curve25519.clamp(k);
         return k;
     }
 
@@ -32,7 +30,7 @@ public final class X25519Keys {
     public static byte[] publicKey(byte[] privateKey) {
         requireLength(privateKey, "private key");
         byte[] pub = new byte[KEY_BYTES];
-        X25519.scalarMultBase(privateKey, 0, pub, 0);
+        Curve25519.publicKey(privateKey, pub);
         return pub;
     }
 

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 
+import net.ipop.crypto.cert.X25519Keys;
 import net.ipop.crypto.primitives.Curve25519;
 
 /**
@@ -33,15 +34,13 @@ public final class NoiseKeyPair {
             throw new IllegalArgumentException("an X25519 private key is 32 bytes, got " + privateKey.length);
         }
         byte[] k = privateKey.clone();
-        k[0] &= (byte) 248;
-        k[31] &= 127;
-        k[31] |= 64;
+        Curve25519.clamp(k);
         return new NoiseKeyPair(k);
     }
 
-    /** Parses a base64 private key as {@code wg genkey} prints it. */
+    /** Parses a base64 private key as {@code wg genkey} prints it; the message names what is wrong. */
     public static NoiseKeyPair fromBase64(String privateKey) {
-        return fromPrivateKey(Base64.getDecoder().decode(privateKey.trim()));
+        return fromPrivateKey(X25519Keys.fromBase64(privateKey, "private key"));
     }
 
     public byte[] privateKey() {

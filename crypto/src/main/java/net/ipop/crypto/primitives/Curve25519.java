@@ -22,6 +22,13 @@ public final class Curve25519 {
         X25519.generatePrivateKey(random, privateKey);
     }
 
+    /** Clamps a private key in place as RFC 7748 section 5 (and {@code wg genkey}) does. */
+    public static void clamp(byte[] privateKey) {
+        privateKey[0] &= (byte) 248;
+        privateKey[31] &= 127;
+        privateKey[31] |= 64;
+    }
+
     /** Writes the public key of {@code privateKey} to {@code publicKey[0..32]}. */
     public static void publicKey(byte[] privateKey, byte[] publicKey) {
         X25519.generatePublicKey(privateKey, 0, publicKey, 0);
