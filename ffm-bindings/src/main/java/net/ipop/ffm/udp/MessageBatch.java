@@ -20,7 +20,8 @@ import net.ipop.ffm.libc.Sockets;
  *   <li>{@link #local(int)}: on receive the packet's destination address from {@code IP_PKTINFO}/
  *       {@code IPV6_PKTINFO} (port 0; empty when packet info is off); on send the source address
  *       to use, or empty ({@code AF_UNSPEC}) to let routing choose. Receiving into a slot and then
- *       sending from it therefore replies from the address the request came to.</li>
+ *       sending from it therefore replies from the address the request came to (and re-sends a
+ *       coalesced GRO read as the same segments, since the segment size carries over too).</li>
  *   <li>{@link #segmentSize(int)}: on receive the GRO segment size of a coalesced datagram (0 if the
  *       datagram is a single segment); on send the GSO segment size (0 = one datagram).</li>
  * </ul>

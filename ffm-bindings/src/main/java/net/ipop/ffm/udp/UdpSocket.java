@@ -55,7 +55,8 @@ public final class UdpSocket implements AutoCloseable {
     private final GsoSplitter splitter;
     private int fd;
     private String name;
-    private boolean gsoRefused;
+    /** Written once by the sending thread; volatile so monitoring threads see it. */
+    private volatile boolean gsoRefused;
     private volatile long gsoFallbacks;
 
     private UdpSocket(int fd, int family, int protocol) {
@@ -206,8 +207,9 @@ public final class UdpSocket implements AutoCloseable {
      * below its length.
      *
      * <p>Returns how many slots, starting at {@code first}, were sent: fewer than {@code count}
-     * when the socket buffer filled or a later slot failed; call again from {@code first + result}
-     * and a failing slot then throws with itself first. Returns {@link Libc#WOULD_BLOCK} when nothing
+     * when the socket buffer filled, a later slot failed, or (after a GSO fallback) the slots
+     * needed more than {@link #MAX_SEGMENTS} datagrams; call again from {@code first + result} and
+     * a failing slot then throws with itself first. Returns {@link Libc#WOULD_BLOCK} when nothing
      * could be sent. Slots are only read.
      *
      * @throws ErrnoException for slot {@code first} (e.g. {@code EMSGSIZE}, {@code ENETUNREACH},
