@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The heap arrays a thread's sealers and openers copy packets through: the JDK ciphers are fastest
- * on heap arrays, and packets live off-heap. Input and output are separate arrays because the JDK's
- * in-place GCM decryption skips its fastest (AVX-512) path.
+ * on heap arrays, and packets live off-heap. Decryption uses separate input and output arrays because
+ * the JDK's in-place GCM decryption skips its fastest (AVX-512) path (half the speed at 64 KiB,
+ * docs/performance.md); encryption works in place in {@code in}.
  *
  * <p>Owned by one thread: every {@link PacketSealer} and {@link PacketOpener} built on it must be
  * used only by that thread. Contents between calls are meaningless (they hold the last plaintext;

@@ -69,11 +69,11 @@ public final class PacketSealer implements AutoCloseable {
         }
         nextCounter = counter + 1;
         long payloadAt = offset + TransportHeader.LENGTH;
-        byte[] in = scratch.in;
-        byte[] out = scratch.out;
-        MemorySegment.copy(packet, ValueLayout.JAVA_BYTE, payloadAt, in, 0, payloadLength);
-        aead.seal(counter, in, 0, payloadLength, out, 0);
-        MemorySegment.copy(out, 0, packet, ValueLayout.JAVA_BYTE, payloadAt,
+        // In place in one array: encryption has no in-place penalty, and one array touches less cache.
+        byte[] buf = scratch.in;
+        MemorySegment.copy(packet, ValueLayout.JAVA_BYTE, payloadAt, buf, 0, payloadLength);
+        aead.seal(counter, buf, 0, payloadLength, buf, 0);
+        MemorySegment.copy(buf, 0, packet, ValueLayout.JAVA_BYTE, payloadAt,
                 payloadLength + TransportHeader.TAG_LENGTH);
         header.wrap(packet, offset).type(type).receiverIndex(receiverIndex).counter(counter);
         return payloadLength + TransportHeader.OVERHEAD;
