@@ -239,6 +239,38 @@ class PacketCipherTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
+    void openerRefusesAuthenticCountersAtTheLimit(Suite suite) {
+        byte[] k = key(14);
+        // The sealer never produces such a packet, so build an authentic one by hand.
+        JceAead aead = new JceAead(suite, k);
+        for (long counter : new long[] {MessageLimits.REJECT_AFTER_MESSAGES, -1L}) {
+            byte[] p = payload(20);
+            MemorySegment seg = region(0, p);
+            byte[] sealed = new byte[p.length + 16];
+            aead.seal(counter, p, 0, p.length, sealed, 0);
+            MemorySegment.copy(sealed, 0, seg, ValueLayout.JAVA_BYTE, HEAD, sealed.length);
+            new TransportHeader().wrap(seg, 0).type(TransportHeader.dataType(suite))
+                    .receiverIndex(SENDER_INDEX).counter(counter);
+            try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+                assertEquals(PacketResult.KEY_EXHAUSTED, opener.open(seg, 0, p.length + 32));
+            }
+        }
+        // One below the limit is authentic and accepted: the refusal above is the limit, not the tag.
+        long last = MessageLimits.REJECT_AFTER_MESSAGES - 1;
+        byte[] p = payload(20);
+        MemorySegment seg = region(0, p);
+        byte[] sealed = new byte[p.length + 16];
+        aead.seal(last, p, 0, p.length, sealed, 0);
+        MemorySegment.copy(sealed, 0, seg, ValueLayout.JAVA_BYTE, HEAD, sealed.length);
+        new TransportHeader().wrap(seg, 0).type(TransportHeader.dataType(suite)).receiverIndex(SENDER_INDEX).counter(last);
+        try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+            assertEquals(p.length, opener.open(seg, 0, p.length + 32));
+            assertArrayEquals(p, bytes(seg, HEAD, p.length));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
     void retiredKeysRefuseAndAreZeroed(Suite suite) {
         byte[] k = key(10);
         PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch);
@@ -257,6 +289,28 @@ class PacketCipherTest {
         assertEquals(PacketResult.RETIRED, opener.open(seg, 0, len));
         assertArrayEquals(before, bytes(seg, 0, len));
         assertFalse(java.util.Arrays.equals(new byte[32], k), "the caller's array is the caller's to wipe");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void randomInputNeverThrowsAndNeverOpens(Suite suite) {
+        Random r = new Random(99);
+        try (PacketOpener opener = new PacketOpener(suite, key(15), SENDER_INDEX, new AeadScratch(256))) {
+            MemorySegment seg = arena.allocate(400);
+            for (int i = 0; i < 5_000; i++) {
+                byte[] junk = new byte[r.nextInt(400)];
+                r.nextBytes(junk);
+                MemorySegment.copy(junk, 0, seg, ValueLayout.JAVA_BYTE, 0, junk.length);
+                if (junk.length >= 16 && r.nextBoolean()) {
+                    // Half the time get past the cheap checks, so the tag check itself is exercised.
+                    new TransportHeader().wrap(seg, 0).type(TransportHeader.dataType(suite))
+                            .receiverIndex(SENDER_INDEX).counter(r.nextInt(1 << 20));
+                }
+                int result = opener.open(seg, 0, junk.length);
+                assertTrue(result < 0, "junk of " + junk.length + " bytes opened: " + result);
+            }
+            assertEquals(0, opener.highestCounter(), "nothing was accepted");
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package net.ipop.perf.jmh;
+package net.ipop.perf.crypto;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -17,7 +17,7 @@ import org.openjdk.jmh.results.ScalarResult;
  * ({@code cpu.time.norm}, ns/op). On a shared machine wall-clock scores swing with other tenants'
  * load; the worker threads' own CPU time does much less (it still includes cache and frequency
  * effects). Counted like {@code -prof gc} normalises: over the whole iteration, divided by all
- * operations of the iteration. Use: {@code -prof net.ipop.perf.jmh.ThreadCpuProfiler}.
+ * operations of the iteration. Use: {@code -prof net.ipop.perf.crypto.ThreadCpuProfiler}.
  */
 public final class ThreadCpuProfiler implements InternalProfiler {
     private static final String WORKER = "-jmh-worker-";
