@@ -38,7 +38,13 @@ public final class JmhReport {
         MarkdownSections.replace(Path.of(args[2]), args[1], section);
     }
 
-    /** One table row per benchmark and parameter set; gc.alloc.rate.norm joins its primary row. */
+    /** Secondary results shown as extra columns of their primary row, in this order, when present. */
+    private static final String[][] EXTRA_COLUMNS = {
+        {"cpu.time.norm", "CPU ns/op"},
+        {"gc.alloc.rate.norm", "alloc B/op"},
+    };
+
+    /** One table row per benchmark and parameter set; known secondary results join their primary row. */
     static String render(List<List<String>> rows) {
         List<String> header = rows.get(0);
         int name = header.indexOf("Benchmark");
@@ -52,6 +58,7 @@ public final class JmhReport {
                 params.add(i);
             }
         }
+        boolean[] present = new boolean[EXTRA_COLUMNS.length];
         Map<String, String[]> lines = new LinkedHashMap<>();
         for (List<String> r : rows.subList(1, rows.size())) {
             String bench = r.get(name);
@@ -65,14 +72,39 @@ public final class JmhReport {
             }
             String k = key.toString();
             if (colon < 0) {
-                lines.put(k, new String[] {k, r.get(mode), fmt(r.get(score)) + " ± " + fmt(r.get(error)), r.get(unit), ""});
-            } else if (bench.endsWith("gc.alloc.rate.norm") && lines.containsKey(k)) {
-                lines.get(k)[4] = fmt(r.get(score));
+                String[] line = new String[4 + EXTRA_COLUMNS.length];
+                java.util.Arrays.fill(line, "");
+                line[0] = k;
+                line[1] = r.get(mode);
+                line[2] = fmt(r.get(score)) + " ± " + fmt(r.get(error));
+                line[3] = r.get(unit);
+                lines.put(k, line);
+                continue;
+            }
+            for (int c = 0; c < EXTRA_COLUMNS.length; c++) {
+                if (bench.endsWith(EXTRA_COLUMNS[c][0]) && lines.containsKey(k)) {
+                    lines.get(k)[4 + c] = fmt(r.get(score));
+                    present[c] = true;
+                }
             }
         }
-        StringBuilder sb = new StringBuilder("| benchmark | mode | score | unit | alloc B/op |\n|---|---|---|---|---|\n");
+        StringBuilder head = new StringBuilder("| benchmark | mode | score | unit |");
+        StringBuilder rule = new StringBuilder("|---|---|---|---|");
+        for (int c = 0; c < EXTRA_COLUMNS.length; c++) {
+            if (present[c]) {
+                head.append(' ').append(EXTRA_COLUMNS[c][1]).append(" |");
+                rule.append("---|");
+            }
+        }
+        StringBuilder sb = new StringBuilder().append(head).append('\n').append(rule).append('\n');
         for (String[] l : lines.values()) {
-            sb.append("| ").append(String.join(" | ", l)).append(" |\n");
+            sb.append("| ").append(l[0]).append(" | ").append(l[1]).append(" | ").append(l[2]).append(" | ").append(l[3]).append(" |");
+            for (int c = 0; c < EXTRA_COLUMNS.length; c++) {
+                if (present[c]) {
+                    sb.append(' ').append(l[4 + c]).append(" |");
+                }
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

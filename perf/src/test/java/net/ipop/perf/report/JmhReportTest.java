@@ -22,6 +22,7 @@ class JmhReportTest {
         String table = JmhReport.render(Csv.parse(CSV));
         assertTrue(table.contains("| AeadBench.encrypt size=1420 | thrpt | 1,235 ± 12.500 | ops/ms | 0.001 |"), table);
         assertTrue(table.contains("| AeadBench.encrypt size=65536 | thrpt | 55.250 ± – | ops/ms |  |"), table);
+        assertTrue(table.startsWith("| benchmark | mode | score | unit | alloc B/op |\n"), table);
         assertEquals(4, table.lines().count());
     }
 
