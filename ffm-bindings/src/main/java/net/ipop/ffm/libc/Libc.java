@@ -114,15 +114,9 @@ public final class Libc {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("read(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "read", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -137,15 +131,9 @@ public final class Libc {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("write(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "write", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -160,15 +148,9 @@ public final class Libc {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("readv(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "readv", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -183,15 +165,9 @@ public final class Libc {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("writev(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "writev", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }

@@ -65,6 +65,26 @@ public final class Native {
         return (int) ERRNO.get(state, 0L);
     }
 
+    /** Returned by {@link #failed} when the call was interrupted and should simply be made again. */
+    public static final int RETRY = Integer.MIN_VALUE;
+
+    /**
+     * The shared answer to a failed call ({@code result < 0}) under the bindings' contract:
+     * {@code EINTR} gives {@link #RETRY}, {@code EAGAIN} gives {@link Libc#WOULD_BLOCK}, anything
+     * else throws an {@link ErrnoException} naming {@code call} and, when {@code fd >= 0}, the fd.
+     * The message is built only on that error path.
+     */
+    public static int failed(MemorySegment state, String call, int fd) throws ErrnoException {
+        int errno = errno(state);
+        if (errno == Errno.EINTR) {
+            return RETRY;
+        }
+        if (errno == Errno.EAGAIN) {
+            return Libc.WOULD_BLOCK;
+        }
+        throw new ErrnoException(fd >= 0 ? call + "(fd " + fd + ")" : call, errno);
+    }
+
     /**
      * Wraps a throwable escaping {@code invokeExact}. Downcalls throw only on a linkage bug (wrong
      * descriptor), never because the C function failed, so this is an error, not an I/O condition.

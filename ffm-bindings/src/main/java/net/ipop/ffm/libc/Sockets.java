@@ -161,15 +161,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("sendto(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "sendto", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -185,15 +179,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("recvfrom(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "recvfrom", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -208,15 +196,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("sendmsg(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "sendmsg", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -231,15 +213,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return (int) r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("recvmsg(fd " + fd + ")", errno);
+            int f = r >= 0 ? (int) r : Native.failed(st, "recvmsg", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -258,15 +234,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("sendmmsg(fd " + fd + ")", errno);
+            int f = r >= 0 ? r : Native.failed(st, "sendmmsg", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
@@ -284,15 +254,9 @@ public final class Sockets {
             } catch (Throwable t) {
                 throw Native.unexpected(t);
             }
-            if (r >= 0) {
-                return r;
-            }
-            int errno = Native.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return Libc.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw new ErrnoException("recvmmsg(fd " + fd + ")", errno);
+            int f = r >= 0 ? r : Native.failed(st, "recvmmsg", fd);
+            if (f != Native.RETRY) {
+                return f;
             }
         }
     }
