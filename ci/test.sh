@@ -11,10 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash ci/install-deps.sh
 . ci/find-jdk.sh
-export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
 echo "Using JDK at $JAVA_HOME"
 
 # Namespaces left by an earlier, killed run carry our prefix; remove them so names never collide.
 for ns in $(ip netns list 2>/dev/null | awk '/^ipopt-/{print $1}'); do ip netns del "$ns" || true; done
 
-mvn -B -ntp verify "$@"
+mvn -B -ntp -Dstyle.color=never verify "$@"

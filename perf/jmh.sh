@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . ci/find-jdk.sh
-export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
 
 command_line="perf/jmh.sh $*"
 section=""
@@ -17,7 +17,7 @@ if [ "${1:-}" = "--section" ]; then
   shift 2
 fi
 
-mvn -B -q -ntp -DskipTests -pl perf -am package
+mvn -B -q -ntp -Dstyle.color=never -DskipTests -pl perf -am package
 cp="perf/target/classes:$(cat perf/target/jmh.classpath)"
 jvm_args="--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
 
