@@ -80,11 +80,14 @@ class NodeConfigParserTest {
                 .replace("  port: 51820", "  port: 0x10")
                 .replace("  name: alpha", "  name: Alpha")
                 .replace("    endpoint: 198.51.100.2:51820", "    endpiont: 198.51.100.2:51820")
-                .replace("    suite: chacha20poly1305", "    suite: chacha");
+                .replace("    suite: chacha20poly1305", "    suite: chacha")
+                // a bad sibling must not hide the overlap of the good prefix with gamma's
+                .replace("[192.0.2.2/32]", "[192.0.2.2/32, 192.0.2.300/32]")
+                .replace("[192.0.2.3/32]", "[192.0.2.2/31]");
         List<ConfigProblem> p = problemsOf(text);
-        assertEquals(List.of(2, 10, 20, 27), p.stream().map(ConfigProblem::line).toList(), p.toString());
-        assertEquals(List.of("node.name", "listen.port", "peers[0].endpiont", "peers[1].suite"),
-                p.stream().map(ConfigProblem::key).toList());
+        assertEquals(List.of(2, 10, 20, 21, 26, 27), p.stream().map(ConfigProblem::line).toList(), p.toString());
+        assertEquals(List.of("node.name", "listen.port", "peers[0].endpiont", "peers[0].allowedAddresses[1]",
+                "peers[1].allowedAddresses[0]", "peers[1].suite"), p.stream().map(ConfigProblem::key).toList());
     }
 
     @Test
