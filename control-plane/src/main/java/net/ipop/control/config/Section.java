@@ -71,10 +71,6 @@ final class Section {
         return listPath + "[" + index + "]";
     }
 
-    MappingNode node() {
-        return node;
-    }
-
     /** The value node of {@code key}, or null if the key is absent. */
     Node get(String key) {
         return values.get(key);
