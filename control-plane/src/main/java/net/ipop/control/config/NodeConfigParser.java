@@ -194,7 +194,7 @@ public final class NodeConfigParser {
             name = null;
         }
         String fix = "list this node's overlay addresses with their subnet, e.g. [192.0.2.1/24]";
-        List<Section.Located<IpPrefix>> addresses = s.prefixes("addresses", fix);
+        List<Section.Located<IpPrefix>> addresses = s.prefixes("addresses", fix, false);
         boolean ok = s.get("addresses") != null && addresses.size() == listSize(s.get("addresses"));
         boolean ipv6 = false;
         for (int i = 0; i < addresses.size(); i++) {

@@ -123,7 +123,7 @@ final class PeersParser {
 
     private List<IpPrefix> allowedAddresses(Section s, String path, String name) {
         String fix = "list the peer's overlay addresses, e.g. [192.0.2.2/32]";
-        List<Section.Located<IpPrefix>> list = s.prefixes("allowedAddresses", fix);
+        List<Section.Located<IpPrefix>> list = s.prefixes("allowedAddresses", fix, true);
         // Prefixes that parsed are still checked against the others when a sibling did not.
         boolean ok = s.get("allowedAddresses") != null && list.size() == countItems(s);
         List<IpPrefix> out = new ArrayList<>();

@@ -1,5 +1,6 @@
 package net.ipop.control.config;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -193,8 +194,10 @@ final class Section {
     /**
      * A required, non-empty list of IP prefixes, e.g. {@code [192.0.2.1/24, "2001:db8::1/64"]}.
      * Each element has its own problem if it is wrong; the good ones are returned with their nodes.
+     *
+     * @param hosts whether the examples in messages should be single hosts (/32, /128) rather than subnets
      */
-    List<Located<IpPrefix>> prefixes(String key, String fix) {
+    List<Located<IpPrefix>> prefixes(String key, String fix, boolean hosts) {
         List<Located<IpPrefix>> out = new ArrayList<>();
         if (require(key, fix) == null) {
             return out;
@@ -216,10 +219,28 @@ final class Section {
             try {
                 out.add(new Located<>(IpPrefix.parse(t.strip()), items.get(i), at));
             } catch (IllegalArgumentException e) {
-                problems.at(items.get(i), at, "'" + t + "' is not an IP prefix: " + e.getMessage());
+                problems.at(items.get(i), at, prefixProblem(t.strip(), hosts));
             }
         }
         return out;
+    }
+
+    /** Why {@code t} is not a prefix, with an example of the right form suited to the key. */
+    static String prefixProblem(String t, boolean hosts) {
+        String example = hosts ? "192.0.2.2/32 or 2001:db8::2/128" : "192.0.2.1/24 or 2001:db8::1/64";
+        int slash = t.indexOf('/');
+        String host = slash < 0 ? t : t.substring(0, slash);
+        InetAddress a = Endpoints.literal(host);
+        if (a == null) {
+            return "'" + t + "' is not an IP prefix: " + Endpoints.notLiteral(host, example);
+        }
+        boolean v4 = a.getAddress().length == 4;
+        if (slash < 0) {
+            return "'" + t + "' has no prefix length; write it like " + t + "/"
+                    + (v4 ? (hosts ? 32 : 24) : (hosts ? 128 : 64));
+        }
+        return "'" + t + "' is not an IP prefix: the length after '/' must be a number from 0 to " + (v4 ? 32 : 128)
+                + "; write it like " + example;
     }
 
     /** The text of a scalar node, or null after reporting a map, list or empty value. */

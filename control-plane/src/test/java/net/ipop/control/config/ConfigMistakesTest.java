@@ -37,7 +37,13 @@ class ConfigMistakesTest {
                 m("    endpoint: 198.51.100.2:51820", "    endpiont: 198.51.100.2:51820",
                         20, "peers[0].endpiont", "unknown key; did you mean 'endpoint'?"),
                 m("allowedAddresses: [192.0.2.2/32]", "allowedAddresses: [192.0.2.300/32]",
-                        21, "peers[0].allowedAddresses[0]", "'192.0.2.300/32' is not an IP prefix"),
+                        21, "peers[0].allowedAddresses[0]", "'192.0.2.300/32' is not an IP prefix: '192.0.2.300' is"
+                                + " not an IPv4 or IPv6 address; write it like 192.0.2.2/32"),
+                m("allowedAddresses: [192.0.2.2/32]", "allowedAddresses: [192.0.2.2]",
+                        21, "peers[0].allowedAddresses[0]", "has no prefix length; write it like 192.0.2.2/32"),
+                m("  addresses: [192.0.2.1/24, \"2001:db8::1/64\"]", "  addresses: [192.0.2.1/24, \"2001:db8::1/129\"]",
+                        6, "interface.addresses[1]", "a number from 0 to 128; write it like 192.0.2.1/24 or"
+                                + " 2001:db8::1/64"),
                 m("endpoint: 198.51.100.2:51820", "endpoint: 198.51.100.2",
                         20, "peers[0].endpoint", "has no port; write it like 198.51.100.2:51820"),
                 m("endpoint: 198.51.100.2:51820", "endpoint: vpn.example.net:51820",
