@@ -69,8 +69,8 @@ final class PeersParser {
                 problems.at(s.get("name"), s.child("name"), NodeConfigParser.nodeNameRule(name));
                 name = null;
             } else {
-                unique(names, name, new Section.Located<>(name, s.get("name"), s.child("name")), "peer name '" + name + "'",
-                        "give each peer its own name");
+                unique(names, name, new Section.Located<>(name, s.get("name"), s.child("name")),
+                        "peer name '" + name + "'", "give each peer its own name");
             }
         }
         StaticPublicKey key = publicKey(s);

@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import net.ipop.cli.IpopCommand;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One mistake at a time in an otherwise valid file ({@link ConfigFiles#valid()}): the parser must

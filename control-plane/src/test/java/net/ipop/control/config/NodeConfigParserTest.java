@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 
@@ -94,7 +95,7 @@ class NodeConfigParserTest {
     void keyFileReadableByOthersIsRefusedWithTheChmodFix() throws IOException {
         Path key = dir.resolve("alpha.key");
         for (String mode : List.of("rw-r--r--", "rw-r-----", "rw-----w-")) {
-            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString(mode));
             List<ConfigProblem> p = problemsOf(files.valid());
             assertEquals(1, p.size(), p.toString());
             assertEquals("node.privateKeyFile", p.get(0).key());
