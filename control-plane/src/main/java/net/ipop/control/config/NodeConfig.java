@@ -1,0 +1,28 @@
+package net.ipop.control.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import net.ipop.crypto.Suite;
+
+/**
+ * A node started in static mode, as {@code node.yaml} describes it; validated as a whole by
+ * {@link NodeConfigParser}. The private key itself is not held here: {@code privateKeyFile} was
+ * checked (owner-only, a valid key) and is read again by whoever starts the node, so the secret
+ * does not live on in an immutable object.
+ *
+ * @param name           the node's name
+ * @param privateKeyFile absolute path of the X25519 private key file
+ * @param publicKey      the public key of that private key
+ * @param iface          the overlay interface
+ * @param listen         the UDP listening socket
+ * @param suite          the default cipher suite for peers that do not name one
+ * @param dataPlane      data plane tuning
+ * @param peers          the static peers, in file order; may be empty (a node alone)
+ */
+public record NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
+                         ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers) {
+    public NodeConfig {
+        peers = List.copyOf(peers);
+    }
+}

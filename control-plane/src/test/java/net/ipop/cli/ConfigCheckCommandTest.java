@@ -1,0 +1,137 @@
+package net.ipop.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.List;
+
+import net.ipop.control.config.NodeConfig;
+import net.ipop.control.config.NodeConfigParser;
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.cert.X25519Keys;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ipop config check} end to end through {@link IpopCommand#execute}, and the documented example file. */
+class ConfigCheckCommandTest {
+    /** Tests run in the module directory; the example lives in the repository's docs. */
+    private static final Path EXAMPLE = Path.of("..", "docs", "examples", "node.yaml");
+    private static final String EXAMPLE_KEY_LINE = "privateKeyFile: /etc/ipop/alpha.key ";
+
+    @TempDir
+    Path dir;
+
+    private StringWriter out;
+    private StringWriter err;
+
+    private int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        int code = IpopCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        assertFalse(err.toString().contains("\tat "), "stack trace: " + err);
+        assertFalse(err.toString().contains("Exception"), "exception name leaked: " + err);
+        return code;
+    }
+
+    private Path key;
+
+    @BeforeEach
+    void newKey() throws IOException {
+        key = dir.resolve("alpha.key");
+        Files.writeString(key, X25519Keys.toBase64(X25519Keys.generatePrivateKey(new SecureRandom())) + "\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The example with its key file pointed at a real one (the only line changed). */
+    private Path example() throws IOException {
+        String text = Files.readString(EXAMPLE);
+        assertTrue(text.contains(EXAMPLE_KEY_LINE), "the example names /etc/ipop/alpha.key");
+        return Files.writeString(dir.resolve("node.yaml"), text.replace(EXAMPLE_KEY_LINE,
+                "privateKeyFile: " + key + " "));
+    }
+
+    @Test
+    void theDocumentedExamplePasses() throws Exception {
+        Path file = example();
+        assertEquals(0, run("config", "check", file.toString()), err.toString());
+        assertEquals(file + ": ok (3 peers)\n", out.toString());
+        assertEquals("", err.toString());
+
+        NodeConfig c = NodeConfigParser.parse(file);
+        assertEquals(List.of("beta", "gamma", "delta"), c.peers().stream().map(p -> p.name()).toList());
+        assertEquals(Suite.CHACHA20POLY1305, c.peers().get(1).suite());
+        assertTrue(c.peers().get(2).endpoint().isEmpty());
+    }
+
+    @Test
+    void theExampleShowsEveryKeyTheParserKnows() throws IOException {
+        String text = Files.readString(EXAMPLE);
+        for (String k : List.of("node:", "name:", "privateKeyFile:", "interface:", "addresses:", "mtu:", "queues:",
+                "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
+                "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
+                "allowedAddresses:", "keepaliveIntervalMs:")) {
+            assertTrue(text.contains(k), "example lacks " + k);
+        }
+        String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
+        for (String k : List.of("node.name", "node.privateKeyFile", "interface.name", "interface.addresses",
+                "interface.mtu", "interface.queues", "listen.port", "listen.address", "suite",
+                "dataplane.idleStrategy", "dataplane.threading", "dataplane.ioUring", "dataplane.offloads",
+                "dataplane.countersFile", "dataplane.aeronDirectory", "peers[].name", "peers[].publicKey",
+                "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite")) {
+            assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
+        }
+    }
+
+    @Test
+    void everyProblemGoesOnItsOwnLineThenASummary() throws IOException {
+        String text = Files.readString(example())
+                .replace("  mtu: 1420 ", "  mtu: big ")
+                .replace("    endpoint: 198.51.100.2:51820 ", "    endpoint: 198.51.100.2 ")
+                .replace("threading: dedicated", "threading: dedicate");
+        Path file = Files.writeString(dir.resolve("bad.yaml"), text);
+        assertEquals(IpopCommand.EXIT_USAGE, run("config", "check", file.toString()));
+        List<String> lines = err.toString().lines().toList();
+        assertEquals(4, lines.size(), err.toString());
+        assertTrue(lines.get(0).startsWith(file + ":13:8: interface.mtu: expected a whole number"), lines.get(0));
+        assertTrue(lines.get(1).startsWith(file + ":24:14: dataplane.threading: unknown value 'dedicate';"
+                + " did you mean 'dedicated'?"), lines.get(1));
+        assertTrue(lines.get(2).startsWith(file + ":33:15: peers[0].endpoint: '198.51.100.2' has no port"),
+                lines.get(2));
+        assertEquals("ipop config check: 3 problems in " + file + "; the format is described in"
+                + " docs/configuration.md", lines.get(3));
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void jsonReportsOkAndProblems() throws IOException {
+        Path file = example();
+        assertEquals(0, run("config", "check", "--json", file.toString()));
+        assertEquals("{\"file\":" + Json.quote(file.toString()) + ",\"ok\":true,\"problems\":[]}\n", out.toString());
+
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(IpopCommand.EXIT_USAGE, run("config", "check", "--json", file.toString()));
+        String json = out.toString();
+        assertTrue(json.startsWith("{\"file\":" + Json.quote(file.toString()) + ",\"ok\":false,\"problems\":"
+                + "[{\"line\":8,\"column\":19,\"key\":\"node.privateKeyFile\",\"message\":\""), json);
+        assertTrue(json.contains("run: chmod 600 " + key), json);
+        assertEquals("", err.toString(), "--json puts everything on standard output");
+    }
+
+    @Test
+    void missingFileArgumentIsUsageAndMissingFileIsAProblem() {
+        assertEquals(IpopCommand.EXIT_USAGE, run("config", "check"));
+        assertTrue(err.toString().contains("FILE"), err.toString());
+        Path absent = dir.resolve("absent.yaml");
+        assertEquals(IpopCommand.EXIT_USAGE, run("config", "check", absent.toString()));
+        assertTrue(err.toString().startsWith(absent + ": no such file"), err.toString());
+    }
+}
