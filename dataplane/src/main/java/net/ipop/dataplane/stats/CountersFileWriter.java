@@ -1,6 +1,7 @@
 package net.ipop.dataplane.stats;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -37,6 +38,8 @@ public final class CountersFileWriter implements AutoCloseable {
     public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
     /** Far longer than a pipeline holds one peer snapshot (one batch), far shorter than peer churn. */
     public static final long DEFAULT_FREE_TO_REUSE_TIMEOUT_MS = 2000;
+    /** Label words by peer counter kind, in {@link PipelineCounters} kind order. */
+    private static final String[] KIND_LABELS = {"tx bytes", "tx packets", "rx bytes", "rx packets"};
 
     private final CountersFile file;
     private final CountersManager manager;
@@ -51,7 +54,7 @@ public final class CountersFileWriter implements AutoCloseable {
         this.file = file;
         this.clock = clock;
         this.manager = new CountersManager(file.metadataBuffer(), file.valuesBuffer(),
-                java.nio.charset.StandardCharsets.UTF_8, clock, freeToReuseTimeoutMs);
+                StandardCharsets.UTF_8, clock, freeToReuseTimeoutMs);
         this.pipelines = new PipelineCounters[queues];
         this.peerCounterIds = new int[maxPeers][];
         DropReason[] reasons = DropReason.values();
@@ -199,6 +202,4 @@ public final class CountersFileWriter implements AutoCloseable {
     public void close() throws IOException {
         file.close();
     }
-
-    private static final String[] KIND_LABELS = {"tx bytes", "tx packets", "rx bytes", "rx packets"};
 }
