@@ -127,11 +127,6 @@ public final class CountersFile implements AutoCloseable {
         return path;
     }
 
-    /** The header region, for readers of this process and tests; the writer stores only the heartbeat. */
-    public AtomicBuffer headerBuffer() {
-        return header;
-    }
-
     /** The Agrona counters metadata region; written by the conductor's CountersManager only. */
     public AtomicBuffer metadataBuffer() {
         return metadata;
