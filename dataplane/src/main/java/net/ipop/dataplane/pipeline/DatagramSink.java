@@ -12,6 +12,10 @@ import net.ipop.ffm.udp.MessageBatch;
  * @see PollingIo for the UDP socket implementation
  */
 public interface DatagramSink {
-    /** @return how many slots were sent; the caller counts the rest as dropped */
+    /**
+     * Sends every slot it can; a slot the kernel refuses (or that would block) is dropped.
+     *
+     * @return how many datagrams were dropped (a GSO slot counts all of its datagrams)
+     */
     int send(MessageBatch batch, int count);
 }

@@ -255,17 +255,10 @@ public final class OutboundPath implements AutoCloseable {
     }
 
     private void send() {
-        int sent = sender.send(batch, slots);
-        if (sent < slots) {
-            for (int i = sent; i < slots; i++) {
-                int seg = batch.segmentSize(i);
-                int datagrams = seg == 0 ? 1 : (batch.length(i) + seg - 1) / seg;
-                for (int d = 0; d < datagrams; d++) {
-                    stats.drop(DropReason.SEND_FAILED);
-                }
-                stats.datagramsSent -= datagrams;
-                stats.bytesSent -= batch.length(i);
-            }
+        int dropped = sender.send(batch, slots);
+        if (dropped > 0) {
+            stats.datagramsSent -= dropped;
+            stats.drop(DropReason.SEND_FAILED, dropped);
         }
         slots = 0;
     }

@@ -12,7 +12,7 @@ public final class PathStats {
     long tunReads;
     /** Encrypted datagrams handed to the UDP socket. */
     long datagramsSent;
-    /** Bytes of those datagrams. */
+    /** Bytes of datagrams handed to the socket (failed sends included). */
     long bytesSent;
     /** Datagrams taken from the UDP socket (after GRO splitting). */
     long datagramsReceived;
@@ -32,6 +32,10 @@ public final class PathStats {
 
     void drop(DropReason reason) {
         drops[reason.ordinal()]++;
+    }
+
+    void drop(DropReason reason, int count) {
+        drops[reason.ordinal()] += count;
     }
 
     public long drops(DropReason reason) {
