@@ -66,6 +66,7 @@ public final class InboundPath {
                 segment = length;
             }
             SockAddr source = batch.remote(slot);
+            stats.slotsReceived++;
             if (length == 0) {
                 stats.datagramsReceived++;
                 stats.drop(DropReason.MALFORMED);

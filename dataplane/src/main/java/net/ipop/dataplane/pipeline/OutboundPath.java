@@ -148,7 +148,8 @@ public final class OutboundPath implements AutoCloseable {
         int slot;
         if (version == 4 && Ipv4.valid(buffer, ip, ipLength)) {
             slot = table.routes().lookup4(Ipv4.dst(buffer, ip));
-        } else if (version == 6 && ipLength >= Ipv6.HEADER) {
+        } else if (version == 6 && ipLength >= Ipv6.HEADER
+                && (gsoType != Segmenter.GSO_NONE || Ipv6.valid(buffer, ip, ipLength))) {
             slot = table.routes().lookup6(Ipv6.dstHi(buffer, ip), Ipv6.dstLo(buffer, ip));
         } else {
             stats.drop(DropReason.MALFORMED);
@@ -250,6 +251,7 @@ public final class OutboundPath implements AutoCloseable {
         batch.remote(slots).copyFrom(openPeerRef.endpoint().address());
         batch.local(slots).clear();
         slots++;
+        stats.slotsSent++;
         openPeer = -1;
         openPeerRef = null;
     }

@@ -12,6 +12,10 @@ public final class PathStats {
     long tunReads;
     /** Encrypted datagrams handed to the UDP socket. */
     long datagramsSent;
+    /** Send slots handed to the socket: datagramsSent / slotsSent is the GSO batching factor. */
+    long slotsSent;
+    /** Receive slots filled by the socket: datagramsReceived / slotsReceived is the GRO factor. */
+    long slotsReceived;
     /** Bytes of datagrams handed to the socket (failed sends included). */
     long bytesSent;
     /** Datagrams taken from the UDP socket (after GRO splitting). */
@@ -58,6 +62,14 @@ public final class PathStats {
         return datagramsSent;
     }
 
+    public long slotsSent() {
+        return slotsSent;
+    }
+
+    public long slotsReceived() {
+        return slotsReceived;
+    }
+
     public long bytesSent() {
         return bytesSent;
     }
@@ -95,7 +107,7 @@ public final class PathStats {
     public String toString() {
         StringBuilder b = new StringBuilder()
                 .append("tunReads=").append(tunReads).append(" sent=").append(datagramsSent)
-                .append(" sentBytes=").append(bytesSent).append(" received=").append(datagramsReceived)
+                .append(" sentBytes=").append(bytesSent).append(" sentSlots=").append(slotsSent).append(" received=").append(datagramsReceived).append(" receivedSlots=").append(slotsReceived)
                 .append(" opened=").append(messagesOpened).append(" delivered=").append(packetsDelivered)
                 .append(" keepalives=").append(keepalives).append(" punted=").append(punted)
                 .append(" roams=").append(roams).append(" icmp=").append(icmpSent);
