@@ -73,6 +73,12 @@ final class TunnelNode implements AutoCloseable {
         }
     }
 
+    /** CPU time the pipeline thread has used so far, in nanoseconds. */
+    long pipelineCpuNanos() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getThreadCpuTime(runner.thread().threadId());
+    }
+
     /** Stops the pipeline thread (idempotent); afterwards the agent's stats are stable. */
     void stop() {
         if (!stopped && runner != null) {

@@ -50,6 +50,11 @@ class TunnelTest {
                  TunnelNode b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A)) {
                 ping(nsA, "192.0.2.2");
                 ping(nsA, "-6", "2001:db8::2");
+                // Idle pipelines block in poll: a busy-spinning one would burn a whole second here.
+                long cpuBefore = a.pipelineCpuNanos() + b.pipelineCpuNanos();
+                Thread.sleep(1000);
+                long idleCpuMs = (a.pipelineCpuNanos() + b.pipelineCpuNanos() - cpuBefore) / 1_000_000;
+                assertTrue(idleCpuMs < 100, "two idle pipelines used " + idleCpuMs + " ms CPU in 1 s");
                 a.stop();
                 b.stop();
                 PathStats sa = a.agent.stats();
@@ -62,7 +67,7 @@ class TunnelTest {
                 assertEquals(6, sb.packetsDelivered(), both);
                 assertEquals(6, sa.packetsDelivered(), both);
                 assertEquals(0, sa.totalDrops() + sb.totalDrops(), both);
-                System.out.println("tunnel ping counters\n" + both);
+                System.out.println("tunnel ping counters (idle CPU " + idleCpuMs + " ms/s)\n" + both);
             }
         }
     }
