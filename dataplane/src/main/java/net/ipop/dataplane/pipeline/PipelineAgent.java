@@ -3,6 +3,7 @@ package net.ipop.dataplane.pipeline;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.ffm.tun.VirtioNetHeader;
@@ -17,9 +18,9 @@ import org.agrona.concurrent.Agent;
  * of packets and datagrams handled, so the runner's idle strategy ({@link PollIdleStrategy}) can
  * block in {@code poll} when there was nothing.
  *
- * <p>The sessions of the peers this pipeline serves must be built with the same
- * {@link net.ipop.crypto.aead.AeadScratch} the pipeline's thread owns (see
- * {@link net.ipop.dataplane.session.Session}): with one pipeline, all of them.
+ * <p>The sessions of the peers this pipeline serves must be built with this pipeline's
+ * {@link #scratch()} (see {@link net.ipop.dataplane.session.Session}): its thread is then the only
+ * one sealing and opening with them. With one pipeline, that is every session.
  *
  * <p>Ownership: the agent owns its buffers and batches (freed in {@link #onClose()}, on the agent
  * thread when the runner stops); the {@link PipelineIo} and what it wraps are borrowed and closed
@@ -30,6 +31,7 @@ public final class PipelineAgent implements Agent {
     private final PeerTableHolder tables;
     private final PipelineIo io;
     private final PathStats stats = new PathStats();
+    private final AeadScratch scratch = new AeadScratch();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] tunBuffers;
     private final int[] tunLengths;
@@ -99,6 +101,14 @@ public final class PipelineAgent implements Agent {
         return read + received;
     }
 
+    /**
+     * The crypto scratch of this pipeline's thread: the conductor builds the sessions this pipeline
+     * serves with it (construction only stores the reference; the pipeline thread does the work).
+     */
+    public AeadScratch scratch() {
+        return scratch;
+    }
+
     /** The pipeline's counters: read them after the runner stopped (plain fields). */
     public PathStats stats() {
         return stats;
@@ -110,6 +120,7 @@ public final class PipelineAgent implements Agent {
         sendBatch.close();
         receiveBatch.close();
         arena.close();
+        scratch.wipe();
     }
 
     @Override

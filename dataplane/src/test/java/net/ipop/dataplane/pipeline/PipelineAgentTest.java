@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import net.ipop.crypto.Suite;
-import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
@@ -109,8 +108,8 @@ class PipelineAgentTest {
             // The "handshake" completes: both sides publish sessions; the next cycle uses them.
             List<String> bNets = List.of("192.0.2.2/32");
             List<String> aNets = List.of("192.0.2.1/32");
-            tablesA.publish(StaticSessions.side(true, Suite.AES256GCM, new AeadScratch(), ofB, underlayB, bNets, bNets));
-            tablesB.publish(StaticSessions.side(false, Suite.AES256GCM, new AeadScratch(), ofA, underlayA, aNets, aNets));
+            tablesA.publish(StaticSessions.side(true, Suite.AES256GCM, a.scratch(), ofB, underlayB, bNets, bNets));
+            tablesB.publish(StaticSessions.side(false, Suite.AES256GCM, b.scratch(), ofA, underlayA, aNets, aNets));
             for (int i = 0; i < 6; i++) {
                 ioA.tunIn.add(p);
             }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import net.ipop.crypto.Suite;
-import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.ffm.testing.TestNamespace;
@@ -57,14 +56,13 @@ final class TunnelNode implements AutoCloseable {
                 return s;
             });
             io = new PollingIo(tun.queue(0), true, socket);
-            AeadScratch scratch = new AeadScratch();
             PeerTableHolder tables = new PeerTableHolder();
-            List<String> peerNets = List.of("192.0.2." + other + "/32", "2001:db8::" + other + "/128");
-            tables.publish(StaticSessions.side(isA, Suite.AES256GCM, scratch, endpoint,
-                    new InetSocketAddress(peerUnderlay, PORT), peerNets, peerNets));
             PipelineAgent.Settings settings = new PipelineAgent.Settings(MTU, true, isA ? 0xC0000201 : 0xC0000202,
                     0x20010db800000000L, isA ? 1 : 2, 16, 64);
             agent = new PipelineAgent(0, tables, io, settings, (b, o, l, s) -> { });
+            List<String> peerNets = List.of("192.0.2." + other + "/32", "2001:db8::" + other + "/128");
+            tables.publish(StaticSessions.side(isA, Suite.AES256GCM, agent.scratch(), endpoint,
+                    new InetSocketAddress(peerUnderlay, PORT), peerNets, peerNets));
             runner = new AgentRunner(new PollIdleStrategy(io, 10), errors::add, null, agent);
             ns.call(() -> AgentRunner.startOnThread(runner));
         } catch (Exception | Error e) {
