@@ -26,7 +26,8 @@ import net.ipop.ffm.udp.UdpSocket;
  *   <li>route lookup on the inner destination gives the peer (NO_ROUTE, NO_SESSION, NO_ENDPOINT
  *       drop and count; a later step queues the packet and asks for a handshake);</li>
  *   <li>a packet (or a super-packet's segment) larger than the tunnel MTU is answered with an ICMP
- *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG);</li>
+ *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG); IPv4 packets
+ *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
  *   <li>each segment is sealed in place with the peer's current session;</li>
@@ -56,9 +57,6 @@ public final class OutboundPath implements AutoCloseable {
     private final PathStats stats;
     private final int mtu;
     private final boolean vnetHeader;
-    private final int localV4;
-    private final long localV6Hi;
-    private final long localV6Lo;
     private final TunSink tun;
     private final DatagramSink sender;
     private final MessageBatch batch;
@@ -82,21 +80,15 @@ public final class OutboundPath implements AutoCloseable {
     /**
      * @param mtu tunnel MTU: the largest inner packet we send without an ICMP error
      * @param vnetHeader whether TUN reads start with a {@link VirtioNetHeader}
-     * @param localV4 our overlay IPv4 address (host order int), the source of ICMP errors
-     * @param localV6Hi our overlay IPv6 address, high 64 bits, the source of ICMPv6 errors
      * @param batch the send batch this path fills (owned by the pipeline, borrowed by this path)
      */
-    public OutboundPath(PathStats stats, int mtu, boolean vnetHeader, int localV4, long localV6Hi, long localV6Lo,
-                        TunSink tun, DatagramSink sender, MessageBatch batch) {
+    public OutboundPath(PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender, MessageBatch batch) {
         if (mtu < 576 || mtu > 65535 - TransportHeader.OVERHEAD) {
             throw new IllegalArgumentException("mtu " + mtu + " outside 576.." + (65535 - TransportHeader.OVERHEAD));
         }
         this.stats = stats;
         this.mtu = mtu;
         this.vnetHeader = vnetHeader;
-        this.localV4 = localV4;
-        this.localV6Hi = localV6Hi;
-        this.localV6Lo = localV6Lo;
         this.tun = tun;
         this.sender = sender;
         this.batch = batch;
@@ -265,12 +257,18 @@ public final class OutboundPath implements AutoCloseable {
         slots = 0;
     }
 
+    /**
+     * Answers with an ICMP error from the packet's destination: the error stands for the far end of
+     * the tunnel. Not from our own overlay address: Linux drops an IPv4 packet arriving on an
+     * interface with a local source address (a martian), so our own applications would never learn
+     * the path MTU (seen in TunnelTest).
+     */
     private void tooBig(MemorySegment buffer, long ip, int length, int version) {
         stats.drop(DropReason.TOO_BIG);
         int n = version == 4
-                ? IcmpTooBig.writeV4(buffer, ip, length, mtu, localV4, icmp, TransportHeader.LENGTH)
-                : IcmpTooBig.writeV6(buffer, ip, length, Math.max(mtu, Ipv6.MIN_MTU), localV6Hi, localV6Lo,
-                        icmp, TransportHeader.LENGTH);
+                ? IcmpTooBig.writeV4(buffer, ip, length, mtu, Ipv4.dst(buffer, ip), icmp, TransportHeader.LENGTH)
+                : IcmpTooBig.writeV6(buffer, ip, length, Math.max(mtu, Ipv6.MIN_MTU), Ipv6.dstHi(buffer, ip),
+                        Ipv6.dstLo(buffer, ip), icmp, TransportHeader.LENGTH);
         if (n > 0 && tun.write(icmp, TransportHeader.LENGTH, n)) {
             stats.icmpSent++;
         }

@@ -42,7 +42,7 @@ public final class PipelineAgent implements Agent {
 
     /**
      * @param queue the queue index, for the role name
-     * @param settings MTU, overlay addresses (ICMP source), batch sizes
+     * @param settings MTU, TUN header mode, batch sizes
      * @param punt where handshake and STUN datagrams go
      */
     public PipelineAgent(int queue, PeerTableHolder tables, PipelineIo io, Settings settings, Punt punt) {
@@ -57,8 +57,7 @@ public final class PipelineAgent implements Agent {
         }
         this.sendBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
         this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
-        this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), settings.localV4(),
-                settings.localV6Hi(), settings.localV6Lo(), io, io, sendBatch);
+        this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
         this.inbound = new InboundPath(stats, io, punt);
     }
 
@@ -67,14 +66,10 @@ public final class PipelineAgent implements Agent {
      *
      * @param mtu tunnel MTU in bytes
      * @param vnetHeader whether the TUN device has virtio-net headers
-     * @param localV4 our overlay IPv4 address, host-order int
-     * @param localV6Hi our overlay IPv6 address, high half
-     * @param localV6Lo our overlay IPv6 address, low half
      * @param tunBatch TUN reads per cycle
      * @param udpBatch slots per send and receive batch
      */
-    public record Settings(int mtu, boolean vnetHeader, int localV4, long localV6Hi, long localV6Lo,
-                           int tunBatch, int udpBatch) {
+    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
         public Settings {
             if (tunBatch < 1 || udpBatch < 1 || udpBatch > MessageBatch.MAX_CAPACITY) {
                 throw new IllegalArgumentException("tunBatch must be >= 1 and udpBatch 1.."

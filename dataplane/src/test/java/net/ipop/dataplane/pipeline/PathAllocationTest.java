@@ -75,7 +75,7 @@ class PathAllocationTest {
             byte[] packet = Packets.udp4("192.0.2.1", "192.0.2.2", new byte[1000]);
             MemorySegment read = arena.allocate(VirtioNetHeader.SIZE + 2048);
             MemorySegment.copy(packet, 0, read, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, packet.length);
-            try (OutboundPath out = new OutboundPath(statsA, 1420, true, 0, 0, 0, countOnly, toWire, sendBatch)) {
+            try (OutboundPath out = new OutboundPath(statsA, 1420, true, countOnly, toWire, sendBatch)) {
                 for (int i = 0; i < WARMUP; i++) {
                     roundTrip(out, in, tableA, tableB, read, packet.length, wire);
                 }
@@ -133,7 +133,7 @@ class PathAllocationTest {
             MemorySegment.copy(replay, 0, replaySegment, ValueLayout.JAVA_BYTE, 0, replay.length);
             wire.remote(0).set(new InetSocketAddress("198.51.100.1", 51820));
             wire.remote(1).set(new InetSocketAddress("198.51.100.1", 51820));
-            try (OutboundPath out = new OutboundPath(statsA, 1420, true, 0, 0, 0, none, noSend, sendBatch)) {
+            try (OutboundPath out = new OutboundPath(statsA, 1420, true, none, noSend, sendBatch)) {
                 long before = 0;
                 for (int i = 0; i < WARMUP + PACKETS; i++) {
                     if (i == WARMUP) {

@@ -57,8 +57,7 @@ class PathTest {
     private PeerTable tableA;
     private PeerTable tableB;
 
-    private final OutboundPath outA = new OutboundPath(statsA, MTU, true, 0xC0000201, 0x20010db800000000L, 1L,
-            collect(toTunA), this::toWire, sendBatch);
+    private final OutboundPath outA = new OutboundPath(statsA, MTU, true, collect(toTunA), this::toWire, sendBatch);
     private final InboundPath inB = new InboundPath(statsB, collect(toTunB),
             (buf, off, len, src) -> punted.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE)));
 
@@ -257,6 +256,8 @@ class PathTest {
         assertEquals(3, icmp.get(20)); // destination unreachable
         assertEquals(4, icmp.get(21)); // fragmentation needed
         assertEquals(MTU, icmp.getShort(26) & 0xFFFF);
+        // From the far end (the packet's destination), to the sender.
+        assertArrayEquals(Packets.addr("192.0.2.2"), Arrays.copyOfRange(toTunA.get(0), 12, 16));
         assertArrayEquals(Packets.addr("192.0.2.1"), Arrays.copyOfRange(toTunA.get(0), 16, 20));
         assertEquals(3, statsA.totalDrops());
         assertEquals(0, statsA.datagramsSent());

@@ -90,7 +90,7 @@ class PipelineAgentTest {
         ioB.self = underlayB;
         PeerTableHolder tablesA = new PeerTableHolder();
         PeerTableHolder tablesB = new PeerTableHolder();
-        PipelineAgent.Settings settings = new PipelineAgent.Settings(1420, false, 0, 0, 0, 4, 4);
+        PipelineAgent.Settings settings = new PipelineAgent.Settings(1420, false, 4, 4);
         PipelineAgent a = new PipelineAgent(0, tablesA, ioA, settings, (b, o, l, s) -> { });
         PipelineAgent b = new PipelineAgent(0, tablesB, ioB, settings, (bb, o, l, s) -> { });
         try (PeerEndpoint ofB = new PeerEndpoint(); PeerEndpoint ofA = new PeerEndpoint()) {

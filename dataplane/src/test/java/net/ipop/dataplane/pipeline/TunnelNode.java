@@ -37,12 +37,22 @@ final class TunnelNode implements AutoCloseable {
      * @param isA side A (overlay .1) or B (.2)
      */
     TunnelNode(TestNamespace ns, boolean isA, String underlay, String peerUnderlay) throws Exception {
+        this(ns, isA, underlay, peerUnderlay, MTU, MTU);
+    }
+
+    /**
+     * @param tunMtu the TUN interface's MTU
+     * @param pathMtu the pipeline's tunnel MTU; below {@code tunMtu} it makes the pipeline answer
+     *                larger packets with ICMP errors
+     */
+    TunnelNode(TestNamespace ns, boolean isA, String underlay, String peerUnderlay, int tunMtu, int pathMtu)
+            throws Exception {
         this.ns = ns;
         String self = isA ? "1" : "2";
         String other = isA ? "2" : "1";
         tun = ns.call(() -> TunDevice.tun().name("ipop0").vnetHeader(true).offloads(TunOffload.ALL).open());
         try {
-            ns.exec("ip", "link", "set", "ipop0", "mtu", Integer.toString(MTU));
+            ns.exec("ip", "link", "set", "ipop0", "mtu", Integer.toString(tunMtu));
             // No link-local address: keeps router solicitations and MLD off the tunnel (no route for them).
             ns.exec("ip", "link", "set", "ipop0", "addrgenmode", "none");
             ns.exec("ip", "addr", "add", "192.0.2." + self + "/24", "dev", "ipop0");
@@ -57,8 +67,7 @@ final class TunnelNode implements AutoCloseable {
             });
             io = new PollingIo(tun.queue(0), true, socket);
             PeerTableHolder tables = new PeerTableHolder();
-            PipelineAgent.Settings settings = new PipelineAgent.Settings(MTU, true, isA ? 0xC0000201 : 0xC0000202,
-                    0x20010db800000000L, isA ? 1 : 2, 16, 64);
+            PipelineAgent.Settings settings = new PipelineAgent.Settings(pathMtu, true, 16, 64);
             agent = new PipelineAgent(0, tables, io, settings, (b, o, l, s) -> { });
             List<String> peerNets = List.of("192.0.2." + other + "/32", "2001:db8::" + other + "/128");
             tables.publish(StaticSessions.side(isA, Suite.AES256GCM, agent.scratch(), endpoint,

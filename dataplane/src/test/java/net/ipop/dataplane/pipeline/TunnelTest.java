@@ -73,6 +73,34 @@ class TunnelTest {
     }
 
     @Test
+    @Timeout(60)
+    void packetsAbovePathMtuGetIcmpErrorsTheKernelAccepts() throws Exception {
+        try (TestNamespace nsA = TestNamespace.create("dpa");
+             TestNamespace nsB = TestNamespace.create("dpb")) {
+            underlay(nsA, nsB);
+            try (TunnelNode a = new TunnelNode(nsA, true, UNDERLAY_A, UNDERLAY_B, 1500, 1400);
+                 TunnelNode b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A, 1500, 1400)) {
+                TestNamespace.Cmd.Result big = nsA.execAllowingFailure(20,
+                        "ping", "-c", "2", "-i", "0.3", "-M", "do", "-s", "1450", "192.0.2.2");
+                TestNamespace.Cmd.Result big6 = nsA.execAllowingFailure(20,
+                        "ping", "-6", "-c", "2", "-i", "0.3", "-M", "do", "-s", "1450", "2001:db8::2");
+                ping(nsA, "-M", "do", "-s", "1300", "192.0.2.2");
+                String route = nsA.exec("ip", "route", "get", "192.0.2.2");
+                a.stop();
+                b.stop();
+                String both = "A: " + a.agent.stats() + "\nB: " + b.agent.stats();
+                System.out.println("too big: " + big.output() + big6.output() + route + both);
+                assertTrue(a.agent.stats().drops(DropReason.TOO_BIG) >= 2, both);
+                assertTrue(a.agent.stats().icmpSent() >= 2, both);
+                // The kernel took our "fragmentation needed" and learnt the path MTU of the tunnel.
+                assertTrue(route.contains("mtu 1400"), route);
+                assertTrue(big.output().contains("1400"), big.output());
+                assertTrue(big6.output().contains("mtu=1400") || big6.output().contains("mtu: 1400"), big6.output());
+            }
+        }
+    }
+
+    @Test
     @Timeout(90)
     void iperf3ThroughTheTunnel() throws Exception {
         try (TestNamespace nsA = TestNamespace.create("dpa");
