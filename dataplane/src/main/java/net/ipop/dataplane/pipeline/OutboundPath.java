@@ -16,7 +16,6 @@ import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.Session;
 import net.ipop.ffm.tun.VirtioNetHeader;
 import net.ipop.ffm.udp.MessageBatch;
-import net.ipop.ffm.udp.UdpSocket;
 
 /**
  * TUN -> network. For each packet read from the TUN (a super-packet when the device has TSO/USO):
@@ -31,9 +30,8 @@ import net.ipop.ffm.udp.UdpSocket;
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
  *   <li>each segment is sealed in place with the peer's current session;</li>
- *   <li>sealed datagrams are appended to the output batch, grouped per peer: consecutive datagrams
- *       to one peer of one size share a slot sent with UDP GSO (segment size = datagram size, only
- *       the last may be shorter). A full batch goes to the {@link DatagramSink}.</li>
+ *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
+ *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
  *
  * <p>Known copy: sealed datagrams are copied from the sealing area into the batch slot. The
@@ -45,8 +43,6 @@ import net.ipop.ffm.udp.UdpSocket;
  * the sealer; see docs/performance.md).
  */
 public final class OutboundPath implements AutoCloseable {
-    /** Largest GSO payload we put in one slot: below the 64 KiB IP datagram limit with headers. */
-    static final int MAX_SLOT_BYTES = 65000;
     /** Segments one super-packet may be cut into (64 KiB at 256-byte MSS). */
     static final int MAX_SEGMENTS = 256;
     private static final int AREA_SIZE = 256 * 1024;
@@ -58,24 +54,14 @@ public final class OutboundPath implements AutoCloseable {
     private final int mtu;
     private final boolean vnetHeader;
     private final TunSink tun;
-    private final DatagramSink sender;
-    private final MessageBatch batch;
+    private final GsoBatcher batcher;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment area;
     private final MemorySegment icmp;
     private final int[] lengths = new int[MAX_SEGMENTS];
     private final VirtioNetHeader vnet = new VirtioNetHeader();
-    private final int slotLimit;
 
     private PeerTable table = PeerTable.empty();
-    private int slots;
-    /** The open slot: its peer slot (-1 = none), datagram count, segment size, whether it is closed to appends. */
-    private int openPeer = -1;
-    private Peer openPeerRef;
-    private int openCount;
-    private int openSegment;
-    private int openLength;
-    private boolean openSealed;
 
     /**
      * @param mtu tunnel MTU: the largest inner packet we send without an ICMP error
@@ -90,9 +76,7 @@ public final class OutboundPath implements AutoCloseable {
         this.mtu = mtu;
         this.vnetHeader = vnetHeader;
         this.tun = tun;
-        this.sender = sender;
-        this.batch = batch;
-        this.slotLimit = Math.min(MAX_SLOT_BYTES, batch.bufferSize());
+        this.batcher = new GsoBatcher(stats, sender, batch);
         this.area = arena.allocate(AREA_SIZE, 64);
         this.icmp = arena.allocate(ICMP_BUFFER, 64);
     }
@@ -100,9 +84,6 @@ public final class OutboundPath implements AutoCloseable {
     /** Starts a batch on the snapshot the pipeline loaded for it. */
     public void begin(PeerTable snapshot) {
         table = snapshot;
-        slots = 0;
-        openPeer = -1;
-        openPeerRef = null;
     }
 
     /**
@@ -198,63 +179,13 @@ public final class OutboundPath implements AutoCloseable {
                 stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;
             }
-            append(peer, at, r);
+            batcher.add(peer, area, at, r);
         }
     }
 
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */
     public void flush() {
-        closeOpenSlot();
-        if (slots > 0) {
-            send();
-        }
-    }
-
-    private void append(Peer peer, long at, int length) {
-        boolean fits = openPeer == peer.slot() && !openSealed && length <= openSegment
-                && openLength + length <= slotLimit && openCount < UdpSocket.MAX_SEGMENTS;
-        if (!fits) {
-            closeOpenSlot();
-            if (slots == batch.capacity()) {
-                send();
-            }
-            openPeer = peer.slot();
-            openPeerRef = peer;
-            openCount = 0;
-            openLength = 0;
-            openSegment = length;
-            openSealed = false;
-        }
-        MemorySegment.copy(area, at, batch.buffer(slots), openLength, length);
-        openLength += length;
-        openCount++;
-        // A shorter datagram must be the slot's last: GSO cuts every segment but the last at full size.
-        openSealed = length < openSegment;
-        stats.datagramsSent++;
-        stats.bytesSent += length;
-    }
-
-    private void closeOpenSlot() {
-        if (openPeer < 0) {
-            return;
-        }
-        batch.setLength(slots, openLength);
-        batch.setSegmentSize(slots, openCount > 1 ? openSegment : 0);
-        batch.remote(slots).copyFrom(openPeerRef.endpoint().address());
-        batch.local(slots).clear();
-        slots++;
-        stats.slotsSent++;
-        openPeer = -1;
-        openPeerRef = null;
-    }
-
-    private void send() {
-        int dropped = sender.send(batch, slots);
-        if (dropped > 0) {
-            stats.datagramsSent -= dropped;
-            stats.drop(DropReason.SEND_FAILED, dropped);
-        }
-        slots = 0;
+        batcher.flush();
     }
 
     /**
