@@ -1,0 +1,95 @@
+package net.ipop.dataplane.pipeline;
+
+import java.lang.foreign.MemorySegment;
+
+import net.ipop.dataplane.session.Peer;
+import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.UdpSocket;
+
+/**
+ * Packs sealed datagrams into the slots of a send batch, grouped per peer for UDP GSO: consecutive
+ * datagrams to one peer share a slot while they have the slot's segment size; a shorter one is
+ * added as the slot's last (GSO cuts every segment but the last at full size) and closes it. A
+ * slot holds at most {@link UdpSocket#MAX_SEGMENTS} datagrams and {@link #MAX_SLOT_BYTES} bytes. A
+ * full batch goes to the {@link DatagramSink} at once; {@link #flush} sends the rest.
+ *
+ * <p>Threading: the owning pipeline thread only. The batch is owned by the pipeline and borrowed
+ * here; datagrams are copied into it (see {@link OutboundPath} for why). No allocation.
+ */
+final class GsoBatcher {
+    /** Largest GSO payload we put in one slot: below the 64 KiB IP datagram limit with headers. */
+    static final int MAX_SLOT_BYTES = 65000;
+
+    private final PathStats stats;
+    private final DatagramSink sender;
+    private final MessageBatch batch;
+    private final int slotLimit;
+    /** Slots complete and waiting for the sender. */
+    private int slots;
+    /** The slot being filled: its peer (null = none), datagram count, bytes, segment size. */
+    private Peer peer;
+    private int count;
+    private int length;
+    private int segment;
+    /** Whether the slot's last datagram was short, so nothing more may follow it. */
+    private boolean ended;
+
+    GsoBatcher(PathStats stats, DatagramSink sender, MessageBatch batch) {
+        this.stats = stats;
+        this.sender = sender;
+        this.batch = batch;
+        this.slotLimit = Math.min(MAX_SLOT_BYTES, batch.bufferSize());
+    }
+
+    /** Adds the datagram {@code from[at, at + datagramLength)} for {@code to}. */
+    void add(Peer to, MemorySegment from, long at, int datagramLength) {
+        boolean fits = peer == to && !ended && datagramLength <= segment
+                && length + datagramLength <= slotLimit && count < UdpSocket.MAX_SEGMENTS;
+        if (!fits) {
+            closeSlot();
+            if (slots == batch.capacity()) {
+                send();
+            }
+            peer = to;
+            count = 0;
+            length = 0;
+            segment = datagramLength;
+        }
+        MemorySegment.copy(from, at, batch.buffer(slots), length, datagramLength);
+        length += datagramLength;
+        count++;
+        ended = datagramLength < segment;
+        stats.datagramsSent++;
+        stats.bytesSent += datagramLength;
+    }
+
+    /** Sends every slot filled so far; at the end of each pipeline cycle. */
+    void flush() {
+        closeSlot();
+        if (slots > 0) {
+            send();
+        }
+    }
+
+    private void closeSlot() {
+        if (peer == null) {
+            return;
+        }
+        batch.setLength(slots, length);
+        batch.setSegmentSize(slots, count > 1 ? segment : 0);
+        batch.remote(slots).copyFrom(peer.endpoint().address());
+        batch.local(slots).clear();
+        slots++;
+        stats.slotsSent++;
+        peer = null;
+    }
+
+    private void send() {
+        int dropped = sender.send(batch, slots);
+        if (dropped > 0) {
+            stats.datagramsSent -= dropped;
+            stats.drop(DropReason.SEND_FAILED, dropped);
+        }
+        slots = 0;
+    }
+}

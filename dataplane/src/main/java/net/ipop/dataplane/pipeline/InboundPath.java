@@ -1,0 +1,169 @@
+package net.ipop.dataplane.pipeline;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import net.ipop.crypto.MessageTypes;
+import net.ipop.crypto.aead.PacketResult;
+import net.ipop.crypto.aead.TransportHeader;
+import net.ipop.dataplane.packet.Ipv4;
+import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.SessionIndex;
+import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.SockAddr;
+
+/**
+ * Network -> TUN. For each datagram of a received batch (a GRO slot holds several of
+ * {@code segmentSize} bytes each, the last may be shorter):
+ *
+ * <ol>
+ *   <li>length and type: a transport data message goes on; handshake, cookie and STUN messages
+ *       go to the {@link Punt}; anything else is MALFORMED;</li>
+ *   <li>the receiver index picks the session in the snapshot's {@link SessionIndex}
+ *       (NO_SESSION if none), whose opener checks the replay window and tag and decrypts in place
+ *       (AUTH_FAILED, REPLAYED, ...);</li>
+ *   <li>roaming: the datagram authenticated, so if it came from a new source that becomes the
+ *       peer's endpoint;</li>
+ *   <li>a zero-length payload is a keepalive: counted, consumed;</li>
+ *   <li>the inner packet must parse and its source must be inside the peer's allowed prefixes
+ *       (SOURCE_NOT_ALLOWED otherwise), then it goes to the {@link TunSink}.</li>
+ * </ol>
+ *
+ * <p>TUN writes are one per packet for now; coalescing TCP segments of one flow into a
+ * super-packet with a virtio-net header is a later optimisation.
+ *
+ * <p>Threading: the owning pipeline thread only. Buffers: the batch is borrowed for
+ * {@link #process}; plaintext replaces ciphertext in its slots. Nothing here allocates per packet,
+ * except that a failed tag costs the JDK an exception (see PacketOpener).
+ */
+public final class InboundPath {
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** RFC 5389: a STUN message has the magic cookie at offset 4 and its two top bits clear. */
+    private static final int STUN_MAGIC_COOKIE = 0x2112A442;
+    private static final int STUN_HEADER = 20;
+
+    private final PathStats stats;
+    private final TunSink tun;
+    private final Punt punt;
+
+    public InboundPath(PathStats stats, TunSink tun, Punt punt) {
+        this.stats = stats;
+        this.tun = tun;
+        this.punt = punt;
+    }
+
+    /** Handles slots {@code [0, count)} of a batch filled by {@code UdpSocket.receive}. */
+    public void process(PeerTable table, MessageBatch batch, int count) {
+        for (int slot = 0; slot < count; slot++) {
+            MemorySegment buffer = batch.buffer(slot);
+            int length = batch.length(slot);
+            int segment = batch.segmentSize(slot);
+            if (segment <= 0 || segment > length) {
+                segment = length;
+            }
+            SockAddr source = batch.remote(slot);
+            stats.slotsReceived++;
+            if (length == 0) {
+                stats.datagramsReceived++;
+                stats.drop(DropReason.MALFORMED);
+                continue;
+            }
+            for (int off = 0; off < length; off += segment) {
+                datagram(table, buffer, off, Math.min(segment, length - off), source);
+            }
+        }
+    }
+
+    private void datagram(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {
+        stats.datagramsReceived++;
+        if (length < 4) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        int type = buffer.get(INT_LE, off);
+        if (type == MessageTypes.WG_DATA || type == MessageTypes.AES_DATA) {
+            data(table, buffer, off, length, source);
+        } else if (isHandshake(type) || isStun(buffer, off, length)) {
+            stats.punted++;
+            punt.punt(buffer, off, length, source);
+        } else {
+            stats.drop(DropReason.MALFORMED);
+        }
+    }
+
+    private void data(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {
+        if (length < TransportHeader.OVERHEAD) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        SessionIndex index = table.sessions();
+        int position = index.find(buffer.get(INT_LE, off + TransportHeader.RECEIVER_INDEX_OFFSET));
+        if (position < 0) {
+            stats.drop(DropReason.NO_SESSION);
+            return;
+        }
+        Peer peer = index.peer(position);
+        int r = index.session(position).opener().open(buffer, off, length);
+        if (r < 0) {
+            stats.drop(reason(r));
+            return;
+        }
+        stats.messagesOpened++;
+        SockAddr endpoint = peer.endpoint().address();
+        if (!endpoint.sameEndpoint(source)) {
+            endpoint.copyFrom(source);
+            stats.roams++;
+        }
+        if (r == 0) {
+            stats.keepalives++;
+            return;
+        }
+        long ip = off + TransportHeader.LENGTH;
+        int version = (buffer.get(ValueLayout.JAVA_BYTE, ip) & 0xFF) >>> 4;
+        int innerLength;
+        boolean allowed;
+        if (version == 4 && Ipv4.valid(buffer, ip, r)) {
+            innerLength = Ipv4.totalLength(buffer, ip);
+            allowed = peer.allowsSource4(Ipv4.src(buffer, ip));
+        } else if (version == 6 && Ipv6.valid(buffer, ip, r)) {
+            innerLength = Ipv6.HEADER + Ipv6.payloadLength(buffer, ip);
+            allowed = peer.allowsSource6(Ipv6.srcHi(buffer, ip), Ipv6.srcLo(buffer, ip));
+        } else {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (!allowed) {
+            stats.drop(DropReason.SOURCE_NOT_ALLOWED);
+            return;
+        }
+        if (tun.write(buffer, ip, innerLength)) {
+            stats.packetsDelivered++;
+        } else {
+            stats.drop(DropReason.TUN_WRITE_FAILED);
+        }
+    }
+
+    private static DropReason reason(int result) {
+        return switch (result) {
+            case PacketResult.AUTH_FAILED -> DropReason.AUTH_FAILED;
+            case PacketResult.REPLAYED -> DropReason.REPLAYED;
+            case PacketResult.KEY_EXHAUSTED, PacketResult.RETIRED -> DropReason.KEY_EXHAUSTED;
+            default -> DropReason.MALFORMED;
+        };
+    }
+
+    private static boolean isHandshake(int type) {
+        return type == MessageTypes.WG_INITIATION || type == MessageTypes.WG_RESPONSE
+                || type == MessageTypes.WG_COOKIE_REPLY || type == MessageTypes.AES_INITIATION
+                || type == MessageTypes.AES_RESPONSE || type == MessageTypes.AES_COOKIE_REPLY;
+    }
+
+    private static boolean isStun(MemorySegment buffer, long off, int length) {
+        return length >= STUN_HEADER && (buffer.get(ValueLayout.JAVA_BYTE, off) & 0xC0) == 0
+                && buffer.get(INT_BE, off + 4) == STUN_MAGIC_COOKIE;
+    }
+}

@@ -1,0 +1,232 @@
+package net.ipop.dataplane.pipeline;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import net.ipop.crypto.aead.PacketResult;
+import net.ipop.crypto.aead.TransportHeader;
+import net.ipop.dataplane.packet.IcmpTooBig;
+import net.ipop.dataplane.packet.Ipv4;
+import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.packet.Segmenter;
+import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.Session;
+import net.ipop.ffm.tun.VirtioNetHeader;
+import net.ipop.ffm.udp.MessageBatch;
+
+/**
+ * TUN -> network. For each packet read from the TUN (a super-packet when the device has TSO/USO):
+ *
+ * <ol>
+ *   <li>parse the virtio-net header (if the device has one) and the IP version;</li>
+ *   <li>route lookup on the inner destination gives the peer (NO_ROUTE, NO_SESSION, NO_ENDPOINT
+ *       drop and count; a later step queues the packet and asks for a handshake);</li>
+ *   <li>a packet (or a super-packet's segment) larger than the tunnel MTU is answered with an ICMP
+ *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG); IPv4 packets
+ *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
+ *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
+ *       tag, so every segment has its headroom and tail room;</li>
+ *   <li>each segment is sealed in place with the peer's current session;</li>
+ *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
+ *       slots and hands full batches to the {@link DatagramSink}.</li>
+ * </ol>
+ *
+ * <p>Known copy: sealed datagrams are copied from the sealing area into the batch slot. The
+ * batch's slots are separate 64 KiB buffers and a super-packet's sealed segments exceed one
+ * datagram limit (64 KiB) anyway; removing the copy needs iovecs pointing into the sealing area.
+ *
+ * <p>Usage per batch: {@link #begin}, {@link #process} per TUN read, {@link #flush}. Threading:
+ * the owning pipeline thread only. Nothing here allocates per packet (the JDK cipher does, inside
+ * the sealer; see docs/performance.md).
+ */
+public final class OutboundPath implements AutoCloseable {
+    /** Segments one super-packet may be cut into (64 KiB at 256-byte MSS). */
+    static final int MAX_SEGMENTS = 256;
+    private static final int AREA_SIZE = 256 * 1024;
+    private static final int ICMP_BUFFER = TransportHeader.LENGTH + Ipv6.MIN_MTU;
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+
+    private final PathStats stats;
+    private final int mtu;
+    private final boolean vnetHeader;
+    private final TunSink tun;
+    private final GsoBatcher batcher;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment area;
+    private final MemorySegment icmp;
+    private final int[] lengths = new int[MAX_SEGMENTS];
+    private final VirtioNetHeader vnet = new VirtioNetHeader();
+
+    private PeerTable table = PeerTable.empty();
+
+    /**
+     * @param mtu tunnel MTU: the largest inner packet we send without an ICMP error
+     * @param vnetHeader whether TUN reads start with a {@link VirtioNetHeader}
+     * @param batch the send batch this path fills (owned by the pipeline, borrowed by this path)
+     */
+    public OutboundPath(PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender, MessageBatch batch) {
+        if (mtu < 576 || mtu > 65535 - TransportHeader.OVERHEAD) {
+            throw new IllegalArgumentException("mtu " + mtu + " outside 576.." + (65535 - TransportHeader.OVERHEAD));
+        }
+        this.stats = stats;
+        this.mtu = mtu;
+        this.vnetHeader = vnetHeader;
+        this.tun = tun;
+        this.batcher = new GsoBatcher(stats, sender, batch);
+        this.area = arena.allocate(AREA_SIZE, 64);
+        this.icmp = arena.allocate(ICMP_BUFFER, 64);
+    }
+
+    /** Starts a batch on the snapshot the pipeline loaded for it. */
+    public void begin(PeerTable snapshot) {
+        table = snapshot;
+    }
+
+    /**
+     * Handles one TUN read: {@code buffer[0, length)}, virtio-net header first if the device has
+     * one. The buffer is borrowed for the call.
+     */
+    public void process(MemorySegment buffer, int length) {
+        stats.tunReads++;
+        int gsoType = Segmenter.GSO_NONE;
+        int gsoSize = 0;
+        boolean needsCsum = false;
+        int csumStart = 0;
+        int csumOffset = 0;
+        long ip = 0;
+        int ipLength = length;
+        if (vnetHeader) {
+            if (length < VirtioNetHeader.SIZE) {
+                stats.drop(DropReason.MALFORMED);
+                return;
+            }
+            vnet.wrap(buffer, 0);
+            gsoType = vnet.gsoType() & ~Segmenter.GSO_ECN;
+            gsoSize = vnet.gsoSize();
+            needsCsum = (vnet.flags() & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+            csumStart = vnet.csumStart();
+            csumOffset = vnet.csumOffset();
+            ip = VirtioNetHeader.SIZE;
+            ipLength = length - VirtioNetHeader.SIZE;
+        }
+        if (ipLength < 1) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        int version = (buffer.get(ValueLayout.JAVA_BYTE, ip) & 0xFF) >>> 4;
+        int slot;
+        if (version == 4 && Ipv4.valid(buffer, ip, ipLength)) {
+            slot = table.routes().lookup4(Ipv4.dst(buffer, ip));
+        } else if (version == 6 && ipLength >= Ipv6.HEADER
+                && (gsoType != Segmenter.GSO_NONE || Ipv6.valid(buffer, ip, ipLength))) {
+            slot = table.routes().lookup6(Ipv6.dstHi(buffer, ip), Ipv6.dstLo(buffer, ip));
+        } else {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (slot == RouteTable.NO_ROUTE) {
+            stats.drop(DropReason.NO_ROUTE);
+            return;
+        }
+        Peer peer = table.peer(slot);
+        Session session = peer == null ? null : peer.current();
+        if (session == null) {
+            stats.drop(DropReason.NO_SESSION);
+            return;
+        }
+        if (!peer.endpoint().known()) {
+            stats.drop(DropReason.NO_ENDPOINT);
+            return;
+        }
+        int stride;
+        if (gsoType == Segmenter.GSO_NONE) {
+            if (ipLength > mtu) {
+                tooBig(buffer, ip, ipLength, version);
+                return;
+            }
+            stride = ipLength + TransportHeader.OVERHEAD;
+        } else {
+            int headers = headerLength(buffer, ip, ipLength, version);
+            if (headers < 0 || gsoSize <= 0) {
+                stats.drop(DropReason.MALFORMED);
+                return;
+            }
+            if (headers + gsoSize > mtu) {
+                tooBig(buffer, ip, ipLength, version);
+                return;
+            }
+            stride = headers + gsoSize + TransportHeader.OVERHEAD;
+            long segments = (ipLength - headers + (long) gsoSize - 1) / gsoSize;
+            if (segments * stride > AREA_SIZE) {
+                stats.drop(DropReason.MALFORMED);
+                return;
+            }
+        }
+        int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum, csumStart, csumOffset,
+                area, TransportHeader.LENGTH, stride, lengths);
+        if (n == Segmenter.MALFORMED) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            long at = (long) i * stride;
+            int r = session.sealer().seal(area, at, lengths[i]);
+            if (r < 0) {
+                stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
+                continue;
+            }
+            batcher.add(peer, area, at, r);
+        }
+    }
+
+    /** Sends whatever the batch holds; call at the end of every pipeline cycle. */
+    public void flush() {
+        batcher.flush();
+    }
+
+    /**
+     * Answers with an ICMP error from the packet's destination: the error stands for the far end of
+     * the tunnel. Not from our own overlay address: Linux drops an IPv4 packet arriving on an
+     * interface with a local source address (a martian), so our own applications would never learn
+     * the path MTU (seen in TunnelTest).
+     */
+    private void tooBig(MemorySegment buffer, long ip, int length, int version) {
+        stats.drop(DropReason.TOO_BIG);
+        int n = version == 4
+                ? IcmpTooBig.writeV4(buffer, ip, length, mtu, Ipv4.dst(buffer, ip), icmp, TransportHeader.LENGTH)
+                : IcmpTooBig.writeV6(buffer, ip, length, Math.max(mtu, Ipv6.MIN_MTU), Ipv6.dstHi(buffer, ip),
+                        Ipv6.dstLo(buffer, ip), icmp, TransportHeader.LENGTH);
+        if (n > 0 && tun.write(icmp, TransportHeader.LENGTH, n)) {
+            stats.icmpSent++;
+        }
+    }
+
+    /** IP + TCP/UDP header bytes of a super-packet, or -1 if they do not parse. */
+    private static int headerLength(MemorySegment s, long ip, int length, int version) {
+        int ipHeader;
+        int proto;
+        if (version == 4) {
+            ipHeader = Ipv4.headerLength(s, ip);
+            proto = Ipv4.protocol(s, ip);
+        } else {
+            ipHeader = Ipv6.HEADER;
+            proto = Ipv6.nextHeader(s, ip);
+        }
+        if (proto == UDP) {
+            return ipHeader + 8;
+        }
+        if (proto != TCP || length < ipHeader + 20) {
+            return -1;
+        }
+        return ipHeader + ((s.get(ValueLayout.JAVA_BYTE, ip + ipHeader + 12) & 0xF0) >>> 2);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,121 @@
+package net.ipop.dataplane.pipeline;
+
+/**
+ * Plain per-pipeline counters of the packet path. Written only by the pipeline's thread; other
+ * threads may read them after stopping it (or accept stale values). They move to the shared
+ * counters file later; until then they are plain longs so counting costs an increment.
+ */
+public final class PathStats {
+    private static final DropReason[] REASONS = DropReason.values();
+
+    /** Inner packets (or super-packets) read from the TUN. */
+    long tunReads;
+    /** Encrypted datagrams handed to the UDP socket. */
+    long datagramsSent;
+    /** Send slots handed to the socket: datagramsSent / slotsSent is the GSO batching factor. */
+    long slotsSent;
+    /** Receive slots filled by the socket: datagramsReceived / slotsReceived is the GRO factor. */
+    long slotsReceived;
+    /** Bytes of datagrams handed to the socket (failed sends included). */
+    long bytesSent;
+    /** Datagrams taken from the UDP socket (after GRO splitting). */
+    long datagramsReceived;
+    /** Data messages that decrypted (keepalives included). */
+    long messagesOpened;
+    /** Inner packets written to the TUN. */
+    long packetsDelivered;
+    /** Authenticated zero-length data messages. */
+    long keepalives;
+    /** Non-data messages handed to the control plane. */
+    long punted;
+    /** Peer endpoints changed by the roaming rule. */
+    long roams;
+    /** ICMP too-big errors written back toward the TUN. */
+    long icmpSent;
+    private final long[] drops = new long[REASONS.length];
+
+    void drop(DropReason reason) {
+        drops[reason.ordinal()]++;
+    }
+
+    void drop(DropReason reason, int count) {
+        drops[reason.ordinal()] += count;
+    }
+
+    public long drops(DropReason reason) {
+        return drops[reason.ordinal()];
+    }
+
+    public long totalDrops() {
+        long sum = 0;
+        for (long d : drops) {
+            sum += d;
+        }
+        return sum;
+    }
+
+    public long tunReads() {
+        return tunReads;
+    }
+
+    public long datagramsSent() {
+        return datagramsSent;
+    }
+
+    public long slotsSent() {
+        return slotsSent;
+    }
+
+    public long slotsReceived() {
+        return slotsReceived;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long datagramsReceived() {
+        return datagramsReceived;
+    }
+
+    public long messagesOpened() {
+        return messagesOpened;
+    }
+
+    public long packetsDelivered() {
+        return packetsDelivered;
+    }
+
+    public long keepalives() {
+        return keepalives;
+    }
+
+    public long punted() {
+        return punted;
+    }
+
+    public long roams() {
+        return roams;
+    }
+
+    public long icmpSent() {
+        return icmpSent;
+    }
+
+    /** For logs and test failure messages (allocates). */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder()
+                .append("tunReads=").append(tunReads).append(" sent=").append(datagramsSent)
+                .append(" sentBytes=").append(bytesSent).append(" sentSlots=").append(slotsSent).append(" received=").append(datagramsReceived).append(" receivedSlots=").append(slotsReceived)
+                .append(" opened=").append(messagesOpened).append(" delivered=").append(packetsDelivered)
+                .append(" keepalives=").append(keepalives).append(" punted=").append(punted)
+                .append(" roams=").append(roams).append(" icmp=").append(icmpSent);
+        for (DropReason r : REASONS) {
+            if (drops[r.ordinal()] != 0) {
+                b.append(' ').append(r.name()).append('=').append(drops[r.ordinal()]);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,125 @@
+package net.ipop.dataplane.pipeline;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.ffm.tun.VirtioNetHeader;
+import net.ipop.ffm.udp.MessageBatch;
+import org.agrona.concurrent.Agent;
+
+/**
+ * One pipeline: TUN queue <i>i</i> and UDP socket <i>i</i>, both directions, on one thread. A
+ * cycle loads the current {@link PeerTable} snapshot once (acquire), reads up to
+ * {@code tunBatch} packets from the TUN and runs them through the {@link OutboundPath} (which sends),
+ * then receives one batch from the socket and runs the {@link InboundPath}. It returns the number
+ * of packets and datagrams handled, so the runner's idle strategy ({@link PollIdleStrategy}) can
+ * block in {@code poll} when there was nothing.
+ *
+ * <p>The sessions of the peers this pipeline serves must be built with this pipeline's
+ * {@link #scratch()} (see {@link net.ipop.dataplane.session.Session}): its thread is then the only
+ * one sealing and opening with them. With one pipeline, that is every session.
+ *
+ * <p>Ownership: the agent owns its buffers and batches (freed in {@link #onClose()}, on the agent
+ * thread when the runner stops); the {@link PipelineIo} and what it wraps are borrowed and closed
+ * by their owner after the runner stopped. {@link #stats()} may be read after the runner stopped.
+ */
+public final class PipelineAgent implements Agent {
+    private final String roleName;
+    private final PeerTableHolder tables;
+    private final PipelineIo io;
+    private final PathStats stats = new PathStats();
+    private final AeadScratch scratch = new AeadScratch();
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment[] tunBuffers;
+    private final int[] tunLengths;
+    private final MessageBatch sendBatch;
+    private final MessageBatch receiveBatch;
+    private final OutboundPath outbound;
+    private final InboundPath inbound;
+
+    /**
+     * @param queue the queue index, for the role name
+     * @param settings MTU, TUN header mode, batch sizes
+     * @param punt where handshake and STUN datagrams go
+     */
+    public PipelineAgent(int queue, PeerTableHolder tables, PipelineIo io, Settings settings, Punt punt) {
+        this.roleName = "pipeline-" + queue;
+        this.tables = tables;
+        this.io = io;
+        int readSize = (settings.vnetHeader() ? VirtioNetHeader.SIZE : 0) + 65535;
+        this.tunBuffers = new MemorySegment[settings.tunBatch()];
+        this.tunLengths = new int[settings.tunBatch()];
+        for (int i = 0; i < tunBuffers.length; i++) {
+            tunBuffers[i] = arena.allocate(readSize, 64);
+        }
+        this.sendBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
+        this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
+        this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
+        this.inbound = new InboundPath(stats, io, punt);
+    }
+
+    /**
+     * Pipeline settings.
+     *
+     * @param mtu tunnel MTU in bytes
+     * @param vnetHeader whether the TUN device has virtio-net headers
+     * @param tunBatch TUN reads per cycle
+     * @param udpBatch slots per send and receive batch
+     */
+    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
+        public Settings {
+            if (tunBatch < 1 || udpBatch < 1 || udpBatch > MessageBatch.MAX_CAPACITY) {
+                throw new IllegalArgumentException("tunBatch must be >= 1 and udpBatch 1.."
+                        + MessageBatch.MAX_CAPACITY + ": " + tunBatch + ", " + udpBatch);
+            }
+        }
+    }
+
+    @Override
+    public int doWork() throws Exception {
+        PeerTable table = tables.acquire();
+        int read = io.readTun(tunBuffers, tunLengths, tunBuffers.length);
+        if (read > 0) {
+            outbound.begin(table);
+            for (int i = 0; i < read; i++) {
+                outbound.process(tunBuffers[i], tunLengths[i]);
+            }
+            outbound.flush();
+        }
+        int received = io.receive(receiveBatch);
+        if (received > 0) {
+            inbound.process(table, receiveBatch, received);
+        }
+        return read + received;
+    }
+
+    /**
+     * The crypto scratch of this pipeline's thread: the conductor builds the sessions this pipeline
+     * serves with it (construction only stores the reference; the pipeline thread does the work).
+     */
+    public AeadScratch scratch() {
+        return scratch;
+    }
+
+    /** The pipeline's counters: read them after the runner stopped (plain fields). */
+    public PathStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void onClose() {
+        outbound.close();
+        sendBatch.close();
+        receiveBatch.close();
+        arena.close();
+        scratch.wipe();
+    }
+
+    @Override
+    public String roleName() {
+        return roleName;
+    }
+}

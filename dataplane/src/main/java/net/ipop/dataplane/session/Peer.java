@@ -1,0 +1,89 @@
+package net.ipop.dataplane.session;
+
+import java.util.List;
+
+import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.route.RouteTable;
+
+/**
+ * One peer as the packet path sees it in a snapshot: its slot (the next-hop value routes point
+ * at), name, the inner source prefixes it may send from, its endpoint, and its current and
+ * previous sessions.
+ *
+ * <p>Immutable except for the {@link PeerEndpoint} memory, which is shared by every version of the
+ * peer: a session change makes a new {@code Peer} ({@link #withSession}) and a new snapshot, while
+ * roaming updates the endpoint in place. Sending uses {@link #current()}; receiving accepts either
+ * session (the previous one covers packets in flight across a rekey).
+ */
+public final class Peer {
+    private final int slot;
+    private final String name;
+    private final RouteTable allowedSources;
+    private final PeerEndpoint endpoint;
+    private final Session current;
+    private final Session previous;
+
+    private Peer(int slot, String name, RouteTable allowedSources, PeerEndpoint endpoint,
+                 Session current, Session previous) {
+        if (slot < 0) {
+            throw new IllegalArgumentException("peer '" + name + "': slot " + slot + " is negative");
+        }
+        this.slot = slot;
+        this.name = name;
+        this.allowedSources = allowedSources;
+        this.endpoint = endpoint;
+        this.current = current;
+        this.previous = previous;
+    }
+
+    /** A peer without sessions; {@code allowedSources} are the inner source prefixes it may use. */
+    public static Peer create(int slot, String name, List<Prefix> allowedSources, PeerEndpoint endpoint) {
+        RouteTable.Builder b = new RouteTable.Builder();
+        for (Prefix p : allowedSources) {
+            b.add(p, slot);
+        }
+        return new Peer(slot, name, b.build(), endpoint, null, null);
+    }
+
+    /** This peer with {@code session} as current and the old current as previous. */
+    public Peer withSession(Session session) {
+        return new Peer(slot, name, allowedSources, endpoint, session, current);
+    }
+
+    public int slot() {
+        return slot;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public PeerEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The session to send with, or {@code null} before the first handshake completes. */
+    public Session current() {
+        return current;
+    }
+
+    /** The session replaced by the last rekey, or {@code null}. */
+    public Session previous() {
+        return previous;
+    }
+
+    /** Whether the peer may send from this IPv4 source (host byte order int, as {@link RouteTable#lookup4}). */
+    public boolean allowsSource4(int address) {
+        return allowedSources.lookup4(address) != RouteTable.NO_ROUTE;
+    }
+
+    /** Whether the peer may send from this IPv6 source. */
+    public boolean allowsSource6(long hi, long lo) {
+        return allowedSources.lookup6(hi, lo) != RouteTable.NO_ROUTE;
+    }
+
+    @Override
+    public String toString() {
+        return "peer " + slot + " '" + name + "'";
+    }
+}

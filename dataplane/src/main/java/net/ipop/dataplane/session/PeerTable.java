@@ -1,0 +1,85 @@
+package net.ipop.dataplane.session;
+
+import java.util.Arrays;
+
+import net.ipop.dataplane.route.RouteTable;
+
+/**
+ * One immutable snapshot of what the packet path reads: peers by slot, the overlay routes (next
+ * hop = peer slot) and the session index. A pipeline loads the current snapshot once per batch
+ * ({@link PeerTableHolder#acquire()}) and uses only that snapshot for the batch, so a batch never
+ * sees half of a change.
+ *
+ * <p>Built and published only by the single writer (the conductor), see {@link Builder}.
+ */
+public final class PeerTable {
+    private static final PeerTable EMPTY = new PeerTable(new Peer[0], RouteTable.empty());
+
+    private final Peer[] peers;
+    private final RouteTable routes;
+    private final SessionIndex sessions;
+
+    private PeerTable(Peer[] peers, RouteTable routes) {
+        this.peers = peers;
+        this.routes = routes;
+        this.sessions = SessionIndex.of(peers);
+    }
+
+    public static PeerTable empty() {
+        return EMPTY;
+    }
+
+    /** The peer in {@code slot}, or {@code null} (also for a slot out of range, e.g. NO_ROUTE). */
+    public Peer peer(int slot) {
+        return slot >= 0 && slot < peers.length ? peers[slot] : null;
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public SessionIndex sessions() {
+        return sessions;
+    }
+
+    /** Single-writer builder of the next snapshot; allocates freely (control path). */
+    public static final class Builder {
+        private Peer[] peers;
+        private RouteTable routes;
+
+        public Builder() {
+            this(EMPTY);
+        }
+
+        public Builder(PeerTable from) {
+            peers = from.peers.clone();
+            routes = from.routes;
+        }
+
+        /** Adds or replaces the peer in its slot. */
+        public Builder put(Peer peer) {
+            if (peer.slot() >= peers.length) {
+                peers = Arrays.copyOf(peers, Math.max(peer.slot() + 1, peers.length * 2));
+            }
+            peers[peer.slot()] = peer;
+            return this;
+        }
+
+        public Builder remove(int slot) {
+            if (slot < peers.length) {
+                peers[slot] = null;
+            }
+            return this;
+        }
+
+        public Builder routes(RouteTable value) {
+            routes = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if two sessions share a local index */
+        public PeerTable build() {
+            return new PeerTable(peers.clone(), routes);
+        }
+    }
+}

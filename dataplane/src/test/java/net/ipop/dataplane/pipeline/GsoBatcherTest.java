@@ -1,0 +1,73 @@
+package net.ipop.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.UdpSocket;
+import org.junit.jupiter.api.Test;
+
+class GsoBatcherTest {
+    /** One sender call: per slot {length, segmentSize, port of the destination}. */
+    private final List<List<int[]>> calls = new ArrayList<>();
+
+    private int record(MessageBatch batch, int count) {
+        List<int[]> slots = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            slots.add(new int[] {batch.length(i), batch.segmentSize(i), batch.remote(i).port()});
+        }
+        calls.add(slots);
+        return 0;
+    }
+
+    @Test
+    void slotsRespectPeerSizeSegmentAndByteLimitsAndFullBatchesGoOut() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch batch = new MessageBatch(2, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint e1 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.2", 1001));
+             PeerEndpoint e2 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.3", 1002))) {
+            Peer p1 = Peer.create(1, "p1", List.of(), e1);
+            Peer p2 = Peer.create(2, "p2", List.of(), e2);
+            MemorySegment data = arena.allocate(2000);
+            PathStats stats = new PathStats();
+            GsoBatcher b = new GsoBatcher(stats, this::record, batch);
+
+            // 130 small datagrams to p1: one slot reaches MAX_SEGMENTS, the rest starts another.
+            for (int i = 0; i < UdpSocket.MAX_SEGMENTS + 2; i++) {
+                b.add(p1, data, 0, 100);
+            }
+            // Then p2 (new slot, batch of 2 is full -> first call), then big ones hitting the byte limit.
+            b.add(p2, data, 0, 50);
+            for (int i = 0; i < 45; i++) {
+                b.add(p2, data, 0, 1600);
+            }
+            b.flush();
+
+            assertEquals(3, calls.size());
+            List<int[]> first = calls.get(0);
+            assertEquals(2, first.size());
+            assertEquals(UdpSocket.MAX_SEGMENTS * 100, first.get(0)[0]);
+            assertEquals(100, first.get(0)[1]);
+            assertEquals(1001, first.get(0)[2]);
+            assertEquals(200, first.get(1)[0]);
+            // Second call: p2's lone 50-byte datagram (no GSO), then 1600-byte ones up to the byte limit.
+            List<int[]> second = calls.get(1);
+            assertEquals(50, second.get(0)[0]);
+            assertEquals(0, second.get(0)[1]);
+            assertEquals(1002, second.get(0)[2]);
+            int perSlot = GsoBatcher.MAX_SLOT_BYTES / 1600;
+            assertEquals(perSlot * 1600, second.get(1)[0]);
+            assertEquals(1600, second.get(1)[1]);
+            assertEquals((45 - perSlot) * 1600, calls.get(2).get(0)[0]);
+            assertEquals(UdpSocket.MAX_SEGMENTS + 2 + 1 + 45, stats.datagramsSent());
+            assertEquals(5, stats.slotsSent());
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package net.ipop.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.Session;
+import net.ipop.ffm.tun.VirtioNetHeader;
+import net.ipop.ffm.udp.MessageBatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Outbound on side A and inbound on side B in one JVM, joined by a batch that plays the wire (a
+ * GSO send slot is exactly what GRO hands the receiver), with static keys and no kernel objects.
+ */
+class PathTest {
+    private static final InetSocketAddress UNDERLAY_A = new InetSocketAddress("198.51.100.1", 51820);
+    private static final InetSocketAddress UNDERLAY_B = new InetSocketAddress("198.51.100.2", 51820);
+    private static final List<String> A_NETS = List.of("192.0.2.1/32", "2001:db8::1/128");
+    private static final List<String> B_NETS = List.of("192.0.2.2/32", "2001:db8::2/128");
+    private static final int MTU = 1420;
+
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment tunRead = arena.allocate(VirtioNetHeader.SIZE + 65535);
+    private final MessageBatch sendBatch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+    private final MessageBatch wire = new MessageBatch(8, MessageBatch.MAX_BUFFER_SIZE);
+    private int wireSlots;
+    private final PathStats statsA = new PathStats();
+    private final PathStats statsB = new PathStats();
+    private final List<byte[]> toTunA = new ArrayList<>();
+    private final List<byte[]> toTunB = new ArrayList<>();
+    private final List<byte[]> punted = new ArrayList<>();
+    private final AeadScratch scratchA = new AeadScratch();
+    private final AeadScratch scratchB = new AeadScratch();
+    private final PeerEndpoint endpointOfB = new PeerEndpoint();
+    private final PeerEndpoint endpointOfA = new PeerEndpoint();
+    private PeerTable tableA;
+    private PeerTable tableB;
+
+    private final OutboundPath outA = new OutboundPath(statsA, MTU, true, collect(toTunA), this::toWire, sendBatch);
+    private final InboundPath inB = new InboundPath(statsB, collect(toTunB),
+            (buf, off, len, src) -> punted.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE)));
+
+    private void install(Suite suite) {
+        tableA = StaticSessions.side(true, suite, scratchA, endpointOfB, UNDERLAY_B, B_NETS, B_NETS);
+        tableB = StaticSessions.side(false, suite, scratchB, endpointOfA, UNDERLAY_A, A_NETS, A_NETS);
+    }
+
+    @AfterEach
+    void close() {
+        outA.close();
+        sendBatch.close();
+        wire.close();
+        endpointOfA.close();
+        endpointOfB.close();
+        arena.close();
+    }
+
+    private static TunSink collect(List<byte[]> into) {
+        return (buf, off, len) -> into.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    /** The "network": copies each sent slot as the receiver's GRO slot would look. */
+    private int toWire(MessageBatch batch, int count) {
+        for (int i = 0; i < count; i++) {
+            MemorySegment.copy(batch.buffer(i), 0, wire.buffer(wireSlots), 0, batch.length(i));
+            wire.setLength(wireSlots, batch.length(i));
+            wire.setSegmentSize(wireSlots, batch.segmentSize(i));
+            assertEquals(UNDERLAY_B, batch.remote(i).toInetSocketAddress());
+            wire.remote(wireSlots).set(UNDERLAY_A);
+            wireSlots++;
+        }
+        return 0; // nothing dropped
+
+    }
+
+    /** A TUN read on A: a virtio-net header (GSO as given) and the packet. */
+    private void send(byte[] packet, int gsoType, int gsoSize) {
+        new VirtioNetHeader().wrap(tunRead, 0).clear().gsoType(gsoType).gsoSize(gsoSize);
+        MemorySegment.copy(packet, 0, tunRead, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, packet.length);
+        outA.begin(tableA);
+        outA.process(tunRead, VirtioNetHeader.SIZE + packet.length);
+        outA.flush();
+    }
+
+    private void send(byte[] packet) {
+        send(packet, VirtioNetHeader.GSO_NONE, 0);
+    }
+
+    private void receive() {
+        inB.process(tableB, wire, wireSlots);
+        wireSlots = 0;
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void ipv4AndIpv6PacketsArriveIdentical(Suite suite) {
+        install(suite);
+        byte[] v4 = Packets.udp4("192.0.2.1", "192.0.2.2", random(300, 1));
+        byte[] v6 = Packets.udp6("2001:db8::1", "2001:db8::2", random(1000, 2));
+        send(v4);
+        send(v6);
+        assertEquals(2, wireSlots);
+        assertEquals(v4.length + 32, wire.length(0));
+        receive();
+        assertEquals(2, toTunB.size(), statsB::toString);
+        assertArrayEquals(v4, toTunB.get(0));
+        assertArrayEquals(v6, toTunB.get(1));
+        assertEquals(2, statsA.datagramsSent());
+        assertEquals(2, statsB.packetsDelivered());
+        assertEquals(0, statsA.totalDrops() + statsB.totalDrops(), () -> statsA + " / " + statsB);
+    }
+
+    @Test
+    void superPacketIsSegmentedAndEverySegmentArrives() {
+        install(Suite.AES256GCM);
+        byte[] payload = random(4500, 3);
+        send(Packets.tcp4("192.0.2.1", "192.0.2.2", payload), VirtioNetHeader.GSO_TCPV4, 1000);
+        // One GSO slot: 5 datagrams of 40 + 1000 + 32 bytes, the last one 40 + 500 + 32.
+        assertEquals(1, wireSlots);
+        assertEquals(1072, wire.segmentSize(0));
+        assertEquals(4 * 1072 + 572, wire.length(0));
+        receive();
+        assertEquals(5, toTunB.size(), statsB::toString);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        int seq = 1000;
+        for (byte[] p : toTunB) {
+            ByteBuffer b = ByteBuffer.wrap(p);
+            assertEquals(p.length, b.getShort(2) & 0xFFFF);
+            assertEquals(seq, b.getInt(24));
+            seq += p.length - 40;
+            joined.write(p, 40, p.length - 40);
+        }
+        assertArrayEquals(payload, joined.toByteArray());
+        assertEquals(1, statsA.tunReads());
+        assertEquals(5, statsA.datagramsSent());
+    }
+
+    @Test
+    void equalSizedPacketsToOnePeerShareAGsoSlot() {
+        install(Suite.CHACHA20POLY1305);
+        byte[] p = Packets.udp4("192.0.2.1", "192.0.2.2", random(200, 4));
+        byte[] last = Packets.udp4("192.0.2.1", "192.0.2.2", random(50, 5));
+        new VirtioNetHeader().wrap(tunRead, 0).clear();
+        outA.begin(tableA);
+        for (byte[] packet : List.of(p, p, p, last, p)) {
+            MemorySegment.copy(packet, 0, tunRead, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, packet.length);
+            outA.process(tunRead, VirtioNetHeader.SIZE + packet.length);
+        }
+        outA.flush();
+        // Three full and one short datagram in slot 0; the short one closes it, so the fifth starts slot 1.
+        assertEquals(2, wireSlots);
+        assertEquals(p.length + 32, wire.segmentSize(0));
+        assertEquals(3 * (p.length + 32) + last.length + 32, wire.length(0));
+        assertEquals(0, wire.segmentSize(1));
+        receive();
+        assertEquals(5, statsB.packetsDelivered(), statsB::toString);
+        assertArrayEquals(last, toTunB.get(3));
+    }
+
+    @Test
+    void wrongKeyIsCountedAsAuthFailed() {
+        install(Suite.AES256GCM);
+        Session wrong = new Session(StaticSessions.INDEX_B, StaticSessions.INDEX_A, Suite.AES256GCM,
+                StaticSessions.key(7), StaticSessions.key(8), scratchB, 0);
+        Peer fresh = Peer.create(0, "a", A_NETS.stream().map(Prefix::parse).toList(), endpointOfA).withSession(wrong);
+        tableB = new PeerTable.Builder(tableB).put(fresh).build();
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 6)));
+        receive();
+        assertEquals(1, statsB.drops(DropReason.AUTH_FAILED));
+        assertTrue(toTunB.isEmpty());
+    }
+
+    @Test
+    void replayedDatagramIsCounted() {
+        install(Suite.CHACHA20POLY1305);
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 7)));
+        byte[] copy = wire.buffer(0).asSlice(0, wire.length(0)).toArray(ValueLayout.JAVA_BYTE);
+        int length = wire.length(0);
+        receive();
+        MemorySegment.copy(copy, 0, wire.buffer(0), ValueLayout.JAVA_BYTE, 0, length);
+        wireSlots = 1;
+        receive();
+        assertEquals(1, toTunB.size());
+        assertEquals(1, statsB.drops(DropReason.REPLAYED));
+    }
+
+    @Test
+    void innerSourceOutsideAllowedPrefixesIsNotDelivered() {
+        install(Suite.AES256GCM);
+        send(Packets.udp4("192.0.2.99", "192.0.2.2", random(64, 8)));
+        send(Packets.udp6("2001:db8::99", "2001:db8::2", random(64, 9)));
+        receive();
+        assertEquals(2, statsB.drops(DropReason.SOURCE_NOT_ALLOWED));
+        assertTrue(toTunB.isEmpty());
+        assertEquals(2, statsB.messagesOpened());
+    }
+
+    @Test
+    void unknownReceiverIndexIsNoSession() {
+        install(Suite.AES256GCM);
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 10)));
+        wire.buffer(0).set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0x12345678);
+        receive();
+        assertEquals(1, statsB.drops(DropReason.NO_SESSION));
+        assertTrue(toTunB.isEmpty());
+    }
+
+    @Test
+    void outboundDropsWithoutRouteOrSessionAndAnswersTooBig() {
+        install(Suite.AES256GCM);
+        send(Packets.udp4("192.0.2.1", "203.0.113.5", random(64, 11)));
+        assertEquals(1, statsA.drops(DropReason.NO_ROUTE));
+        PeerTable noSession = new PeerTable.Builder(tableA)
+                .put(Peer.create(0, "b", List.of(), endpointOfB)).build();
+        outA.begin(noSession);
+        byte[] p = Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 12));
+        MemorySegment.copy(p, 0, tunRead, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, p.length);
+        outA.process(tunRead, VirtioNetHeader.SIZE + p.length);
+        outA.flush();
+        assertEquals(1, statsA.drops(DropReason.NO_SESSION));
+
+        byte[] big = Packets.udp4("192.0.2.1", "192.0.2.2", random(MTU, 13));
+        send(big);
+        assertEquals(1, statsA.drops(DropReason.TOO_BIG));
+        assertEquals(0, wireSlots);
+        assertEquals(1, toTunA.size());
+        ByteBuffer icmp = ByteBuffer.wrap(toTunA.get(0));
+        assertEquals(1, icmp.get(9)); // ICMP
+        assertEquals(3, icmp.get(20)); // destination unreachable
+        assertEquals(4, icmp.get(21)); // fragmentation needed
+        assertEquals(MTU, icmp.getShort(26) & 0xFFFF);
+        // From the far end (the packet's destination), to the sender.
+        assertArrayEquals(Packets.addr("192.0.2.2"), Arrays.copyOfRange(toTunA.get(0), 12, 16));
+        assertArrayEquals(Packets.addr("192.0.2.1"), Arrays.copyOfRange(toTunA.get(0), 16, 20));
+        assertEquals(3, statsA.totalDrops());
+        assertEquals(0, statsA.datagramsSent());
+    }
+
+    @Test
+    void keepaliveIsConsumedAndRoamingFollowsAuthenticatedSource() {
+        install(Suite.CHACHA20POLY1305);
+        Session a = tableA.peer(0).current();
+        int n = a.sealer().seal(wire.buffer(0), 0, 0);
+        assertEquals(32, n);
+        wire.setLength(0, n);
+        wire.setSegmentSize(0, 0);
+        InetSocketAddress moved = new InetSocketAddress("198.51.100.7", 40001);
+        wire.remote(0).set(moved);
+        wireSlots = 1;
+        receive();
+        assertEquals(1, statsB.keepalives());
+        assertTrue(toTunB.isEmpty());
+        assertEquals(moved, endpointOfA.address().toInetSocketAddress());
+        assertEquals(1, statsB.roams());
+
+        // A forged datagram from elsewhere must not move the endpoint.
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 14)));
+        wire.buffer(0).set(ValueLayout.JAVA_BYTE, 40, (byte) (wire.buffer(0).get(ValueLayout.JAVA_BYTE, 40) ^ 1));
+        wire.remote(0).set(new InetSocketAddress("203.0.113.9", 1));
+        receive();
+        assertEquals(1, statsB.drops(DropReason.AUTH_FAILED));
+        assertEquals(moved, endpointOfA.address().toInetSocketAddress());
+    }
+
+    @Test
+    void handshakeAndStunArePuntedGarbageNeverThrows() {
+        install(Suite.AES256GCM);
+        byte[] init = new byte[148];
+        init[0] = 1;
+        byte[] stun = new byte[20];
+        stun[1] = 1;
+        ByteBuffer.wrap(stun).putInt(4, 0x2112A442);
+        Random rnd = new Random(15);
+        List<byte[]> datagrams = new ArrayList<>(List.of(init, stun, new byte[0], new byte[3]));
+        for (int i = 0; i < 300; i++) {
+            byte[] g = new byte[rnd.nextInt(200)];
+            rnd.nextBytes(g);
+            if (g.length >= 4 && i % 2 == 0) {
+                g[0] = (byte) (i % 4 == 0 ? 4 : 0x14); // data type with garbage after it
+                g[1] = 0;
+                g[2] = 0;
+                g[3] = 0;
+                if (i % 8 == 0 && g.length >= 8) {
+                    ByteBuffer.wrap(g).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(4, StaticSessions.INDEX_B);
+                }
+            }
+            datagrams.add(g);
+        }
+        // A real datagram cut short.
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 16)));
+        datagrams.add(wire.buffer(0).asSlice(0, 40).toArray(ValueLayout.JAVA_BYTE));
+        wireSlots = 0;
+        for (byte[] d : datagrams) {
+            MemorySegment.copy(d, 0, wire.buffer(0), ValueLayout.JAVA_BYTE, 0, d.length);
+            wire.setLength(0, d.length);
+            wire.setSegmentSize(0, d != init && d != stun && rnd.nextInt(4) == 0 ? rnd.nextInt(64) : 0);
+            wire.remote(0).set(UNDERLAY_A);
+            inB.process(tableB, wire, 1);
+        }
+        assertEquals(2, punted.size());
+        assertEquals(2, statsB.punted());
+        assertArrayEquals(init, punted.get(0));
+        assertTrue(toTunB.isEmpty());
+        assertEquals(0, statsB.messagesOpened());
+        assertTrue(statsB.drops(DropReason.MALFORMED) > 0);
+        assertEquals(statsB.datagramsReceived(), statsB.totalDrops() + statsB.punted());
+    }
+}
