@@ -39,7 +39,13 @@ class SteadyStateAllocationTest {
     private static final int WINDOW_ROUNDS = 250;
     /** C2 lags on two busy cores; windows are measured until one meets the tolerance. */
     private static final int MAX_WINDOWS = 20;
-    private static final long TOLERANCE_BYTES = (long) WINDOW_ROUNDS * DATAGRAMS_PER_ROUND;
+    /**
+     * Half the smallest object (16 B) per datagram: any allocation per packet fails. It admits what
+     * the JDK itself sometimes leaves: an errno-capturing downcall slices its call-state segment
+     * (a 40-byte object) on every call, and in some runs C2 does not scalar-replace it; that is per
+     * system call (a handful per round of 52 datagrams), not per packet.
+     */
+    private static final long TOLERANCE_BYTES = (long) WINDOW_ROUNDS * DATAGRAMS_PER_ROUND * 8;
 
     @Test
     @Timeout(120)
