@@ -29,6 +29,12 @@ class CommandAgentTest {
                 Publication publication = driver.aeron().addPublication(IpcStreams.CHANNEL,
                         IpcStreams.COMMAND_STREAM_ID)) {
             EventProxyTest.awaitConnected(publication);
+            // The subscription's image arrives through the client conductor, a little after the publication connects.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (commands.imageCount() == 0) {
+                assertTrue(System.nanoTime() - deadline < 0, "the subscription never saw the publication");
+                Thread.onSpinWait();
+            }
             Counting listener = new Counting();
             CommandAgent agent = new CommandAgent(commands, listener, 2);
             assertEquals("ipop-commands", agent.roleName());
