@@ -23,7 +23,7 @@ import io.aeron.driver.ThreadingMode;
  *
  * <p>The driver runs all its duties on one thread ({@link ThreadingMode#SHARED}) with an idle strategy that
  * parks rather than spins (2 cores are shared with the packet path). Its directory, by default
- * {@code /dev/shm/ipop-<interface>}, is created fresh on start, made owner-only, and deleted on
+ * {@code /dev/shm/ipop-<interface>}, is created fresh on start, owner-only (mode 0700, its CnC file 0600), and deleted on
  * {@link #close()}; a directory where a live driver still runs is refused rather than clobbered. After a
  * {@code kill -9} the directory stays behind: the next start on the same interface deletes it.
  *
@@ -34,6 +34,8 @@ public final class DataPlaneDriver implements AutoCloseable {
     public static final int IPC_TERM_LENGTH = 1 << 20;
     /** How long the driver and its client wait for each other before declaring the other dead. */
     public static final long DRIVER_TIMEOUT_MS = 10_000;
+    /** umask 077: no permission bits for group and others. */
+    private static final int OWNER_ONLY_MASK = 0077;
 
     private final Path directory;
     private final MediaDriver driver;
@@ -85,7 +87,15 @@ public final class DataPlaneDriver implements AutoCloseable {
                 .warnIfDirectoryExists(false)
                 .termBufferSparseFile(true);
         context.driverTimeoutMs(DRIVER_TIMEOUT_MS);
-        MediaDriver driver = MediaDriver.launch(context);
+        // The driver creates its directory and CnC file while launching: with this mask they are born
+        // owner-only, with no window in which another user could open them.
+        int previousMask = Umask.set(OWNER_ONLY_MASK);
+        MediaDriver driver;
+        try {
+            driver = MediaDriver.launch(context);
+        } finally {
+            Umask.set(previousMask);
+        }
         Aeron aeron = null;
         try {
             ownerOnly(dir);
@@ -111,8 +121,8 @@ public final class DataPlaneDriver implements AutoCloseable {
     private static final ErrorHandler NO_EXIT = Throwable::printStackTrace;
 
     /**
-     * Restricts the directory to its owner. Aeron creates it with the process umask; the files inside stay as
-     * created, but without search permission on the directory no other user can reach them.
+     * Restricts the directory to its owner, again: files the driver creates later (log buffers) get the
+     * process's usual umask, so the directory's missing search permission is what keeps others out of them.
      */
     private static void ownerOnly(Path dir) {
         try {

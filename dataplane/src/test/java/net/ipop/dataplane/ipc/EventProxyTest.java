@@ -28,10 +28,16 @@ class EventProxyTest {
 
     @Test
     void theDriverDirectoryIsOwnerOnlyRefusesASecondDriverAndIsGoneAfterClose() throws Exception {
+        int processMask = Umask.set(0022);
+        Umask.set(processMask);
         try (ShmDirectory dir = new ShmDirectory("drv")) {
             try (DataPlaneDriver driver = DataPlaneDriver.launch(dir.path)) {
+                int maskAfterLaunch = Umask.set(processMask);
+                assertEquals(processMask, maskAfterLaunch, "the launch did not restore the umask");
                 assertEquals(dir.path.toAbsolutePath(), driver.directory());
                 assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.path)));
+                assertEquals("rw-------", PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(dir.path.resolve("cnc.dat"))));
                 IllegalStateException e = assertThrows(IllegalStateException.class,
                         () -> DataPlaneDriver.launch(dir.path).close());
                 assertEquals("a data plane is already running at " + dir.path, e.getMessage());
