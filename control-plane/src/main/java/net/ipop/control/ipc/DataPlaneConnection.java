@@ -1,5 +1,6 @@
 package net.ipop.control.ipc;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,10 @@ public final class DataPlaneConnection implements AutoCloseable {
     public static DataPlaneConnection connect(Path directory, Duration driverTimeout) {
         Path dir = directory.toAbsolutePath();
         long timeoutMs = driverTimeout.toMillis();
+        if (Files.isDirectory(dir) && !Files.isExecutable(dir)) {
+            throw new DataPlaneUnavailableException("the data plane at " + dir
+                    + " belongs to another user (its directory is owner-only); run as that user");
+        }
         if (!CommonContext.isDriverActive(dir.toFile(), timeoutMs, message -> { })) {
             throw new DataPlaneUnavailableException("no data plane at " + dir + "; is `ipop up` running?");
         }

@@ -37,6 +37,12 @@ public final class DataPlaneDriver implements AutoCloseable {
     /** umask 077: no permission bits for group and others. */
     private static final int OWNER_ONLY_MASK = 0077;
 
+    /**
+     * Aeron's default client error handler exits the JVM on a driver timeout; the data plane must rather keep
+     * its packet path running and let its owner decide, so errors are only reported.
+     */
+    private static final ErrorHandler NO_EXIT = Throwable::printStackTrace;
+
     private final Path directory;
     private final MediaDriver driver;
     private final Aeron aeron;
@@ -113,12 +119,6 @@ public final class DataPlaneDriver implements AutoCloseable {
             throw e;
         }
     }
-
-    /**
-     * Aeron's default client error handler exits the JVM on a driver timeout; the data plane must rather keep
-     * its packet path running and let its owner decide, so errors are only reported.
-     */
-    private static final ErrorHandler NO_EXIT = Throwable::printStackTrace;
 
     /**
      * Restricts the directory to its owner, again: files the driver creates later (log buffers) get the
