@@ -48,7 +48,10 @@ public final class CommandAdapter implements FragmentHandler {
         this.listener = listener;
     }
 
-    /** Decodes one whole message at {@code buffer[offset, offset + length)}; {@code header} is not used. */
+    /**
+     * Decodes one whole message at {@code buffer[offset, offset + length)}; {@code aeronHeader} is not used
+     * (may be null).
+     */
     @Override
     public void onFragment(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
         if (length < MessageHeaderDecoder.ENCODED_LENGTH) {

@@ -23,9 +23,11 @@ import io.aeron.driver.ThreadingMode;
  *
  * <p>The driver runs all its duties on one thread ({@link ThreadingMode#SHARED}) with an idle strategy that
  * parks rather than spins (2 cores are shared with the packet path). Its directory, by default
- * {@code /dev/shm/ipop-<interface>}, is created fresh on start, owner-only (mode 0700, its CnC file 0600), and deleted on
- * {@link #close()}; a directory where a live driver still runs is refused rather than clobbered. After a
- * {@code kill -9} the directory stays behind: the next start on the same interface deletes it.
+ * {@code /dev/shm/ipop-<interface>}, is created fresh on start, owner-only (mode 0700, its CnC file 0600),
+ * and deleted on {@link #close()}; a directory where a live driver still runs is refused rather than
+ * clobbered. After a {@code kill -9} the directory stays behind: the next start on the same interface deletes
+ * it, once the dead driver's heartbeat is older than {@link #DRIVER_TIMEOUT_MS} (before that the start is
+ * refused as if the driver were still running).
  *
  * <p>Threading: {@link #launch} and {@link #close()} from one thread; {@link #aeron()} is thread-safe.
  */
