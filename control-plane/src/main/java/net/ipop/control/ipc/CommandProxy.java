@@ -1,0 +1,215 @@
+package net.ipop.control.ipc;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import io.aeron.Publication;
+import net.ipop.ipc.sbe.AddPeerEncoder;
+import net.ipop.ipc.sbe.AddRouteEncoder;
+import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.BooleanType;
+import net.ipop.ipc.sbe.ConfigureInterfaceEncoder;
+import net.ipop.ipc.sbe.EndpointEncoder;
+import net.ipop.ipc.sbe.InjectPacketEncoder;
+import net.ipop.ipc.sbe.InstallSessionEncoder;
+import net.ipop.ipc.sbe.MessageHeaderEncoder;
+import net.ipop.ipc.sbe.PathKind;
+import net.ipop.ipc.sbe.QueryStateEncoder;
+import net.ipop.ipc.sbe.RemovePeerEncoder;
+import net.ipop.ipc.sbe.RemoveRouteEncoder;
+import net.ipop.ipc.sbe.RetireSessionEncoder;
+import net.ipop.ipc.sbe.SetEndpointEncoder;
+import net.ipop.ipc.sbe.Suite;
+
+/**
+ * Sends commands to the data plane: each method takes a fresh correlation id, encodes one SBE message into
+ * this proxy's preallocated buffer and offers it with a bounded retry on back pressure. It returns the
+ * correlation id the data plane's CommandResult will carry, or {@link #NOT_SENT} when the command was not
+ * delivered (counted in {@link #notDelivered()}, reason in {@link #lastFailure()}); it never waits unboundedly.
+ *
+ * <p>uint32 fields of the schema (peer ids, session indices, keepalive) are passed as {@code long}s holding
+ * 0..2^32-1. Keys are exactly 32 bytes. Arguments are read during the call only.
+ *
+ * <p>Threading: one thread per proxy (the buffer is the proxy's).
+ */
+public final class CommandProxy {
+    /** Returned instead of a correlation id when a command was not delivered. */
+    public static final long NOT_SENT = -1;
+    /** Retries on back pressure unless told otherwise. */
+    public static final int DEFAULT_MAX_RETRIES = 100;
+    /** Room for the largest command: an InjectPacket with the schema's 65536-byte maximum payload. */
+    static final int BUFFER_LENGTH = 65536 + 256;
+    private static final int KEY_LENGTH = 32;
+    private static final byte[] NO_ADDRESS = new byte[0];
+
+    private final Publication commands;
+    private final LongSupplier correlationIds;
+    private final int maxRetries;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[BUFFER_LENGTH]);
+    private final MessageHeaderEncoder header = new MessageHeaderEncoder();
+    private final ConfigureInterfaceEncoder configureInterface = new ConfigureInterfaceEncoder();
+    private final AddPeerEncoder addPeer = new AddPeerEncoder();
+    private final RemovePeerEncoder removePeer = new RemovePeerEncoder();
+    private final SetEndpointEncoder setEndpoint = new SetEndpointEncoder();
+    private final InstallSessionEncoder installSession = new InstallSessionEncoder();
+    private final RetireSessionEncoder retireSession = new RetireSessionEncoder();
+    private final AddRouteEncoder addRoute = new AddRouteEncoder();
+    private final RemoveRouteEncoder removeRoute = new RemoveRouteEncoder();
+    private final InjectPacketEncoder injectPacket = new InjectPacketEncoder();
+    private final QueryStateEncoder queryState = new QueryStateEncoder();
+    private long notDelivered;
+    private long lastFailure;
+
+    /**
+     * @param commands       the command publication (stream {@link IpcStreams#COMMAND_STREAM_ID})
+     * @param correlationIds source of ids unique among everyone reading the event stream; the connection
+     *                       passes {@code Aeron::nextCorrelationId}, unique across all clients of the driver,
+     *                       so a CLI and a daemon talking to one data plane never match each other's answers
+     * @param maxRetries     offers retried at most this many times on {@code BACK_PRESSURED}/{@code ADMIN_ACTION}
+     */
+    public CommandProxy(Publication commands, LongSupplier correlationIds, int maxRetries) {
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+        }
+        this.commands = commands;
+        this.correlationIds = correlationIds;
+        this.maxRetries = maxRetries;
+    }
+
+    /** Sets the interface MTU and its overlay addresses, replacing the previous set. */
+    public long configureInterface(int mtu, List<OverlayAddress> addresses) {
+        long id = correlationIds.getAsLong();
+        configureInterface.wrapAndApplyHeader(buffer, 0, header).correlationId(id).mtu(mtu);
+        ConfigureInterfaceEncoder.AddressesEncoder group = configureInterface.addressesCount(addresses.size());
+        for (int i = 0; i < addresses.size(); i++) {
+            OverlayAddress address = addresses.get(i);
+            byte[] bytes = address.address().getAddress();
+            group.next().family(family(address.address())).putAddress(bytes, 0, bytes.length)
+                    .prefixLength((short) address.prefixLength());
+        }
+        return send(id, configureInterface.encodedLength());
+    }
+
+    /** Adds or updates a peer; {@code keepaliveIntervalMs} 0 means no keepalives. */
+    public long addPeer(long peerId, Suite suite, long keepaliveIntervalMs, byte[] staticPublicKey, String name) {
+        long id = correlationIds.getAsLong();
+        addPeer.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId).suite(suite)
+                .keepaliveIntervalMs(keepaliveIntervalMs).putStaticPublicKey(key(staticPublicKey), 0, KEY_LENGTH)
+                .name(name);
+        return send(id, addPeer.encodedLength());
+    }
+
+    public long removePeer(long peerId) {
+        long id = correlationIds.getAsLong();
+        removePeer.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId);
+        return send(id, removePeer.encodedLength());
+    }
+
+    /** Where to send the peer's packets, and over what kind of path. */
+    public long setEndpoint(long peerId, InetSocketAddress endpoint, PathKind path) {
+        long id = correlationIds.getAsLong();
+        setEndpoint.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId).path(path);
+        endpoint(setEndpoint.endpoint(), endpoint);
+        return send(id, setEndpoint.encodedLength());
+    }
+
+    /** Installs the keys of a completed handshake; {@code createdAtNanos} on this host's monotonic clock. */
+    public long installSession(long peerId, long localIndex, long remoteIndex, Suite suite, boolean initiator,
+            long createdAtNanos, byte[] sendKey, byte[] receiveKey) {
+        long id = correlationIds.getAsLong();
+        installSession.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId).localIndex(localIndex)
+                .remoteIndex(remoteIndex).suite(suite).initiator(initiator ? BooleanType.TRUE : BooleanType.FALSE)
+                .createdAtNanos(createdAtNanos).putSendKey(key(sendKey), 0, KEY_LENGTH)
+                .putReceiveKey(key(receiveKey), 0, KEY_LENGTH);
+        return send(id, installSession.encodedLength());
+    }
+
+    public long retireSession(long peerId, long localIndex) {
+        long id = correlationIds.getAsLong();
+        retireSession.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId).localIndex(localIndex);
+        return send(id, retireSession.encodedLength());
+    }
+
+    /** Routes the overlay prefix {@code prefix/prefixLength} through a peer. */
+    public long addRoute(InetAddress prefix, int prefixLength, long peerId) {
+        long id = correlationIds.getAsLong();
+        byte[] bytes = prefix.getAddress();
+        addRoute.wrapAndApplyHeader(buffer, 0, header).correlationId(id).family(family(prefix))
+                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength).peerId(peerId);
+        return send(id, addRoute.encodedLength());
+    }
+
+    public long removeRoute(InetAddress prefix, int prefixLength) {
+        long id = correlationIds.getAsLong();
+        byte[] bytes = prefix.getAddress();
+        removeRoute.wrapAndApplyHeader(buffer, 0, header).correlationId(id).family(family(prefix))
+                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength);
+        return send(id, removeRoute.encodedLength());
+    }
+
+    /** Sends {@code payload[offset, offset + length)} (at most 65536 bytes) from the data plane's UDP socket. */
+    public long injectPacket(InetSocketAddress endpoint, DirectBuffer payload, int offset, int length) {
+        long id = correlationIds.getAsLong();
+        injectPacket.wrapAndApplyHeader(buffer, 0, header).correlationId(id);
+        endpoint(injectPacket.endpoint(), endpoint);
+        injectPacket.putPayload(payload, offset, length);
+        return send(id, injectPacket.encodedLength());
+    }
+
+    /** Asks for one PeerState per peer, then a StateDone, then the CommandResult. */
+    public long queryState() {
+        long id = correlationIds.getAsLong();
+        queryState.wrapAndApplyHeader(buffer, 0, header).correlationId(id);
+        return send(id, queryState.encodedLength());
+    }
+
+    /** Commands not delivered so far. */
+    public long notDelivered() {
+        return notDelivered;
+    }
+
+    /** The Aeron code of the last failed offer (e.g. {@link Publication#NOT_CONNECTED}), 0 if none yet. */
+    public long lastFailure() {
+        return lastFailure;
+    }
+
+    private static AddressFamily family(InetAddress address) {
+        return address instanceof Inet4Address ? AddressFamily.IPV4 : AddressFamily.IPV6;
+    }
+
+    private static void endpoint(EndpointEncoder encoder, InetSocketAddress endpoint) {
+        if (endpoint == null) {
+            encoder.family(AddressFamily.NONE).port(0).putAddress(NO_ADDRESS, 0, 0);
+            return;
+        }
+        InetAddress address = endpoint.getAddress();
+        if (address == null) {
+            throw new IllegalArgumentException("unresolved endpoint: " + endpoint);
+        }
+        byte[] bytes = address.getAddress();
+        encoder.family(family(address)).port(endpoint.getPort()).putAddress(bytes, 0, bytes.length);
+    }
+
+    private static byte[] key(byte[] key) {
+        if (key.length != KEY_LENGTH) {
+            throw new IllegalArgumentException("a key is 32 bytes, not " + key.length);
+        }
+        return key;
+    }
+
+    private long send(long correlationId, int bodyLength) {
+        long result = Offers.offer(commands, buffer, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, maxRetries);
+        if (result > 0) {
+            return correlationId;
+        }
+        notDelivered++;
+        lastFailure = result;
+        return NOT_SENT;
+    }
+}

@@ -1,0 +1,106 @@
+package net.ipop.dataplane.ipc;
+
+import org.agrona.DirectBuffer;
+
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import net.ipop.ipc.sbe.AddPeerDecoder;
+import net.ipop.ipc.sbe.AddRouteDecoder;
+import net.ipop.ipc.sbe.ConfigureInterfaceDecoder;
+import net.ipop.ipc.sbe.InjectPacketDecoder;
+import net.ipop.ipc.sbe.InstallSessionDecoder;
+import net.ipop.ipc.sbe.MessageHeaderDecoder;
+import net.ipop.ipc.sbe.QueryStateDecoder;
+import net.ipop.ipc.sbe.RemovePeerDecoder;
+import net.ipop.ipc.sbe.RemoveRouteDecoder;
+import net.ipop.ipc.sbe.RetireSessionDecoder;
+import net.ipop.ipc.sbe.SetEndpointDecoder;
+
+/**
+ * Decodes whole command messages and hands them to a {@link CommandListener}.
+ *
+ * <p>Each message is routed by its header's template id and read with the header's block length and version,
+ * so a newer control plane's longer blocks are skipped past and an older one's missing fields read as their
+ * null values. Messages of another schema, of an unknown template, or shorter than their header claims are
+ * skipped and counted in {@link #skipped()}; nothing is thrown for them.
+ *
+ * <p>Expects whole messages: put a {@link io.aeron.FragmentAssembler} in front when polling (as
+ * {@link CommandAgent} does), since an {@code InjectPacket} may span several fragments. Not thread-safe: one
+ * polling thread. No allocation per message.
+ */
+public final class CommandAdapter implements FragmentHandler {
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final ConfigureInterfaceDecoder configureInterface = new ConfigureInterfaceDecoder();
+    private final AddPeerDecoder addPeer = new AddPeerDecoder();
+    private final RemovePeerDecoder removePeer = new RemovePeerDecoder();
+    private final SetEndpointDecoder setEndpoint = new SetEndpointDecoder();
+    private final InstallSessionDecoder installSession = new InstallSessionDecoder();
+    private final RetireSessionDecoder retireSession = new RetireSessionDecoder();
+    private final AddRouteDecoder addRoute = new AddRouteDecoder();
+    private final RemoveRouteDecoder removeRoute = new RemoveRouteDecoder();
+    private final InjectPacketDecoder injectPacket = new InjectPacketDecoder();
+    private final QueryStateDecoder queryState = new QueryStateDecoder();
+    private final CommandListener listener;
+    private long dispatched;
+    private long skipped;
+
+    public CommandAdapter(CommandListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Decodes one whole message at {@code buffer[offset, offset + length)}; {@code aeronHeader} is not used
+     * (may be null).
+     */
+    @Override
+    public void onFragment(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
+        if (length < MessageHeaderDecoder.ENCODED_LENGTH) {
+            skipped++;
+            return;
+        }
+        header.wrap(buffer, offset);
+        int blockLength = header.blockLength();
+        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID
+                || MessageHeaderDecoder.ENCODED_LENGTH + blockLength > length) {
+            skipped++;
+            return;
+        }
+        int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        int version = header.version();
+        switch (header.templateId()) {
+            case ConfigureInterfaceDecoder.TEMPLATE_ID ->
+                    listener.onConfigureInterface(configureInterface.wrap(buffer, body, blockLength, version));
+            case AddPeerDecoder.TEMPLATE_ID -> listener.onAddPeer(addPeer.wrap(buffer, body, blockLength, version));
+            case RemovePeerDecoder.TEMPLATE_ID ->
+                    listener.onRemovePeer(removePeer.wrap(buffer, body, blockLength, version));
+            case SetEndpointDecoder.TEMPLATE_ID ->
+                    listener.onSetEndpoint(setEndpoint.wrap(buffer, body, blockLength, version));
+            case InstallSessionDecoder.TEMPLATE_ID ->
+                    listener.onInstallSession(installSession.wrap(buffer, body, blockLength, version));
+            case RetireSessionDecoder.TEMPLATE_ID ->
+                    listener.onRetireSession(retireSession.wrap(buffer, body, blockLength, version));
+            case AddRouteDecoder.TEMPLATE_ID -> listener.onAddRoute(addRoute.wrap(buffer, body, blockLength, version));
+            case RemoveRouteDecoder.TEMPLATE_ID ->
+                    listener.onRemoveRoute(removeRoute.wrap(buffer, body, blockLength, version));
+            case InjectPacketDecoder.TEMPLATE_ID ->
+                    listener.onInjectPacket(injectPacket.wrap(buffer, body, blockLength, version));
+            case QueryStateDecoder.TEMPLATE_ID ->
+                    listener.onQueryState(queryState.wrap(buffer, body, blockLength, version));
+            default -> {
+                skipped++;
+                return;
+            }
+        }
+        dispatched++;
+    }
+
+    /** Commands handed to the listener so far. Read on the polling thread. */
+    public long dispatched() {
+        return dispatched;
+    }
+
+    /** Messages skipped so far: another schema, an unknown template, or truncated. Read on the polling thread. */
+    public long skipped() {
+        return skipped;
+    }
+}

@@ -1,0 +1,35 @@
+package net.ipop.dataplane.ipc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/** A uniquely named, not yet existing directory under /dev/shm, deleted (recursively) on close. */
+final class ShmDirectory implements AutoCloseable {
+    final Path path;
+
+    ShmDirectory(String tag) {
+        byte[] random = new byte[4];
+        ThreadLocalRandom.current().nextBytes(random);
+        path = Path.of("/dev/shm", "ipopt-" + tag + "-" + HexFormat.of().formatHex(random));
+    }
+
+    @Override
+    public void close() {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
