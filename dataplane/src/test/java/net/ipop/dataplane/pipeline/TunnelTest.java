@@ -123,6 +123,9 @@ class TunnelTest {
                     assertEquals(0, done.exitCode(), done::output);
                     Matcher m = Pattern.compile("([0-9.]+) Mbits/sec.*receiver").matcher(done.output());
                     assertTrue(m.find(), done.output());
+                    // The one-shot server still talks to the client over the tunnel after the
+                    // client has printed its result: only then may the tunnel stop.
+                    assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
                     a.stop();
                     b.stop();
                     System.out.println("iperf3 TCP through the tunnel: " + m.group(1) + " Mbit/s\nA: "
@@ -130,7 +133,6 @@ class TunnelTest {
                     assertTrue(a.errors.isEmpty() && b.errors.isEmpty(), () -> a.errors + " " + b.errors);
                     assertEquals(0, a.agent.stats().drops(DropReason.AUTH_FAILED)
                             + b.agent.stats().drops(DropReason.AUTH_FAILED));
-                    assertTrue(server.waitFor(10, TimeUnit.SECONDS));
                 } finally {
                     server.destroyForcibly();
                 }
