@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
@@ -68,16 +69,17 @@ final class OpenSslAead {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
     private static final MethodHandle CTRL = handle("EVP_CIPHER_CTX_ctrl",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), CRITICAL);
+    private static final Cleaner CLEANER = Cleaner.create();
     private static final String STATUS = selfTest();
 
     private final Suite suite;
-    private final Arena arena = Arena.ofShared();
     private final MemorySegment state;
     private final long nonceAt;
     private final long outlAt;
     private final long tagAt;
     private final int encrypt;
     private long ctx;
+    private Cleaner.Cleanable cleanable;
 
     /**
      * Copies {@code key} (32 bytes) into a fresh context; the caller wipes its own copy.
@@ -98,23 +100,23 @@ final class OpenSslAead {
         }
         this.suite = suite;
         this.encrypt = encrypt ? 1 : 0;
-        this.state = arena.allocate(STATE_SIZE, 16);
+        this.state = Arena.ofAuto().allocate(STATE_SIZE, 16);
         this.nonceAt = state.address() + NONCE_OFFSET;
         this.outlAt = state.address() + OUTL_OFFSET;
         this.tagAt = state.address() + TAG_OFFSET;
-        MemorySegment.copy(key, 0, state, ValueLayout.JAVA_BYTE, KEY_OFFSET, key.length);
+        boolean keyed;
         try {
             MemorySegment c = (MemorySegment) CTX_NEW.invokeExact();
             if (c.address() == 0) {
-                throw new IllegalStateException("EVP_CIPHER_CTX_new failed");
+                throw new OutOfMemoryError("EVP_CIPHER_CTX_new failed");
             }
             ctx = c.address();
+            // Frees the context if this object is dropped without wipe(); wipe() runs it at once.
+            cleanable = CLEANER.register(this, new FreeContext(ctx));
             long cipher = suite == Suite.AES256GCM ? (long) AES_256_GCM.invokeExact()
                     : (long) CHACHA20_POLY1305.invokeExact();
-            if ((int) INIT.invokeExact(ctx, cipher, 0L, state.address() + KEY_OFFSET, nonceAt, this.encrypt) != 1) {
-                wipe();
-                throw new IllegalStateException("EVP_CipherInit_ex refused the " + suite.configName() + " key");
-            }
+            MemorySegment.copy(key, 0, state, ValueLayout.JAVA_BYTE, KEY_OFFSET, key.length);
+            keyed = (int) INIT.invokeExact(ctx, cipher, 0L, state.address() + KEY_OFFSET, nonceAt, this.encrypt) == 1;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -122,6 +124,10 @@ final class OpenSslAead {
         } finally {
             // OpenSSL keeps its own schedule; our copy of the key is not needed any more.
             state.asSlice(KEY_OFFSET, JceAead.KEY_LENGTH).fill((byte) 0);
+        }
+        if (!keyed) {
+            wipe();
+            throw new IllegalStateException("EVP_CipherInit_ex refused the " + suite.configName() + " key");
         }
     }
 
@@ -230,19 +236,27 @@ final class OpenSslAead {
 
     /**
      * Frees the context ({@code EVP_CIPHER_CTX_free} cleanses the key schedule and GHASH/Poly1305
-     * state it holds) and zeroes and frees this object's native state. Later calls throw. Idempotent.
+     * state it holds) and zeroes this object's native state (nonce, last tag). Later calls throw.
+     * Idempotent. An object dropped without this is freed the same way by a {@link Cleaner} after
+     * collection, so forgetting it delays the wipe but leaks nothing.
      */
     void wipe() {
-        long c = ctx;
         ctx = 0;
-        if (c != 0) {
+        state.fill((byte) 0);
+        if (cleanable != null) {
+            cleanable.clean();
+        }
+    }
+
+    /** The cleaning action: must not refer to the {@link OpenSslAead} it cleans up after. */
+    private record FreeContext(long ctx) implements Runnable {
+        @Override
+        public void run() {
             try {
-                CTX_FREE.invokeExact(c);
+                CTX_FREE.invokeExact(ctx);
             } catch (Throwable t) {
                 throw new AssertionError("downcall failed unexpectedly", t);
             }
-            state.fill((byte) 0);
-            arena.close();
         }
     }
 

@@ -12,9 +12,12 @@
  * {@code AUTH_FAILED}, never a delivered packet.
  *
  * <p>Sending: {@link net.ipop.crypto.aead.PacketSealer}; receiving:
- * {@link net.ipop.crypto.aead.PacketOpener} (with a {@link net.ipop.crypto.replay.ReplayWindow});
- * both copy through a per-thread {@link net.ipop.crypto.aead.AeadScratch} because the JDK ciphers
- * are fastest on heap arrays. Limits: {@link net.ipop.crypto.aead.MessageLimits}. Outcomes:
+ * {@link net.ipop.crypto.aead.PacketOpener} (with a {@link net.ipop.crypto.replay.ReplayWindow}).
+ * Implementation ({@link net.ipop.crypto.aead.AeadImplementation}): OpenSSL's libcrypto 3 through
+ * FFM when it loads and passes a self-test - a context per key, a new nonce per message, no
+ * allocation, sealing in place and opening into the per-thread
+ * {@link net.ipop.crypto.aead.AeadScratch}; otherwise the JDK cipher, copying through the scratch's
+ * heap arrays (the JDK ciphers are fastest on heap arrays) and allocating inside the JDK per message. Limits: {@link net.ipop.crypto.aead.MessageLimits}. Outcomes:
  * {@link net.ipop.crypto.aead.PacketResult}. Why these choices, with numbers: docs/performance.md,
  * "Crypto (JMH)".
  */

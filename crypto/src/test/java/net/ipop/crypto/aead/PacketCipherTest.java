@@ -285,6 +285,32 @@ class PacketCipherTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
+    void heapSegmentsGiveTheSameMessagesAsNativeOnes(Suite suite) {
+        byte[] k = key(16);
+        byte[] p = payload(300);
+        MemorySegment heap = MemorySegment.ofArray(new byte[8 + TransportHeader.OVERHEAD + p.length]);
+        MemorySegment.copy(p, 0, heap, ValueLayout.JAVA_BYTE, 8 + HEAD, p.length);
+        MemorySegment off = region(8, p);
+        try (PacketSealer heapSealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketSealer offSealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
+            int len = heapSealer.seal(heap, 8, p.length);
+            assertEquals(p.length + TransportHeader.OVERHEAD, offSealer.seal(off, 8, p.length));
+            assertArrayEquals(bytes(off, 8, len), bytes(heap, 8, len));
+            byte[] sealed = bytes(heap, 8, len);
+            heap.set(ValueLayout.JAVA_BYTE, 8 + len - 1, (byte) (sealed[len - 1] ^ 1));
+            assertEquals(PacketResult.AUTH_FAILED, opener.open(heap, 8, len));
+            sealed[len - 1] ^= 1;
+            assertArrayEquals(sealed, bytes(heap, 8, len), "a forged heap packet is left alone");
+            sealed[len - 1] ^= 1;
+            MemorySegment.copy(sealed, 0, heap, ValueLayout.JAVA_BYTE, 8, len);
+            assertEquals(p.length, opener.open(heap, 8, len));
+            assertArrayEquals(p, bytes(heap, 8 + HEAD, p.length));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
     void retiredKeysRefuseAndAreZeroed(Suite suite) {
         byte[] k = key(10);
         PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch);
