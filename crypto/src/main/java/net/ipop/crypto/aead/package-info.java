@@ -17,7 +17,8 @@
  * FFM when it loads and passes a self-test - a context per key, a new nonce per message, no
  * allocation, sealing in place and opening into the per-thread
  * {@link net.ipop.crypto.aead.AeadScratch}; otherwise the JDK cipher, copying through the scratch's
- * heap arrays (the JDK ciphers are fastest on heap arrays) and allocating inside the JDK per message. Limits: {@link net.ipop.crypto.aead.MessageLimits}. Outcomes:
+ * heap arrays (the JDK ciphers are fastest on heap arrays) and allocating inside the JDK per
+ * message. Limits: {@link net.ipop.crypto.aead.MessageLimits}. Outcomes:
  * {@link net.ipop.crypto.aead.PacketResult}. Why these choices, with numbers: docs/performance.md,
  * "Crypto (JMH)".
  */

@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The production batch API on 32 packets laid out in one off-heap buffer at a 2 KiB stride, as a
  * receive ring holds them. Scores and {@code gc.alloc.rate.norm} are per packet
  * ({@code @OperationsPerInvocation(32)}). {@code *Jdk} run in a fork with {@code -Dipop.aead=jdk};
- * the others use the default implementation ({@link net.ipop.crypto.aead.AeadImplementation}). Run: {@code perf/jmh.sh 'AeadBatch' -prof gc}.
+ * the others use the default implementation ({@link net.ipop.crypto.aead.AeadImplementation}).
+ * Run: {@code perf/jmh.sh 'AeadBatch' -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
