@@ -3,7 +3,8 @@
  *
  * <p>Wire format (WireGuard's transport data message, {@link net.ipop.crypto.aead.TransportHeader}):
  * {@code type(4, LE) | receiver index(4, LE) | counter(8, LE) | ciphertext | tag(16)}. Type 4 is
- * WireGuard's ChaCha20-Poly1305 message; type 0x14 is IPOP's AES-256-GCM message ({@link net.ipop.crypto.MessageTypes}).
+ * WireGuard's ChaCha20-Poly1305 message; type 0x14 is IPOP's AES-256-GCM message
+ * ({@link net.ipop.crypto.MessageTypes}).
  *
  * <p>Nonce: 4 zero bytes then the counter little-endian (12 bytes), for both suites. Associated
  * data: none, as in WireGuard, so the ChaCha20-Poly1305 suite stays byte-compatible with it. The
