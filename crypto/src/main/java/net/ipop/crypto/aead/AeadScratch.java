@@ -1,10 +1,14 @@
 package net.ipop.crypto.aead;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The heap arrays a thread's sealers and openers copy packets through: the JDK ciphers are fastest
- * on heap arrays, and packets live off-heap. Decryption uses separate input and output arrays because
+ * The buffers a thread's sealers and openers copy packets through. JDK path: heap arrays, because
+ * the JDK ciphers are fastest on heap arrays and packets live off-heap. OpenSSL path
+ * ({@link AeadImplementation}): one off-heap buffer that openers decrypt into, so a forged packet
+ * never changes the caller's bytes. Decryption uses separate input and output arrays because
  * the JDK's in-place GCM decryption skips its fastest (AVX-512) path (half the speed at 64 KiB,
  * docs/performance.md); encryption works in place in {@code in}.
  *
@@ -19,6 +23,7 @@ public final class AeadScratch {
     final byte[] in;
     final byte[] out;
     private final int maxPayload;
+    private MemorySegment nativeBuffer;
 
     /** Scratch for payloads up to {@link #MAX_PAYLOAD} bytes. */
     public AeadScratch() {
@@ -40,9 +45,24 @@ public final class AeadScratch {
         return maxPayload;
     }
 
-    /** Zeroes both arrays. */
+    /**
+     * The off-heap buffer the OpenSSL path decrypts into (and bounces heap packets through), made on
+     * first use by a sealer or opener constructor, never per packet. Freed when this scratch is
+     * collected.
+     */
+    MemorySegment nativeBuffer() {
+        if (nativeBuffer == null) {
+            nativeBuffer = Arena.ofAuto().allocate(maxPayload + TransportHeader.TAG_LENGTH, 64);
+        }
+        return nativeBuffer;
+    }
+
+    /** Zeroes both arrays and the off-heap buffer. */
     public void wipe() {
         Arrays.fill(in, (byte) 0);
         Arrays.fill(out, (byte) 0);
+        if (nativeBuffer != null) {
+            nativeBuffer.fill((byte) 0);
+        }
     }
 }

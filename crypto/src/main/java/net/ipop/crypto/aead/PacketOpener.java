@@ -20,14 +20,16 @@ import net.ipop.crypto.replay.ReplayWindow;
  *
  * <p>Threading: owned by one thread, the one owning its {@link AeadScratch}; retire it
  * ({@link #close()}) on that thread or after it stopped using it. Segments and arrays are borrowed
- * for the call only. Per-packet outcomes are results, never exceptions. A failed tag costs a
- * JDK {@code AEADBadTagException} (allocation and a stack trace) - failures may allocate.
+ * for the call only. Per-packet outcomes are results, never exceptions. With OpenSSL
+ * ({@link AeadImplementation}) nothing allocates, forged packets included; on the JDK fallback the
+ * cipher init allocates and a failed tag costs an {@code AEADBadTagException}.
  */
 public final class PacketOpener implements AutoCloseable {
     private final Suite suite;
     private final int type;
     private final int localIndex;
     private final JceAead aead;
+    private final OpenSslAead openSsl;
     private final AeadScratch scratch;
     private final ReplayWindow window = new ReplayWindow(MessageLimits.REJECT_AFTER_MESSAGES);
     private final TransportHeader header = new TransportHeader();
@@ -40,10 +42,19 @@ public final class PacketOpener implements AutoCloseable {
      * @param scratch the owning thread's scratch
      */
     public PacketOpener(Suite suite, byte[] key, int localIndex, AeadScratch scratch) {
+        this(suite, key, localIndex, scratch, OpenSslAead.available());
+    }
+
+    /** As the public constructor, with the implementation chosen by the caller (tests run both). */
+    PacketOpener(Suite suite, byte[] key, int localIndex, AeadScratch scratch, boolean useOpenSsl) {
         this.suite = suite;
         this.type = TransportHeader.dataType(suite);
         this.localIndex = localIndex;
-        this.aead = new JceAead(suite, key);
+        this.aead = useOpenSsl ? null : new JceAead(suite, key);
+        this.openSsl = useOpenSsl ? new OpenSslAead(suite, key, false) : null;
+        if (useOpenSsl) {
+            scratch.nativeBuffer();
+        }
         this.scratch = scratch;
     }
 
@@ -81,18 +92,39 @@ public final class PacketOpener implements AutoCloseable {
             return PacketResult.REPLAYED;
         }
         long payloadAt = offset + TransportHeader.LENGTH;
-        int sealedLength = payloadLength + TransportHeader.TAG_LENGTH;
-        byte[] in = scratch.in;
-        byte[] out = scratch.out;
-        MemorySegment.copy(packet, ValueLayout.JAVA_BYTE, payloadAt, in, 0, sealedLength);
-        if (!aead.open(counter, in, 0, sealedLength, out, 0)) {
+        if (openSsl != null ? !openOpenSsl(counter, packet, payloadAt, payloadLength)
+                : !openJdk(counter, packet, payloadAt, payloadLength)) {
             return PacketResult.AUTH_FAILED;
         }
         if (!window.accept(counter)) {
             return PacketResult.REPLAYED;
         }
-        MemorySegment.copy(out, 0, packet, ValueLayout.JAVA_BYTE, payloadAt, payloadLength);
+        if (openSsl != null) {
+            MemorySegment.copy(scratch.nativeBuffer(), 0, packet, payloadAt, payloadLength);
+        } else {
+            MemorySegment.copy(scratch.out, 0, packet, ValueLayout.JAVA_BYTE, payloadAt, payloadLength);
+        }
         return payloadLength;
+    }
+
+    /** Decrypts into the scratch's native buffer; the packet is untouched. */
+    private boolean openOpenSsl(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
+        MemorySegment plain = scratch.nativeBuffer();
+        if (packet.isNative()) {
+            return openSsl.open(counter, packet, payloadAt, payloadLength, plain);
+        }
+        // Heap packets (tests, tools): OpenSSL needs an address, so decrypt a copy in place.
+        MemorySegment.copy(packet, payloadAt, plain, 0, payloadLength + TransportHeader.TAG_LENGTH);
+        return openSsl.open(counter, plain, 0, payloadLength, plain);
+    }
+
+    /** Decrypts into {@code scratch.out}; the packet is untouched. */
+    private boolean openJdk(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
+        int sealedLength = payloadLength + TransportHeader.TAG_LENGTH;
+        byte[] in = scratch.in;
+        byte[] out = scratch.out;
+        MemorySegment.copy(packet, ValueLayout.JAVA_BYTE, payloadAt, in, 0, sealedLength);
+        return aead.open(counter, in, 0, sealedLength, out, 0);
     }
 
     /**
@@ -133,11 +165,15 @@ public final class PacketOpener implements AutoCloseable {
     public void close() {
         if (!retired) {
             retired = true;
-            aead.wipe();
+            if (openSsl != null) {
+                openSsl.wipe();
+            } else {
+                aead.wipe();
+            }
         }
     }
 
     boolean keyZeroed() {
-        return aead.keyZeroed();
+        return openSsl != null ? openSsl.keyZeroed() : aead.keyZeroed();
     }
 }

@@ -19,14 +19,16 @@ import net.ipop.crypto.Suite;
  *
  * <p>Threading: owned by one thread, the same one that owns its {@link AeadScratch}; retire it
  * ({@link #close()}) on that thread or after that thread stopped using it. Results, not exceptions,
- * report per-packet outcomes; nothing on the sealing path allocates in this class (the JDK cipher
- * init does, see docs/performance.md).
+ * report per-packet outcomes. With OpenSSL ({@link AeadImplementation}) nothing on the sealing path
+ * allocates and a native packet is encrypted where it lies; on the JDK fallback the cipher init
+ * allocates inside the JDK (docs/performance.md) and the payload is copied through the scratch.
  */
 public final class PacketSealer implements AutoCloseable {
     private final Suite suite;
     private final int type;
     private final int receiverIndex;
     private final JceAead aead;
+    private final OpenSslAead openSsl;
     private final AeadScratch scratch;
     private final TransportHeader header = new TransportHeader();
     private long nextCounter;
@@ -39,10 +41,19 @@ public final class PacketSealer implements AutoCloseable {
      * @param scratch the owning thread's scratch
      */
     public PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch) {
+        this(suite, key, receiverIndex, scratch, OpenSslAead.available());
+    }
+
+    /** As the public constructor, with the implementation chosen by the caller (tests run both). */
+    PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch, boolean useOpenSsl) {
         this.suite = suite;
         this.type = TransportHeader.dataType(suite);
         this.receiverIndex = receiverIndex;
-        this.aead = new JceAead(suite, key);
+        this.aead = useOpenSsl ? null : new JceAead(suite, key);
+        this.openSsl = useOpenSsl ? new OpenSslAead(suite, key, true) : null;
+        if (useOpenSsl) {
+            scratch.nativeBuffer();
+        }
         this.scratch = scratch;
     }
 
@@ -69,14 +80,34 @@ public final class PacketSealer implements AutoCloseable {
         }
         nextCounter = counter + 1;
         long payloadAt = offset + TransportHeader.LENGTH;
+        if (openSsl != null) {
+            sealOpenSsl(counter, packet, payloadAt, payloadLength);
+        } else {
+            sealJdk(counter, packet, payloadAt, payloadLength);
+        }
+        header.wrap(packet, offset).type(type).receiverIndex(receiverIndex).counter(counter);
+        return payloadLength + TransportHeader.OVERHEAD;
+    }
+
+    private void sealOpenSsl(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
+        if (packet.isNative()) {
+            openSsl.seal(counter, packet, payloadAt, payloadLength);
+        } else {
+            // Heap packets (tests, tools) bounce through the scratch: OpenSSL needs an address.
+            MemorySegment bounce = scratch.nativeBuffer();
+            MemorySegment.copy(packet, payloadAt, bounce, 0, payloadLength);
+            openSsl.seal(counter, bounce, 0, payloadLength);
+            MemorySegment.copy(bounce, 0, packet, payloadAt, payloadLength + TransportHeader.TAG_LENGTH);
+        }
+    }
+
+    private void sealJdk(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
         // In place in one array: encryption has no in-place penalty, and one array touches less cache.
         byte[] buf = scratch.in;
         MemorySegment.copy(packet, ValueLayout.JAVA_BYTE, payloadAt, buf, 0, payloadLength);
         aead.seal(counter, buf, 0, payloadLength, buf, 0);
         MemorySegment.copy(buf, 0, packet, ValueLayout.JAVA_BYTE, payloadAt,
                 payloadLength + TransportHeader.TAG_LENGTH);
-        header.wrap(packet, offset).type(type).receiverIndex(receiverIndex).counter(counter);
-        return payloadLength + TransportHeader.OVERHEAD;
     }
 
     /**
@@ -126,7 +157,11 @@ public final class PacketSealer implements AutoCloseable {
     public void close() {
         if (!retired) {
             retired = true;
-            aead.wipe();
+            if (openSsl != null) {
+                openSsl.wipe();
+            } else {
+                aead.wipe();
+            }
         }
     }
 
@@ -136,6 +171,6 @@ public final class PacketSealer implements AutoCloseable {
     }
 
     boolean keyZeroed() {
-        return aead.keyZeroed();
+        return openSsl != null ? openSsl.keyZeroed() : aead.keyZeroed();
     }
 }

@@ -11,7 +11,7 @@ import net.ipop.crypto.Suite;
 import org.junit.jupiter.api.Test;
 
 /**
- * Published vectors through {@link JceAead}: the GCM specification's 256-bit test cases 13-16
+ * Published vectors through {@link JceAead} and {@link OpenSslAead}: the GCM specification's 256-bit test cases 13-16
  * (McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B) and RFC 8439 section 2.8.2.
  */
 class KnownAnswerTest {
@@ -71,9 +71,38 @@ class KnownAnswerTest {
                 "1ae10b594f09e26a7e902ecbd0600691");
     }
 
+    @Test
+    void openSslZeroNonceEqualsCounterZero() {
+        OpenSslAead aead = new OpenSslAead(Suite.AES256GCM, new byte[32], true);
+        java.lang.foreign.MemorySegment packet = java.lang.foreign.Arena.ofAuto().allocate(40);
+        aead.seal(0L, packet, 8, 16);
+        assertArrayEquals(HEX.parseHex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"),
+                packet.asSlice(8, 32).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        aead.wipe();
+    }
+
     private static void check(Suite suite, String key, String nonce, String aad, String plain, String cipher,
             String tag) {
-        JceAead aead = new JceAead(suite, HEX.parseHex(key));
+        JceAead jdk = new JceAead(suite, HEX.parseHex(key));
+        check(jdk::seal, jdk::open, nonce, aad, plain, cipher, tag);
+        assertTrue(AeadImplementation.openSsl(), AeadImplementation.describe());
+        OpenSslAead sealer = new OpenSslAead(suite, HEX.parseHex(key), true);
+        OpenSslAead opener = new OpenSslAead(suite, HEX.parseHex(key), false);
+        check(sealer::seal, opener::open, nonce, aad, plain, cipher, tag);
+        sealer.wipe();
+        opener.wipe();
+    }
+
+    private interface Seal {
+        void seal(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff);
+    }
+
+    private interface Open {
+        boolean open(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff);
+    }
+
+    private static void check(Seal aead, Open opener, String nonce, String aad, String plain, String cipher,
+            String tag) {
         byte[] n = HEX.parseHex(nonce);
         byte[] a = aad == null ? null : HEX.parseHex(aad);
         byte[] p = HEX.parseHex(plain);
@@ -84,16 +113,16 @@ class KnownAnswerTest {
         assertArrayEquals(expected, sealed, "ciphertext || tag");
 
         byte[] opened = new byte[p.length];
-        assertTrue(aead.open(n, a, sealed, 0, sealed.length, opened, 0));
+        assertTrue(opener.open(n, a, sealed, 0, sealed.length, opened, 0));
         assertArrayEquals(p, opened);
 
         byte[] forged = sealed.clone();
         forged[forged.length - 1] ^= 1;
-        assertFalse(aead.open(n, a, forged, 0, forged.length, new byte[p.length], 0), "altered tag");
+        assertFalse(opener.open(n, a, forged, 0, forged.length, new byte[p.length], 0), "altered tag");
         if (a != null) {
             byte[] otherAad = Arrays.copyOf(a, a.length);
             otherAad[0] ^= (byte) 0x80;
-            assertFalse(aead.open(n, otherAad, sealed, 0, sealed.length, new byte[p.length], 0), "altered AAD");
+            assertFalse(opener.open(n, otherAad, sealed, 0, sealed.length, new byte[p.length], 0), "altered AAD");
         }
     }
 }

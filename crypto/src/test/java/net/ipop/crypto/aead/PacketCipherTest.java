@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+/** Runs on the JDK implementation; {@link OpenSslPacketCipherTest} runs the same tests on OpenSSL. */
 class PacketCipherTest {
     private static final int SENDER_INDEX = 0x0badf00d;  // what the peer (receiver) told us to use
     private static final int HEAD = TransportHeader.LENGTH;
@@ -36,6 +37,19 @@ class PacketCipherTest {
     @AfterEach
     void closeArena() {
         arena.close();
+    }
+
+    /** Which implementation the sealers and openers of this test use. */
+    boolean useOpenSsl() {
+        return false;
+    }
+
+    private PacketSealer sealer(Suite suite, byte[] key, int index, AeadScratch s) {
+        return new PacketSealer(suite, key, index, s, useOpenSsl());
+    }
+
+    private PacketOpener opener(Suite suite, byte[] key, int index, AeadScratch s) {
+        return new PacketOpener(suite, key, index, s, useOpenSsl());
     }
 
     private byte[] key(int seed) {
@@ -64,8 +78,8 @@ class PacketCipherTest {
     @ParameterizedTest
     @EnumSource(Suite.class)
     void roundTripInPlaceAtManySizes(Suite suite) {
-        try (PacketSealer sealer = new PacketSealer(suite, key(1), SENDER_INDEX, scratch);
-             PacketOpener opener = new PacketOpener(suite, key(1), SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, key(1), SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, key(1), SENDER_INDEX, scratch)) {
             int[] sizes = {0, 1, 15, 16, 17, 64, 1420, 1500, 9000, 65535};
             long counter = 0;
             for (int n : sizes) {
@@ -90,7 +104,7 @@ class PacketCipherTest {
 
     @Test
     void wireLayoutIsLittleEndianWireGuard() {
-        try (PacketSealer sealer = new PacketSealer(Suite.CHACHA20POLY1305, key(1), 0x04030201, scratch)) {
+        try (PacketSealer sealer = sealer(Suite.CHACHA20POLY1305, key(1), 0x04030201, scratch)) {
             sealer.nextCounter(0x0807060504030201L);
             MemorySegment seg = region(0, payload(3));
             sealer.seal(seg, 0, 3);
@@ -107,7 +121,7 @@ class PacketCipherTest {
         byte[] p = payload(1420);
         long counter = 0x1122334455667788L;
         MemorySegment seg = region(0, p);
-        try (PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch)) {
             sealer.nextCounter(counter);
             assertEquals(1420 + 32, sealer.seal(seg, 0, 1420));
         }
@@ -126,7 +140,7 @@ class PacketCipherTest {
     void everySingleBitFlipIsRejectedAndLeavesPayloadAlone(Suite suite) {
         byte[] p = payload(40);
         byte[] k = key(4);
-        try (PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch)) {
             MemorySegment sealed = region(0, p);
             int len = sealer.seal(sealed, 0, p.length);
             byte[] wire = bytes(sealed, 0, len);
@@ -136,7 +150,7 @@ class PacketCipherTest {
                 MemorySegment seg = arena.allocate(len);
                 MemorySegment.copy(t, 0, seg, ValueLayout.JAVA_BYTE, 0, len);
                 // A fresh opener each time, so the replay window never hides an authentication result.
-                try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+                try (PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
                     int r = opener.open(seg, 0, len);
                     int expected = bit < 64 ? PacketResult.MALFORMED    // type, receiver index
                             : PacketResult.AUTH_FAILED;                 // counter (nonce), ciphertext, tag
@@ -144,7 +158,7 @@ class PacketCipherTest {
                     assertArrayEquals(bytes(seg, 0, len), t, "bit " + bit + ": region unchanged");
                 }
             }
-            try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+            try (PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
                 assertEquals(p.length, opener.open(sealed, 0, len), "the untouched packet still opens");
             }
         }
@@ -153,9 +167,9 @@ class PacketCipherTest {
     @ParameterizedTest
     @EnumSource(Suite.class)
     void wrongKeyIsAnAuthFailureResult(Suite suite) {
-        try (PacketSealer sealer = new PacketSealer(suite, key(5), SENDER_INDEX, scratch);
-             PacketOpener wrong = new PacketOpener(suite, key(6), SENDER_INDEX, scratch);
-             PacketOpener right = new PacketOpener(suite, key(5), SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, key(5), SENDER_INDEX, scratch);
+             PacketOpener wrong = opener(suite, key(6), SENDER_INDEX, scratch);
+             PacketOpener right = opener(suite, key(5), SENDER_INDEX, scratch)) {
             MemorySegment seg = region(8, payload(100));
             int len = sealer.seal(seg, 8, 100);
             assertEquals(PacketResult.AUTH_FAILED, wrong.open(seg, 8, len));
@@ -167,8 +181,8 @@ class PacketCipherTest {
     @Test
     void suitesCannotBeConfused() {
         byte[] k = key(7);
-        try (PacketSealer aes = new PacketSealer(Suite.AES256GCM, k, SENDER_INDEX, scratch);
-             PacketOpener chacha = new PacketOpener(Suite.CHACHA20POLY1305, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer aes = sealer(Suite.AES256GCM, k, SENDER_INDEX, scratch);
+             PacketOpener chacha = opener(Suite.CHACHA20POLY1305, k, SENDER_INDEX, scratch)) {
             MemorySegment seg = region(0, payload(50));
             int len = aes.seal(seg, 0, 50);
             assertEquals(PacketResult.MALFORMED, chacha.open(seg, 0, len));
@@ -179,8 +193,8 @@ class PacketCipherTest {
     @EnumSource(Suite.class)
     void replaysAndForgedCountersAreHandled(Suite suite) {
         byte[] k = key(8);
-        try (PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch);
-             PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
             byte[][] wires = new byte[5][];
             for (int i = 0; i < wires.length; i++) {
                 MemorySegment seg = region(0, payload(30));
@@ -210,8 +224,8 @@ class PacketCipherTest {
     @EnumSource(Suite.class)
     void messageLimits(Suite suite) {
         byte[] k = key(9);
-        try (PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch);
-             PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
             assertFalse(sealer.needsRekey());
             sealer.nextCounter(MessageLimits.REKEY_AFTER_MESSAGES - 1);
             assertFalse(sealer.needsRekey());
@@ -251,7 +265,7 @@ class PacketCipherTest {
             MemorySegment.copy(sealed, 0, seg, ValueLayout.JAVA_BYTE, HEAD, sealed.length);
             new TransportHeader().wrap(seg, 0).type(TransportHeader.dataType(suite))
                     .receiverIndex(SENDER_INDEX).counter(counter);
-            try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+            try (PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
                 assertEquals(PacketResult.KEY_EXHAUSTED, opener.open(seg, 0, p.length + 32));
             }
         }
@@ -263,7 +277,7 @@ class PacketCipherTest {
         aead.seal(last, p, 0, p.length, sealed, 0);
         MemorySegment.copy(sealed, 0, seg, ValueLayout.JAVA_BYTE, HEAD, sealed.length);
         new TransportHeader().wrap(seg, 0).type(TransportHeader.dataType(suite)).receiverIndex(SENDER_INDEX).counter(last);
-        try (PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
             assertEquals(p.length, opener.open(seg, 0, p.length + 32));
             assertArrayEquals(p, bytes(seg, HEAD, p.length));
         }
@@ -271,10 +285,36 @@ class PacketCipherTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
+    void heapSegmentsGiveTheSameMessagesAsNativeOnes(Suite suite) {
+        byte[] k = key(16);
+        byte[] p = payload(300);
+        MemorySegment heap = MemorySegment.ofArray(new byte[8 + TransportHeader.OVERHEAD + p.length]);
+        MemorySegment.copy(p, 0, heap, ValueLayout.JAVA_BYTE, 8 + HEAD, p.length);
+        MemorySegment off = region(8, p);
+        try (PacketSealer heapSealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketSealer offSealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
+            int len = heapSealer.seal(heap, 8, p.length);
+            assertEquals(p.length + TransportHeader.OVERHEAD, offSealer.seal(off, 8, p.length));
+            assertArrayEquals(bytes(off, 8, len), bytes(heap, 8, len));
+            byte[] sealed = bytes(heap, 8, len);
+            heap.set(ValueLayout.JAVA_BYTE, 8 + len - 1, (byte) (sealed[len - 1] ^ 1));
+            assertEquals(PacketResult.AUTH_FAILED, opener.open(heap, 8, len));
+            sealed[len - 1] ^= 1;
+            assertArrayEquals(sealed, bytes(heap, 8, len), "a forged heap packet is left alone");
+            sealed[len - 1] ^= 1;
+            MemorySegment.copy(sealed, 0, heap, ValueLayout.JAVA_BYTE, 8, len);
+            assertEquals(p.length, opener.open(heap, 8, len));
+            assertArrayEquals(p, bytes(heap, 8 + HEAD, p.length));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
     void retiredKeysRefuseAndAreZeroed(Suite suite) {
         byte[] k = key(10);
-        PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch);
-        PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch);
+        PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch);
+        PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch);
         MemorySegment seg = region(0, payload(10));
         int len = sealer.seal(seg, 0, 10);
         assertFalse(sealer.keyZeroed());
@@ -295,7 +335,7 @@ class PacketCipherTest {
     @EnumSource(Suite.class)
     void randomInputNeverThrowsAndNeverOpens(Suite suite) {
         Random r = new Random(99);
-        try (PacketOpener opener = new PacketOpener(suite, key(15), SENDER_INDEX, new AeadScratch(256))) {
+        try (PacketOpener opener = opener(suite, key(15), SENDER_INDEX, new AeadScratch(256))) {
             MemorySegment seg = arena.allocate(400);
             for (int i = 0; i < 5_000; i++) {
                 byte[] junk = new byte[r.nextInt(400)];
@@ -326,8 +366,8 @@ class PacketCipherTest {
     @EnumSource(Suite.class)
     void sizesAreChecked(Suite suite) {
         AeadScratch small = new AeadScratch(1500);
-        try (PacketSealer sealer = new PacketSealer(suite, key(12), SENDER_INDEX, small);
-             PacketOpener opener = new PacketOpener(suite, key(12), SENDER_INDEX, small)) {
+        try (PacketSealer sealer = sealer(suite, key(12), SENDER_INDEX, small);
+             PacketOpener opener = opener(suite, key(12), SENDER_INDEX, small)) {
             assertEquals(PacketResult.TOO_LARGE, sealer.seal(region(0, payload(1501)), 0, 1501));
             MemorySegment tight = arena.allocate(16 + 100 + 15);
             assertEquals(PacketResult.TOO_LARGE, sealer.seal(tight, 0, 100), "no room for the tag");
@@ -358,8 +398,8 @@ class PacketCipherTest {
             lengths[i] = payloads[i].length;
             MemorySegment.copy(payloads[i], 0, ring, ValueLayout.JAVA_BYTE, offsets[i] + HEAD, lengths[i]);
         }
-        try (PacketSealer sealer = new PacketSealer(suite, k, SENDER_INDEX, scratch);
-             PacketOpener opener = new PacketOpener(suite, k, SENDER_INDEX, scratch)) {
+        try (PacketSealer sealer = sealer(suite, k, SENDER_INDEX, scratch);
+             PacketOpener opener = opener(suite, k, SENDER_INDEX, scratch)) {
             assertEquals(count, sealer.sealBatch(segs, offsets, lengths, count, results));
             for (int i = 0; i < count; i++) {
                 assertEquals(payloads[i].length + 32, results[i]);

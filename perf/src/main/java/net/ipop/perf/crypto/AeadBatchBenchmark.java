@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The production batch API on 32 packets laid out in one off-heap buffer at a 2 KiB stride, as a
  * receive ring holds them. Scores and {@code gc.alloc.rate.norm} are per packet
- * ({@code @OperationsPerInvocation(32)}). Run: {@code perf/jmh.sh 'AeadBatch' -prof gc}.
+ * ({@code @OperationsPerInvocation(32)}). {@code *Jdk} run in a fork with {@code -Dipop.aead=jdk};
+ * the others use the default implementation ({@link net.ipop.crypto.aead.AeadImplementation}).
+ * Run: {@code perf/jmh.sh 'AeadBatch' -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -88,6 +90,22 @@ public class AeadBatchBenchmark {
     @OperationsPerInvocation(BATCH)
     public int sealOpenBatch() {
         sealer.sealBatch(packets, offsets, payloadLengths, BATCH, packetLengths);
+        return opener.openBatch(packets, offsets, packetLengths, BATCH, results);
+    }
+
+    /** As {@link #sealBatch()} with the production classes forced onto the JDK cipher. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+    public int sealBatchJdk() {
+        return AeadSealBenchmark.jdkOnly(sealer).sealBatch(packets, offsets, payloadLengths, BATCH, results);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+    public int sealOpenBatchJdk() {
+        AeadSealBenchmark.jdkOnly(sealer).sealBatch(packets, offsets, payloadLengths, BATCH, packetLengths);
         return opener.openBatch(packets, offsets, packetLengths, BATCH, results);
     }
 }

@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * again and again (decryption may repeat a nonce); {@code *InPlace} first restores the ciphertext
  * with an array copy (included). The production opener refuses replays, so it is measured as a
  * seal-then-open round trip of one packet: its open cost is the round trip minus
- * {@code AeadSealBenchmark.*OffHeapCopy}. Run: {@code perf/jmh.sh 'AeadOpen' -prof gc}.
+ * {@code AeadSealBenchmark.*JdkOffHeapCopy} / {@code *OpenSslOffHeap} (the JDK ones run in a fork with
+ * {@code -Dipop.aead=jdk}). Run: {@code perf/jmh.sh 'AeadOpen' -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -120,8 +121,15 @@ public class AeadOpenBenchmark {
     }
 
     @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int gcmJdkOffHeapCopySealOpen() {
-        int len = gcmSealer.seal(packet, 0, size);
+        int len = AeadSealBenchmark.jdkOnly(gcmSealer).seal(packet, 0, size);
+        return gcmOpener.open(packet, 0, len);
+    }
+
+    @Benchmark
+    public int gcmOpenSslOffHeapSealOpen() {
+        int len = AeadSealBenchmark.openSslOnly(gcmSealer).seal(packet, 0, size);
         return gcmOpener.open(packet, 0, len);
     }
 
@@ -146,8 +154,15 @@ public class AeadOpenBenchmark {
     }
 
     @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int chachaJdkOffHeapCopySealOpen() {
-        int len = chachaSealer.seal(packet, 0, size);
+        int len = AeadSealBenchmark.jdkOnly(chachaSealer).seal(packet, 0, size);
+        return chachaOpener.open(packet, 0, len);
+    }
+
+    @Benchmark
+    public int chachaOpenSslOffHeapSealOpen() {
+        int len = AeadSealBenchmark.openSslOnly(chachaSealer).seal(packet, 0, size);
         return chachaOpener.open(packet, 0, len);
     }
 }

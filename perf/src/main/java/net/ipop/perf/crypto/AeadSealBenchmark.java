@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import net.ipop.crypto.Suite;
+import net.ipop.crypto.aead.AeadImplementation;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.crypto.aead.TransportHeader;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encrypting one packet per operation, each with a fresh nonce (cipher re-initialised), for every
- * candidate. {@code *OffHeapCopy} are the production {@link PacketSealer} on an off-heap packet.
+ * candidate. {@code *JdkOffHeapCopy} and {@code *OpenSslOffHeap} are the production
+ * {@link PacketSealer} on an off-heap packet, on each implementation (the JDK one in a fork with
+ * {@code -Dipop.aead=jdk}).
  * Run: {@code perf/jmh.sh 'AeadSeal' -prof gc}.
  */
 @State(Scope.Thread)
@@ -91,9 +94,17 @@ public class AeadSealBenchmark {
         return c.jdkGcm.doFinal(directIn, directOut);
     }
 
+    /** The production sealer forced onto the JDK cipher (copies through the heap scratch). */
     @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int gcmJdkOffHeapCopy() {
-        return gcmSealer.seal(packet, 0, size);
+        return jdkOnly(gcmSealer).seal(packet, 0, size);
+    }
+
+    /** The production sealer on OpenSSL (the default where libcrypto 3 loads): in place, off-heap. */
+    @Benchmark
+    public int gcmOpenSslOffHeap() {
+        return openSslOnly(gcmSealer).seal(packet, 0, size);
     }
 
     @Benchmark
@@ -116,8 +127,29 @@ public class AeadSealBenchmark {
     }
 
     @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=jdk", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int chachaJdkOffHeapCopy() {
-        return chachaSealer.seal(packet, 0, size);
+        return jdkOnly(chachaSealer).seal(packet, 0, size);
+    }
+
+    @Benchmark
+    public int chachaOpenSslOffHeap() {
+        return openSslOnly(chachaSealer).seal(packet, 0, size);
+    }
+
+    /** Fails the run if this fork's implementation is not the one the benchmark name promises. */
+    static <T> T jdkOnly(T production) {
+        if (AeadImplementation.openSsl()) {
+            throw new IllegalStateException("expected the JDK implementation: " + AeadImplementation.describe());
+        }
+        return production;
+    }
+
+    static <T> T openSslOnly(T production) {
+        if (!AeadImplementation.openSsl()) {
+            throw new IllegalStateException("expected OpenSSL: " + AeadImplementation.describe());
+        }
+        return production;
     }
 
     @Benchmark
