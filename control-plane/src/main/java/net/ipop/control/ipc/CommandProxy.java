@@ -1,5 +1,7 @@
 package net.ipop.control.ipc;
 
+import net.ipop.ipc.Offers;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,8 @@
 package net.ipop.control.ipc;
 
+import net.ipop.ipc.Offers;
+import net.ipop.ipc.IpcStreams;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package net.ipop.dataplane.ipc;
 
+import net.ipop.ipc.IpcStreams;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package net.ipop.dataplane.ipc;
 
+import net.ipop.ipc.Offers;
+
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

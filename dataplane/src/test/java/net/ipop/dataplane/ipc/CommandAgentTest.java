@@ -1,5 +1,7 @@
 package net.ipop.dataplane.ipc;
 
+import net.ipop.ipc.IpcStreams;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

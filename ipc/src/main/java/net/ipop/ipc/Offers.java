@@ -1,11 +1,11 @@
-package net.ipop.control.ipc;
+package net.ipop.ipc;
 
 import org.agrona.DirectBuffer;
 
 import io.aeron.Publication;
 
-/** The bounded retry every proxy in this package offers with. */
-final class Offers {
+/** The bounded retry every proxy of either plane offers with, and Aeron's offer codes in words. */
+public final class Offers {
     private Offers() {
     }
 
@@ -16,7 +16,7 @@ final class Offers {
      *
      * @return the last {@code offer} result: a positive position when delivered, else a negative Aeron code
      */
-    static long offer(Publication publication, DirectBuffer buffer, int length, int maxRetries) {
+    public static long offer(Publication publication, DirectBuffer buffer, int length, int maxRetries) {
         for (int attempt = 0;; attempt++) {
             long result = publication.offer(buffer, 0, length);
             if (result > 0) {
@@ -25,13 +25,13 @@ final class Offers {
             if ((result != Publication.BACK_PRESSURED && result != Publication.ADMIN_ACTION) || attempt >= maxRetries) {
                 return result;
             }
-            // The control plane is not on the packet path: let the data plane's thread run.
+            // On two cores the reader may be waiting for this very CPU: yield rather than spin.
             Thread.yield();
         }
     }
 
     /** Aeron's negative offer result in words, for error messages. */
-    static String describe(long result) {
+    public static String describe(long result) {
         if (result == Publication.NOT_CONNECTED) {
             return "no data plane reads commands";
         }

@@ -1,9 +1,8 @@
-package net.ipop.control.ipc;
+package net.ipop.ipc;
 
 /**
- * Where the two planes meet: one Aeron IPC channel, one stream per direction. The data plane's
- * {@code net.ipop.dataplane.ipc.IpcStreams} holds the same numbers; the planes share only the SBE schema, so
- * the numbers are repeated rather than imported.
+ * Where the two planes meet: one Aeron IPC channel, one stream per direction. Part of the IPC
+ * contract, so it lives beside the schema that both planes depend on.
  */
 public final class IpcStreams {
     /** The Aeron channel both streams use. */
