@@ -37,7 +37,9 @@ import net.ipop.ipc.sbe.SessionEventKind;
  *
  * <p>Policy, beyond WireGuard's timers in {@link PeerTimers}:
  * <ul>
- * <li>Peers with a configured endpoint are handshaken with at start; the others only answer, and
+ * <li>Peers with a configured endpoint are handshaken with at start (the side with the greater
+ *     public key defers by {@link #START_DEFER_NANOS} so two nodes started together do not cross
+ *     initiations); the others only answer, and
  *     learn their endpoint from the first authenticated message (roaming: any authenticated
  *     initiation or response moves the endpoint to its source).</li>
  * <li>The initiator of the newest session rekeys it after {@code REKEY_AFTER_TIME} even without
@@ -59,6 +61,12 @@ public final class StaticNode {
     static final int MAX_SESSIONS = 3;
     /** Pause between a given-up handshake attempt and the next one. */
     public static final long RETRY_AFTER_GIVE_UP_NANOS = 30_000_000_000L;
+    /**
+     * At start, of two peers that may both know each other's endpoint, the one with the greater
+     * public key waits this long before initiating: initiations that cross supersede each other
+     * (each side drops its own on receiving the other's), which would cost a REKEY_TIMEOUT.
+     */
+    public static final long START_DEFER_NANOS = 1_000_000_000L;
     /** More handshake messages than this within one second puts the handshakers under load (cookies). */
     static final int UNDER_LOAD_MESSAGES_PER_SECOND = 512;
     private static final long SECOND = 1_000_000_000L;
@@ -66,6 +74,7 @@ public final class StaticNode {
     private static final Logger LOG = System.getLogger(StaticNode.class.getName());
 
     private final NodeConfig config;
+    private final byte[] localKey;
     private final DataPlanePort port;
     private final Clock clock;
     private final Logger logger;
@@ -99,6 +108,7 @@ public final class StaticNode {
                     + config.publicKey());
         }
         this.config = config;
+        this.localKey = local.publicKey();
         this.port = port;
         this.clock = clock;
         this.logger = logger;
@@ -137,6 +147,11 @@ public final class StaticNode {
             p.quiet = false;
             if (p.endpoint != null) {
                 p.handshake.timers().handshakeWanted();
+                if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
+                    // A session derived meanwhile (the peer initiated) clears the wish.
+                    p.quiet = true;
+                    p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
+                }
             }
         }
         logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);

@@ -27,6 +27,8 @@ final class FakePort implements DataPlanePort {
     final List<Retired> retired = new ArrayList<>();
     final List<InetSocketAddress> endpoints = new ArrayList<>();
     FakeLink link;
+    /** When set, injected packets (copied) go here instead of to {@link #link}: {@code (to, bytes)}. */
+    java.util.function.BiConsumer<InetSocketAddress, byte[]> wire;
     InetSocketAddress address;
     int injected;
 
@@ -69,7 +71,11 @@ final class FakePort implements DataPlanePort {
     @Override
     public void inject(InetSocketAddress to, byte[] bytes, int off, int len) {
         injected++;
-        link.send(this, to, bytes, off, len);
+        if (wire != null) {
+            wire.accept(to, java.util.Arrays.copyOfRange(bytes, off, off + len));
+        } else {
+            link.send(this, to, bytes, off, len);
+        }
     }
 
     Installed last() {

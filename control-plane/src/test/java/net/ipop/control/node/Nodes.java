@@ -26,6 +26,17 @@ final class Nodes {
     private Nodes() {
     }
 
+    /**
+     * Two fresh key pairs, the one with the smaller public key first: that side initiates at once at
+     * start, the other defers ({@link StaticNode#START_DEFER_NANOS}), so tests know who goes first.
+     */
+    static NoiseKeyPair[] orderedPair() {
+        NoiseKeyPair x = NoiseKeyPair.generate(RANDOM);
+        NoiseKeyPair y = NoiseKeyPair.generate(RANDOM);
+        return java.util.Arrays.compareUnsigned(x.publicKey(), y.publicKey()) < 0
+                ? new NoiseKeyPair[] {x, y} : new NoiseKeyPair[] {y, x};
+    }
+
     static InetSocketAddress endpoint(String address, int port) {
         try {
             return new InetSocketAddress(InetAddress.getByName(address), port);

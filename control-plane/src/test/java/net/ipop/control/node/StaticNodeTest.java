@@ -37,8 +37,10 @@ class StaticNodeTest {
 
     private final FakeClock clock = new FakeClock();
     private final FakeLink link = new FakeLink(clock);
-    private final NoiseKeyPair keyA = NoiseKeyPair.generate(Nodes.RANDOM);
-    private final NoiseKeyPair keyB = NoiseKeyPair.generate(Nodes.RANDOM);
+    private final NoiseKeyPair[] keys = Nodes.orderedPair();
+    /** A's public key is the smaller: A initiates at once, B defers at start. */
+    private final NoiseKeyPair keyA = keys[0];
+    private final NoiseKeyPair keyB = keys[1];
     private final FakePort portA = new FakePort(ADDRESS_A);
     private final FakePort portB = new FakePort(ADDRESS_B);
     private final RecordingLogger logB = new RecordingLogger();
@@ -67,9 +69,12 @@ class StaticNodeTest {
     void bothStartingAtOnceEndWithMatchingKeysBothWays(Suite suite) {
         nodes(suite, true);
         startBoth();
-        // Both initiate at once; each initiation supersedes the other's, and the retransmissions
-        // (5 s plus independent jitter) settle it.
-        link.run(6 * S, 100 * MS);
+        // B (the greater key) defers its first initiation, so the two do not cross: A's completes.
+        assertEquals(1, portA.injected);
+        assertEquals(1, portB.injected, "B only answered");
+        link.run(StaticNode.START_DEFER_NANOS + PeerTimers.REKEY_TIMEOUT_NANOS + S, 10 * MS);
+        assertEquals(1, portA.injected, "nothing more to send once the handshake is done");
+        assertEquals(1, portB.injected, "B's deferred initiation was dropped: it already had keys");
 
         assertTrue(portA.commands.contains("interface 1420 [192.0.2.1/24]"), portA.commands.toString());
         assertTrue(portA.commands.contains("peer 1 beta " + suite + " 0"), portA.commands.toString());
@@ -85,10 +90,32 @@ class StaticNodeTest {
                 }
             }
         }
-        assertTrue(initiatorSessions >= 1, "no handshake completed");
+        assertEquals(1, initiatorSessions);
         assertFalse(a.sessions(PEER).isEmpty());
         assertFalse(b.sessions(PEER).isEmpty());
         assertEquals(0, link.lost + link.undeliverable);
+    }
+
+    @Test
+    void crossedInitiationsSettleOnTheRetransmission() {
+        nodes(Suite.AES256GCM, true);
+        // B (re)started while A's initiation was in flight: B's own crosses it, no deferral.
+        a.start();
+        b.start();
+        b.onSessionEvent(PEER, 0, SessionEventKind.REKEY_DUE);
+        b.doWork();
+        link.pump();
+        link.run(PeerTimers.REKEY_TIMEOUT_NANOS * 4, 10 * MS);
+        int initiatorSessions = 0;
+        for (FakePort[] pair : new FakePort[][] {{portA, portB}, {portB, portA}}) {
+            for (FakePort.Installed s : pair[0].installed) {
+                if (s.initiator()) {
+                    assertCounterpart(s, pair[1]);
+                    initiatorSessions++;
+                }
+            }
+        }
+        assertTrue(initiatorSessions >= 1, "no handshake completed: " + portA.installed + " " + portB.installed);
     }
 
     @ParameterizedTest
