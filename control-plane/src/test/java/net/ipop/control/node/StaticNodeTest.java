@@ -331,6 +331,32 @@ class StaticNodeTest {
         assertFalse(b.underLoad());
     }
 
+    @Test
+    void underLoadAnInitiationIsAnsweredWithACookieAndTheRetransmissionCarryingItCompletes() {
+        nodes(Suite.AES256GCM, false);
+        byte[] junk = new byte[148];
+        junk[0] = MessageTypes.AES_INITIATION;
+        for (int i = 0; i <= StaticNode.UNDER_LOAD_MESSAGES_PER_SECOND; i++) {
+            b.onPunted(ADDRESS_C, junk, 0, junk.length);
+        }
+        assertTrue(b.underLoad());
+        startBoth();
+        assertTrue(portB.installed.isEmpty(), "no DH work for an initiation without mac2 under load");
+        assertEquals(1, portB.injected, "a cookie reply");
+        assertTrue(portA.installed.isEmpty());
+
+        for (int step = 0; step < 60 && portA.installed.isEmpty(); step++) {
+            for (int i = 0; i < 600; i++) {
+                b.onPunted(ADDRESS_C, junk, 0, junk.length);
+            }
+            link.run(100 * MS, 100 * MS);
+        }
+        assertTrue(b.underLoad(), "still under load when the retransmission came");
+        assertEquals(1, portA.installed.size(), "the retransmission carried mac2 from the cookie");
+        assertCounterpart(portA.last(), portB);
+        assertEquals(1, logB.warnings(), "the flood is counted, logged once: " + logB.lines);
+    }
+
     /** {@code s}, installed by one node, has its mirror image installed by the other. */
     private static void assertCounterpart(FakePort.Installed s, FakePort other) {
         FakePort.Installed match = null;
