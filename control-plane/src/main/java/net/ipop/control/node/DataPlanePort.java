@@ -1,0 +1,47 @@
+package net.ipop.control.node;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.crypto.noise.SessionKeys;
+
+/**
+ * What a {@link StaticNode} tells the data plane. The production implementation is
+ * {@link AeronDataPlanePort} (SBE commands over Aeron); tests use an in-memory fake.
+ *
+ * <p>Every method hands one command over and returns without waiting for the data plane's answer; a
+ * command that cannot be delivered is counted by the implementation, never thrown, because the node's
+ * timers retry what matters (handshakes) and {@link StaticNode#start()} pushes the whole state again
+ * after a data plane restart. Arguments are read during the call only (keys and packet bytes are
+ * borrowed). Peer ids and session indices are uint32 values held in an {@code int}.
+ *
+ * <p>Threading: called only from the node's thread.
+ */
+public interface DataPlanePort {
+    /** Sets the interface MTU and its overlay addresses (with prefix lengths), replacing the previous set. */
+    void configureInterface(int mtu, List<IpPrefix> addresses);
+
+    /** Adds or updates a peer; {@code keepaliveMs} 0 means no persistent keepalive. */
+    void addPeer(int peerId, String name, Suite suite, int keepaliveMs, byte[] staticKey);
+
+    /** Where the peer's packets go from now on. */
+    void setEndpoint(int peerId, InetSocketAddress endpoint);
+
+    /** Routes the overlay prefix through the peer (and accepts it as the inner source from it). */
+    void addRoute(IpPrefix prefix, int peerId);
+
+    /**
+     * Installs the keys of a completed handshake as the peer's newest session. Responder keys
+     * ({@code initiator == false}) must only receive until the data plane has authenticated a packet
+     * with them, which it reports as {@code CONFIRMED}. The caller wipes {@code keys} after the call.
+     */
+    void installSession(int peerId, SessionKeys keys);
+
+    /** Drops the session with this local index; the data plane no longer accepts packets for it. */
+    void retireSession(int peerId, int localIndex);
+
+    /** Sends {@code bytes[off, off + len)} from the data plane's UDP socket to {@code to}. */
+    void inject(InetSocketAddress to, byte[] bytes, int off, int len);
+}

@@ -1,0 +1,108 @@
+package net.ipop.control.node;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+import net.ipop.control.ipc.EventListener;
+import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.CommandResultDecoder;
+import net.ipop.ipc.sbe.EndpointDecoder;
+import net.ipop.ipc.sbe.PeerStateDecoder;
+import net.ipop.ipc.sbe.PuntedPacketDecoder;
+import net.ipop.ipc.sbe.Result;
+import net.ipop.ipc.sbe.SessionEventDecoder;
+import net.ipop.ipc.sbe.StateDoneDecoder;
+
+/**
+ * Feeds the data plane's events to a {@link StaticNode}: punted packets (copied out of the borrowed
+ * decoder into a buffer reused for every packet) and session events. A CommandResult other than OK is
+ * counted and logged on the first failure after a success (its detail says what the data plane
+ * refused). Punts arrive for handshakes only, so allocating the source address per punt is fine.
+ * Threading: the polling thread, which is also the node's thread.
+ */
+public final class NodeEvents implements EventListener {
+    private static final Logger LOG = System.getLogger(NodeEvents.class.getName());
+    /** The schema's largest payload. */
+    private static final int MAX_PAYLOAD = 65536;
+
+    private final StaticNode node;
+    private final byte[] payload = new byte[MAX_PAYLOAD];
+    private final byte[] address = new byte[16];
+    private long failedCommands;
+    private long badPunts;
+    private boolean failing;
+
+    public NodeEvents(StaticNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public void onCommandResult(CommandResultDecoder event) {
+        if (event.result() == Result.OK) {
+            failing = false;
+            return;
+        }
+        failedCommands++;
+        if (!failing) {
+            failing = true;
+            LOG.log(Level.WARNING, "the data plane refused command {0}: {1} {2} (further refusals are counted)",
+                    event.correlationId(), event.result(), event.detail());
+        }
+    }
+
+    @Override
+    public void onPuntedPacket(PuntedPacketDecoder event) {
+        InetSocketAddress from = endpoint(event.source());
+        int length = event.payloadLength();
+        if (from == null || length > MAX_PAYLOAD) {
+            badPunts++;
+            return;
+        }
+        event.getPayload(payload, 0, length);
+        node.onPunted(from, payload, 0, length);
+    }
+
+    @Override
+    public void onSessionEvent(SessionEventDecoder event) {
+        node.onSessionEvent((int) event.peerId(), (int) event.localIndex(), event.kind());
+    }
+
+    @Override
+    public void onPeerState(PeerStateDecoder event) {
+        // Only answers to QueryState, which a static node does not send.
+    }
+
+    @Override
+    public void onStateDone(StateDoneDecoder event) {
+        // As onPeerState.
+    }
+
+    /** CommandResults other than OK so far. */
+    public long failedCommands() {
+        return failedCommands;
+    }
+
+    /** Punted packets without a usable source so far. */
+    public long badPunts() {
+        return badPunts;
+    }
+
+    private InetSocketAddress endpoint(EndpointDecoder source) {
+        AddressFamily family = source.family();
+        int length = family == AddressFamily.IPV4 ? 4 : family == AddressFamily.IPV6 ? 16 : 0;
+        if (length == 0) {
+            return null;
+        }
+        source.getAddress(address, 0, 16);
+        byte[] bytes = new byte[length];
+        System.arraycopy(address, 0, bytes, 0, length);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(bytes), source.port());
+        } catch (UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes are always an address", e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package net.ipop.control.node;
+
+import org.agrona.concurrent.Agent;
+
+import net.ipop.control.ipc.DataPlaneConnection;
+
+/**
+ * A {@link StaticNode} over a live {@link DataPlaneConnection}, as an Agrona agent: each duty cycle
+ * polls the data plane's events into the node, then runs the node's timers. Run it on one thread
+ * (an {@code AgentRunner} with a sleeping or back-off idle strategy; the timers need no better than
+ * millisecond resolution). {@link #onStart()} pushes the node's state to the data plane.
+ */
+public final class StaticNodeAgent implements Agent {
+    /** Event fragments polled per duty cycle. */
+    static final int FRAGMENT_LIMIT = 16;
+
+    private final DataPlaneConnection connection;
+    private final StaticNode node;
+    private final NodeEvents events;
+
+    /** {@code node} must talk through an {@link AeronDataPlanePort} over {@code connection.commands()}. */
+    public StaticNodeAgent(DataPlaneConnection connection, StaticNode node) {
+        this.connection = connection;
+        this.node = node;
+        this.events = new NodeEvents(node);
+    }
+
+    @Override
+    public void onStart() {
+        node.start();
+    }
+
+    @Override
+    public int doWork() {
+        return connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+    }
+
+    @Override
+    public String roleName() {
+        return "ipop-static-node";
+    }
+}

@@ -1,0 +1,42 @@
+package net.ipop.control.node;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import net.ipop.control.config.PeerConfig;
+import net.ipop.crypto.noise.Handshaker;
+import net.ipop.crypto.noise.PeerHandshake;
+
+/** One configured peer's state in a {@link StaticNode}; touched only by the node's thread. */
+final class StaticPeer {
+    final int id;
+    final PeerConfig config;
+    final Handshaker handshaker;
+    final PeerHandshake handshake;
+    /** Where initiations go; {@code null} until configured or learned from an authenticated message. */
+    InetSocketAddress endpoint;
+    /** Installed sessions, oldest first; at most {@link StaticNode#MAX_SESSIONS}. */
+    final List<Session> sessions = new ArrayList<>(StaticNode.MAX_SESSIONS + 1);
+    /** After giving up a handshake attempt, no new attempt starts before this time. */
+    long quietUntilNanos;
+    boolean quiet;
+
+    StaticPeer(int id, PeerConfig config, Handshaker handshaker, PeerHandshake handshake) {
+        this.id = id;
+        this.config = config;
+        this.handshaker = handshaker;
+        this.handshake = handshake;
+        this.endpoint = config.endpoint().orElse(null);
+    }
+
+    /** The newest installed session, or {@code null}. */
+    Session newest() {
+        return sessions.isEmpty() ? null : sessions.get(sessions.size() - 1);
+    }
+
+    @Override
+    public String toString() {
+        return config.name() + " (peer " + Integer.toUnsignedString(id) + ")";
+    }
+}

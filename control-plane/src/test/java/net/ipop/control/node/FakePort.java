@@ -1,0 +1,84 @@
+package net.ipop.control.node;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.crypto.noise.SessionKeys;
+
+/**
+ * An in-memory data plane for one node: records every command (keys copied, since the node wipes
+ * them) and hands injected packets to its {@link FakeLink}.
+ */
+final class FakePort implements DataPlanePort {
+    /** An installed session with copies of its keys. */
+    record Installed(int peerId, int localIndex, int remoteIndex, boolean initiator, Suite suite, byte[] send,
+                     byte[] receive) {
+    }
+
+    /** A retired session. */
+    record Retired(int peerId, int localIndex) {
+    }
+
+    final List<String> commands = new ArrayList<>();
+    final List<Installed> installed = new ArrayList<>();
+    final List<Retired> retired = new ArrayList<>();
+    final List<InetSocketAddress> endpoints = new ArrayList<>();
+    FakeLink link;
+    /** When set, injected packets (copied) go here instead of to {@link #link}: {@code (to, bytes)}. */
+    java.util.function.BiConsumer<InetSocketAddress, byte[]> wire;
+    InetSocketAddress address;
+    int injected;
+
+    FakePort(InetSocketAddress address) {
+        this.address = address;
+    }
+
+    @Override
+    public void configureInterface(int mtu, List<IpPrefix> addresses) {
+        commands.add("interface " + mtu + " " + addresses);
+    }
+
+    @Override
+    public void addPeer(int peerId, String name, Suite suite, int keepaliveMs, byte[] staticKey) {
+        commands.add("peer " + peerId + " " + name + " " + suite + " " + keepaliveMs);
+    }
+
+    @Override
+    public void setEndpoint(int peerId, InetSocketAddress endpoint) {
+        commands.add("endpoint " + peerId + " " + endpoint);
+        endpoints.add(endpoint);
+    }
+
+    @Override
+    public void addRoute(IpPrefix prefix, int peerId) {
+        commands.add("route " + prefix + " " + peerId);
+    }
+
+    @Override
+    public void installSession(int peerId, SessionKeys keys) {
+        installed.add(new Installed(peerId, keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.suite(),
+                keys.sendKey().clone(), keys.receiveKey().clone()));
+    }
+
+    @Override
+    public void retireSession(int peerId, int localIndex) {
+        retired.add(new Retired(peerId, localIndex));
+    }
+
+    @Override
+    public void inject(InetSocketAddress to, byte[] bytes, int off, int len) {
+        injected++;
+        if (wire != null) {
+            wire.accept(to, java.util.Arrays.copyOfRange(bytes, off, off + len));
+        } else {
+            link.send(this, to, bytes, off, len);
+        }
+    }
+
+    Installed last() {
+        return installed.get(installed.size() - 1);
+    }
+}
