@@ -12,7 +12,7 @@ import net.ipop.ffm.udp.MessageBatch;
  *
  * <p>Threading: the pipeline thread only. Per-packet methods must not allocate.
  */
-public interface PipelineIo extends TunSink, DatagramSink {
+public interface PipelineIo extends TunSink, TunFrameSink, DatagramSink {
     /**
      * Reads up to {@code count} TUN packets into {@code buffers[i]} (length to {@code lengths[i]}),
      * without blocking.

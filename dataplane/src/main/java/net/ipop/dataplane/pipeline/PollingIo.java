@@ -18,8 +18,8 @@ import net.ipop.ffm.udp.UdpSocket;
  *
  * <p>TUN writes go through one buffer of ours: the packet is copied behind a zeroed virtio-net
  * header (when the device has one), because a write starts at the segment's first byte and
- * slicing the caller's buffer per packet would allocate. Coalescing into super-packets will make
- * this one copy per super-packet.
+ * slicing the caller's buffer per packet would allocate. Frames from the inbound coalescer
+ * ({@link #writeFrame}) already carry their header and go out as they are.
  *
  * <p>Sending: a slot the kernel refuses ({@code EMSGSIZE}, {@code ENETUNREACH}, ...) is dropped
  * and the rest of the batch goes on. When the socket buffer is full it waits for room once, up to
@@ -72,6 +72,16 @@ public final class PollingIo implements PipelineIo, AutoCloseable {
         MemorySegment.copy(buffer, offset, writeBuffer, headroom, length);
         try {
             return tun.write(writeBuffer, headroom + length) != Libc.WOULD_BLOCK;
+        } catch (ErrnoException e) {
+            tunWriteErrors++;
+            return false;
+        }
+    }
+
+    @Override
+    public boolean writeFrame(MemorySegment frame, int length) {
+        try {
+            return tun.write(frame, length) != Libc.WOULD_BLOCK;
         } catch (ErrnoException e) {
             tunWriteErrors++;
             return false;
