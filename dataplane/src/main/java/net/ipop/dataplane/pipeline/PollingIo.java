@@ -28,7 +28,7 @@ import net.ipop.ffm.udp.UdpSocket;
  * <p>Ownership: the TUN queue and socket are borrowed (their owner closes them after the
  * pipeline stopped); this object owns its buffers, freed by {@link #close()}. Pipeline thread only.
  */
-public final class PollingIo implements PipelineIo, AutoCloseable {
+public final class PollingIo implements PipelineIo {
     static final int SEND_WAIT_MS = 5;
     /** struct pollfd (poll.h): int fd; short events; short revents. */
     private static final int POLLFD_SIZE = 8;
@@ -143,6 +143,11 @@ public final class PollingIo implements PipelineIo, AutoCloseable {
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS_OFFSET, (short) 0);
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS_OFFSET, (short) 0);
         Libc.poll(pollFds, 2, timeoutMs);
+    }
+
+    /** The socket's fd, for an engine that waits on it elsewhere (io_uring). */
+    int socketFd() {
+        return socket.fd();
     }
 
     /** TUN writes that failed with an error (not would-block); pipeline thread or after it stopped. */

@@ -83,6 +83,10 @@ class PipelineAgentTest {
         @Override
         public void awaitReadable(int timeoutMs) {
         }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test
