@@ -252,4 +252,47 @@ class TcpCoalescerTest {
         assertEquals(0, stats.packetsDelivered());
         assertEquals(3, stats.drops(DropReason.TUN_WRITE_FAILED));
     }
+
+    @Test
+    void coalescingAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] written = new long[1];
+        int segmentsPerRound = 8;
+        try (Arena arena = Arena.ofConfined();
+             TcpCoalescer c = new TcpCoalescer((frame, length) -> {
+                 written[0]++;
+                 return true;
+             }, stats)) {
+            MemorySegment[] segments = new MemorySegment[segmentsPerRound + 1];
+            for (int i = 0; i < segmentsPerRound; i++) {
+                byte[] p = tcp(i % 2 == 1, 1000 + (i / 2) * 1000, ACK, NO_OPTIONS, payload(1000, i));
+                segments[i] = arena.allocate(p.length);
+                MemorySegment.copy(p, 0, segments[i], ValueLayout.JAVA_BYTE, 0, p.length);
+            }
+            byte[] udp = Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5));
+            segments[segmentsPerRound] = arena.allocate(udp.length);
+            MemorySegment.copy(udp, 0, segments[segmentsPerRound], ValueLayout.JAVA_BYTE, 0, udp.length);
+            // Two interleaved flows (v4 and v6, so nothing merges) then v4 only (merges), and a UDP packet.
+            long before = 0;
+            int rounds = 40_000;
+            for (int round = 0; round < rounds; round++) {
+                if (round == rounds / 2) {
+                    before = threads.getCurrentThreadAllocatedBytes();
+                }
+                for (int i = 0; i < segmentsPerRound; i++) {
+                    c.write(segments[i], 0, (int) segments[i].byteSize());
+                }
+                for (int i = 0; i < segmentsPerRound; i += 2) {
+                    c.write(segments[i], 0, (int) segments[i].byteSize());
+                }
+                c.write(segments[segmentsPerRound], 0, (int) segments[segmentsPerRound].byteSize());
+                c.flush();
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(c.superPackets() >= rounds, "the v4-only run merges every round");
+            assertEquals(rounds * 10L, written[0], "per round: 8 alone, the 4 merged as one, the UDP packet");
+            assertEquals(0, allocated, "bytes allocated over " + rounds / 2 + " rounds");
+        }
+    }
 }
