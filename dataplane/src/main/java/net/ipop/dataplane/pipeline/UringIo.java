@@ -92,18 +92,28 @@ public final class UringIo implements PipelineIo {
     }
 
     /**
-     * A {@code UringIo} when io_uring works on this host ({@link IoUring#probe()}), else a
-     * {@link PollingIo}: same contract, plain system calls.
+     * A {@code UringIo} when io_uring works on this host ({@link IoUring#probe()}) and can wait with
+     * a timeout (IORING_FEAT_EXT_ARG, Linux 5.11+), else a {@link PollingIo}: same contract, plain
+     * system calls.
      */
     public static PipelineIo open(TunQueue tun, boolean vnetHeader, UdpSocket socket) throws ErrnoException {
         if (IoUring.probe().available()) {
             try {
-                return new UringIo(tun, vnetHeader, socket);
+                UringIo uring = new UringIo(tun, vnetHeader, socket);
+                if (uring.waitsWithTimeout()) {
+                    return uring;
+                }
+                uring.close();
             } catch (IoUringUnavailableException e) {
                 // Refused after all (e.g. a limit reached since the probe): plain syscalls still work.
             }
         }
         return new PollingIo(tun, vnetHeader, socket);
+    }
+
+    /** Whether the kernel can bound a wait in io_uring_enter; without it {@link #awaitReadable} throws. */
+    boolean waitsWithTimeout() {
+        return (ring.features() & IoUring.FEAT_EXT_ARG) != 0;
     }
 
     private void complete(long userData, int res, int flags) {
@@ -187,7 +197,9 @@ public final class UringIo implements PipelineIo {
 
     /**
      * Sleeps in {@code io_uring_enter} until a TUN read completes, the socket is readable, or
-     * {@code timeoutMs} passed; returns at once when completed reads are waiting.
+     * {@code timeoutMs} passed (negative: no limit); returns at once when completed reads are waiting.
+     *
+     * @throws UnsupportedOperationException with a timeout on a kernel before 5.11 ({@link #open} avoids it)
      */
     @Override
     public void awaitReadable(int timeoutMs) throws ErrnoException {
@@ -199,7 +211,11 @@ public final class UringIo implements PipelineIo {
         if (!socketPollArmed && ring.prepPollAdd(plain.socketFd(), Libc.POLLIN, POLL_TAG)) {
             socketPollArmed = true;
         }
-        ring.submitAndWait(1, timeoutMs * 1_000_000L);
+        if (timeoutMs < 0) {
+            ring.submitAndWait(1);
+        } else {
+            ring.submitAndWait(1, timeoutMs * 1_000_000L);
+        }
         ring.drain(onCompletion, RING_ENTRIES);
     }
 

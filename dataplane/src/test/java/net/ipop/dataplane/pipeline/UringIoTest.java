@@ -199,4 +199,12 @@ class UringIoTest {
             }
         }
     }
+
+    @Test
+    void openPicksIoUringWhereItWorks() throws Exception {
+        try (Setup s = Setup.create();
+             PipelineIo io = UringIo.open(s.tun.queue(0), true, s.receiver)) {
+            assertTrue(io instanceof UringIo, () -> "got " + io.getClass().getSimpleName());
+        }
+    }
 }
