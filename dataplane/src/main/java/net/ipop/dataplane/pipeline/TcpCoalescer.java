@@ -232,17 +232,20 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
         }
         if (v == 4) {
             // TOS, TTL, DF and the addresses; the ID may differ, the total length and checksum do.
-            return b.get(ValueLayout.JAVA_BYTE, ip + IPV4_TOS_OFFSET) == frame.get(ValueLayout.JAVA_BYTE, IP + IPV4_TOS_OFFSET)
-                    && b.get(ValueLayout.JAVA_BYTE, ip + Ipv4.TTL_OFFSET) == frame.get(ValueLayout.JAVA_BYTE, IP + Ipv4.TTL_OFFSET)
+            return sameByte(b, ip, IPV4_TOS_OFFSET) && sameByte(b, ip, Ipv4.TTL_OFFSET)
                     && b.get(U16, ip + Ipv4.FLAGS_FRAGMENT_OFFSET) == frame.get(U16, IP + Ipv4.FLAGS_FRAGMENT_OFFSET)
                     && b.get(U64, ip + Ipv4.SRC_OFFSET) == frame.get(U64, IP + Ipv4.SRC_OFFSET);
         }
         // Version, traffic class, flow label; hop limit; both addresses.
         return b.get(U32, ip) == frame.get(U32, IP)
-                && b.get(ValueLayout.JAVA_BYTE, ip + IPV6_HOP_LIMIT_OFFSET)
-                        == frame.get(ValueLayout.JAVA_BYTE, IP + IPV6_HOP_LIMIT_OFFSET)
+                && sameByte(b, ip, IPV6_HOP_LIMIT_OFFSET)
                 && MemorySegment.mismatch(b, ip + Ipv6.SRC_OFFSET, ip + Ipv6.HEADER,
                         frame, IP + Ipv6.SRC_OFFSET, IP + Ipv6.HEADER) == -1;
+    }
+
+    /** Whether the IP header byte at {@code field} equals the pending super-packet's. */
+    private boolean sameByte(MemorySegment b, long ip, int field) {
+        return b.get(ValueLayout.JAVA_BYTE, ip + field) == frame.get(ValueLayout.JAVA_BYTE, IP + field);
     }
 
     /** Super-packets written (two or more segments each); pipeline thread or after it stopped. */
