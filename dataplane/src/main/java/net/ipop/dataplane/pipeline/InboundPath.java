@@ -32,8 +32,8 @@ import net.ipop.ffm.udp.SockAddr;
  *       (SOURCE_NOT_ALLOWED otherwise), then it goes to the {@link TunSink}.</li>
  * </ol>
  *
- * <p>TUN writes are one per packet for now; coalescing TCP segments of one flow into a
- * super-packet with a virtio-net header is a later optimisation.
+ * <p>The {@link TunSink} may hold packets back to coalesce them ({@link TcpCoalescer}); it is
+ * flushed at the end of every batch.
  *
  * <p>Threading: the owning pipeline thread only. Buffers: the batch is borrowed for
  * {@link #process}; plaintext replaces ciphertext in its slots. Nothing here allocates per packet,
@@ -76,6 +76,7 @@ public final class InboundPath {
                 datagram(table, buffer, off, Math.min(segment, length - off), source);
             }
         }
+        tun.flush();
     }
 
     private void datagram(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {

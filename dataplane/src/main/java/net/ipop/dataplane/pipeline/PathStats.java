@@ -24,6 +24,8 @@ public final class PathStats {
     long messagesOpened;
     /** Inner packets written to the TUN. */
     long packetsDelivered;
+    /** TUN writes of the inbound coalescer: packetsDelivered / tunWrites is its merge factor. */
+    long tunWrites;
     /** Authenticated zero-length data messages. */
     long keepalives;
     /** Non-data messages handed to the control plane. */
@@ -86,6 +88,10 @@ public final class PathStats {
         return packetsDelivered;
     }
 
+    public long tunWrites() {
+        return tunWrites;
+    }
+
     public long keepalives() {
         return keepalives;
     }
@@ -109,6 +115,7 @@ public final class PathStats {
                 .append("tunReads=").append(tunReads).append(" sent=").append(datagramsSent)
                 .append(" sentBytes=").append(bytesSent).append(" sentSlots=").append(slotsSent).append(" received=").append(datagramsReceived).append(" receivedSlots=").append(slotsReceived)
                 .append(" opened=").append(messagesOpened).append(" delivered=").append(packetsDelivered)
+                .append(" tunWrites=").append(tunWrites)
                 .append(" keepalives=").append(keepalives).append(" punted=").append(punted)
                 .append(" roams=").append(roams).append(" icmp=").append(icmpSent);
         for (DropReason r : REASONS) {

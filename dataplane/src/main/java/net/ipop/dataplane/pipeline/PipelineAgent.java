@@ -39,6 +39,8 @@ public final class PipelineAgent implements Agent {
     private final MessageBatch receiveBatch;
     private final OutboundPath outbound;
     private final InboundPath inbound;
+    /** Inbound TCP coalescing into GSO super-packets; null without virtio-net headers. */
+    private final TcpCoalescer coalescer;
 
     /**
      * @param queue the queue index, for the role name
@@ -58,7 +60,8 @@ public final class PipelineAgent implements Agent {
         this.sendBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
         this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
         this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
-        this.inbound = new InboundPath(stats, io, punt);
+        this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
+        this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt);
     }
 
     /**
@@ -112,6 +115,9 @@ public final class PipelineAgent implements Agent {
     @Override
     public void onClose() {
         outbound.close();
+        if (coalescer != null) {
+            coalescer.close();
+        }
         sendBatch.close();
         receiveBatch.close();
         arena.close();

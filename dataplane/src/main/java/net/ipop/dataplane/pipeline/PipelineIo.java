@@ -12,7 +12,7 @@ import net.ipop.ffm.udp.MessageBatch;
  *
  * <p>Threading: the pipeline thread only. Per-packet methods must not allocate.
  */
-public interface PipelineIo extends TunSink, DatagramSink {
+public interface PipelineIo extends TunSink, TunFrameSink, DatagramSink, AutoCloseable {
     /**
      * Reads up to {@code count} TUN packets into {@code buffers[i]} (length to {@code lengths[i]}),
      * without blocking.
@@ -32,4 +32,8 @@ public interface PipelineIo extends TunSink, DatagramSink {
 
     /** Blocks until the TUN or the socket is readable, at most {@code timeoutMs} milliseconds. */
     void awaitReadable(int timeoutMs) throws ErrnoException;
+
+    /** Releases what this object owns (not the borrowed TUN queue and socket); after the pipeline stopped. */
+    @Override
+    void close();
 }

@@ -18,8 +18,8 @@ import net.ipop.ffm.udp.UdpSocket;
  *
  * <p>TUN writes go through one buffer of ours: the packet is copied behind a zeroed virtio-net
  * header (when the device has one), because a write starts at the segment's first byte and
- * slicing the caller's buffer per packet would allocate. Coalescing into super-packets will make
- * this one copy per super-packet.
+ * slicing the caller's buffer per packet would allocate. Frames from the inbound coalescer
+ * ({@link #writeFrame}) already carry their header and go out as they are.
  *
  * <p>Sending: a slot the kernel refuses ({@code EMSGSIZE}, {@code ENETUNREACH}, ...) is dropped
  * and the rest of the batch goes on. When the socket buffer is full it waits for room once, up to
@@ -28,7 +28,7 @@ import net.ipop.ffm.udp.UdpSocket;
  * <p>Ownership: the TUN queue and socket are borrowed (their owner closes them after the
  * pipeline stopped); this object owns its buffers, freed by {@link #close()}. Pipeline thread only.
  */
-public final class PollingIo implements PipelineIo, AutoCloseable {
+public final class PollingIo implements PipelineIo {
     static final int SEND_WAIT_MS = 5;
     /** struct pollfd (poll.h): int fd; short events; short revents. */
     private static final int POLLFD_SIZE = 8;
@@ -72,6 +72,16 @@ public final class PollingIo implements PipelineIo, AutoCloseable {
         MemorySegment.copy(buffer, offset, writeBuffer, headroom, length);
         try {
             return tun.write(writeBuffer, headroom + length) != Libc.WOULD_BLOCK;
+        } catch (ErrnoException e) {
+            tunWriteErrors++;
+            return false;
+        }
+    }
+
+    @Override
+    public boolean writeFrame(MemorySegment frame, int length) {
+        try {
+            return tun.write(frame, length) != Libc.WOULD_BLOCK;
         } catch (ErrnoException e) {
             tunWriteErrors++;
             return false;
@@ -133,6 +143,11 @@ public final class PollingIo implements PipelineIo, AutoCloseable {
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS_OFFSET, (short) 0);
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS_OFFSET, (short) 0);
         Libc.poll(pollFds, 2, timeoutMs);
+    }
+
+    /** The socket's fd, for an engine that waits on it elsewhere (io_uring). */
+    int socketFd() {
+        return socket.fd();
     }
 
     /** TUN writes that failed with an error (not would-block); pipeline thread or after it stopped. */

@@ -11,4 +11,11 @@ import java.lang.foreign.MemorySegment;
 public interface TunSink {
     /** @return false if the packet could not be written (the caller counts it) */
     boolean write(MemorySegment buffer, long offset, int length);
+
+    /**
+     * Writes anything held back by {@link #write} (a sink that coalesces packets); called at the end
+     * of each batch. Plain sinks hold nothing.
+     */
+    default void flush() {
+    }
 }

@@ -12,7 +12,10 @@ import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ffm.tun.TunDevice;
 import net.ipop.ffm.tun.TunOffload;
 import net.ipop.ffm.udp.UdpSocket;
+import net.ipop.ffm.uring.IoUring;
+import net.ipop.ffm.uring.UringAvailability;
 import org.agrona.concurrent.AgentRunner;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * One end of the test tunnel inside a namespace: TUN "ipop0" with the overlay addresses, a UDP
@@ -23,11 +26,16 @@ final class TunnelNode implements AutoCloseable {
     static final int MTU = 1420;
     static final int PORT = 51820;
 
+    /** Which {@link PipelineIo} the pipeline runs on. */
+    enum Engine {
+        POLLING, URING
+    }
+
     final TestNamespace ns;
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private final TunDevice tun;
     private final UdpSocket socket;
-    private final PollingIo io;
+    private final PipelineIo io;
     private final PeerEndpoint endpoint = new PeerEndpoint();
     final PipelineAgent agent;
     private final AgentRunner runner;
@@ -36,8 +44,8 @@ final class TunnelNode implements AutoCloseable {
     /**
      * @param isA side A (overlay .1) or B (.2)
      */
-    TunnelNode(TestNamespace ns, boolean isA, String underlay, String peerUnderlay) throws Exception {
-        this(ns, isA, underlay, peerUnderlay, MTU, MTU);
+    TunnelNode(TestNamespace ns, Engine engine, boolean isA, String underlay, String peerUnderlay) throws Exception {
+        this(ns, engine, isA, underlay, peerUnderlay, MTU, MTU);
     }
 
     /**
@@ -45,8 +53,12 @@ final class TunnelNode implements AutoCloseable {
      * @param pathMtu the pipeline's tunnel MTU; below {@code tunMtu} it makes the pipeline answer
      *                larger packets with ICMP errors
      */
-    TunnelNode(TestNamespace ns, boolean isA, String underlay, String peerUnderlay, int tunMtu, int pathMtu)
-            throws Exception {
+    TunnelNode(TestNamespace ns, Engine engine, boolean isA, String underlay, String peerUnderlay, int tunMtu,
+            int pathMtu) throws Exception {
+        if (engine == Engine.URING) {
+            UringAvailability uring = IoUring.probe();
+            Assumptions.assumeTrue(uring.available(), uring::reason);
+        }
         this.ns = ns;
         String self = isA ? "1" : "2";
         String other = isA ? "2" : "1";
@@ -65,7 +77,8 @@ final class TunnelNode implements AutoCloseable {
                 s.bind(new InetSocketAddress(underlay, PORT));
                 return s;
             });
-            io = new PollingIo(tun.queue(0), true, socket);
+            io = engine == Engine.URING ? new UringIo(tun.queue(0), true, socket)
+                    : new PollingIo(tun.queue(0), true, socket);
             PeerTableHolder tables = new PeerTableHolder();
             PipelineAgent.Settings settings = new PipelineAgent.Settings(pathMtu, true, 16, 64);
             agent = new PipelineAgent(0, tables, io, settings, (b, o, l, s) -> { });
@@ -78,6 +91,19 @@ final class TunnelNode implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** io_uring_enter calls of the pipeline's ring; -1 when it runs on plain syscalls. */
+    long uringEnters() {
+        return io instanceof UringIo u ? u.enterCalls() : -1;
+    }
+
+    /** The I/O engine's own counters, for the test output. */
+    String ioCounters() {
+        return io instanceof UringIo u
+                ? " io_uring_enter=" + u.enterCalls() + " readsRearmed=" + u.rearmedReads() + " readErrors="
+                        + u.tunReadErrors()
+                : "";
     }
 
     /** CPU time the pipeline thread has used so far, in nanoseconds. */

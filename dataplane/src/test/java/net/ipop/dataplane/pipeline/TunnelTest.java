@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 
 import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The headline: two namespaces joined by a veth underlay, each with a TUN and a pipeline, and real
@@ -40,14 +41,15 @@ class TunnelTest {
         assertTrue(r.output().contains("3 received"), r.output());
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(TunnelNode.Engine.class)
     @Timeout(60)
-    void pingCrossesTheEncryptedTunnelBothFamilies() throws Exception {
+    void pingCrossesTheEncryptedTunnelBothFamilies(TunnelNode.Engine engine) throws Exception {
         try (TestNamespace nsA = TestNamespace.create("dpa");
              TestNamespace nsB = TestNamespace.create("dpb")) {
             underlay(nsA, nsB);
-            try (TunnelNode a = new TunnelNode(nsA, true, UNDERLAY_A, UNDERLAY_B);
-                 TunnelNode b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A)) {
+            try (TunnelNode a = new TunnelNode(nsA, engine, true, UNDERLAY_A, UNDERLAY_B);
+                 TunnelNode b = new TunnelNode(nsB, engine, false, UNDERLAY_B, UNDERLAY_A)) {
                 ping(nsA, "192.0.2.2");
                 ping(nsA, "-6", "2001:db8::2");
                 // Idle pipelines block in poll: a busy-spinning one would burn a whole second here.
@@ -67,19 +69,23 @@ class TunnelTest {
                 assertEquals(6, sb.packetsDelivered(), both);
                 assertEquals(6, sa.packetsDelivered(), both);
                 assertEquals(0, sa.totalDrops() + sb.totalDrops(), both);
-                System.out.println("tunnel ping counters (idle CPU " + idleCpuMs + " ms/s)\n" + both);
+                if (engine == TunnelNode.Engine.URING) {
+                    assertTrue(a.uringEnters() > 0 && b.uringEnters() > 0, both);
+                }
+                System.out.println("tunnel ping counters (" + engine + ", idle CPU " + idleCpuMs + " ms/s)\n" + both);
             }
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(TunnelNode.Engine.class)
     @Timeout(60)
-    void packetsAbovePathMtuGetIcmpErrorsTheKernelAccepts() throws Exception {
+    void packetsAbovePathMtuGetIcmpErrorsTheKernelAccepts(TunnelNode.Engine engine) throws Exception {
         try (TestNamespace nsA = TestNamespace.create("dpa");
              TestNamespace nsB = TestNamespace.create("dpb")) {
             underlay(nsA, nsB);
-            try (TunnelNode a = new TunnelNode(nsA, true, UNDERLAY_A, UNDERLAY_B, 1500, 1400);
-                 TunnelNode b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A, 1500, 1400)) {
+            try (TunnelNode a = new TunnelNode(nsA, engine, true, UNDERLAY_A, UNDERLAY_B, 1500, 1400);
+                 TunnelNode b = new TunnelNode(nsB, engine, false, UNDERLAY_B, UNDERLAY_A, 1500, 1400)) {
                 TestNamespace.Cmd.Result big = nsA.execAllowingFailure(20,
                         "ping", "-c", "2", "-i", "0.3", "-M", "do", "-s", "1450", "192.0.2.2");
                 TestNamespace.Cmd.Result big6 = nsA.execAllowingFailure(20,
@@ -100,14 +106,15 @@ class TunnelTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(TunnelNode.Engine.class)
     @Timeout(90)
-    void iperf3ThroughTheTunnel() throws Exception {
+    void iperf3ThroughTheTunnel(TunnelNode.Engine engine) throws Exception {
         try (TestNamespace nsA = TestNamespace.create("dpa");
              TestNamespace nsB = TestNamespace.create("dpb")) {
             underlay(nsA, nsB);
-            try (TunnelNode a = new TunnelNode(nsA, true, UNDERLAY_A, UNDERLAY_B);
-                 TunnelNode b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A)) {
+            try (TunnelNode a = new TunnelNode(nsA, engine, true, UNDERLAY_A, UNDERLAY_B);
+                 TunnelNode b = new TunnelNode(nsB, engine, false, UNDERLAY_B, UNDERLAY_A)) {
                 Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
                 try {
                     TestNamespace.Cmd.Result r = null;
@@ -128,9 +135,12 @@ class TunnelTest {
                     assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
                     a.stop();
                     b.stop();
-                    System.out.println("iperf3 TCP through the tunnel: " + m.group(1) + " Mbit/s\nA: "
-                            + a.agent.stats() + "\nB: " + b.agent.stats());
+                    System.out.println("iperf3 TCP through the tunnel (" + engine + "): " + m.group(1) + " Mbit/s\nA: "
+                            + a.agent.stats() + a.ioCounters() + "\nB: " + b.agent.stats() + b.ioCounters());
                     assertTrue(a.errors.isEmpty() && b.errors.isEmpty(), () -> a.errors + " " + b.errors);
+                    // The receiving side merged segments: fewer TUN writes than packets delivered.
+                    assertTrue(b.agent.stats().tunWrites() < b.agent.stats().packetsDelivered(),
+                            () -> b.agent.stats().toString());
                     assertEquals(0, a.agent.stats().drops(DropReason.AUTH_FAILED)
                             + b.agent.stats().drops(DropReason.AUTH_FAILED));
                 } finally {

@@ -1,0 +1,298 @@
+package net.ipop.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import net.ipop.ffm.tun.VirtioNetHeader;
+import org.junit.jupiter.api.Test;
+
+/** Segments in, frames out: what the coalescer merges, what it leaves alone, and the headers it writes. */
+class TcpCoalescerTest {
+    private static final int ACK = 0x10;
+    private static final int PSH_ACK = 0x18;
+    private static final int SYN = 0x02;
+    private static final byte[] NO_OPTIONS = new byte[0];
+
+    private final List<byte[]> frames = new ArrayList<>();
+    private final PathStats stats = new PathStats();
+    private final TunFrameSink capture = (frame, length) -> {
+        frames.add(frame.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE));
+        return true;
+    };
+
+    /** A TCP segment 40000 -> 5201 with valid IP and TCP checksums. */
+    private static byte[] tcp(boolean v6, int seq, int flags, byte[] options, byte[] payload) {
+        return tcp(v6, 40000, seq, flags, options, payload);
+    }
+
+    private static byte[] tcp(boolean v6, int srcPort, int seq, int flags, byte[] options, byte[] payload) {
+        int ipLen = v6 ? 40 : 20;
+        int tcpLen = 20 + options.length;
+        ByteBuffer b = ByteBuffer.allocate(ipLen + tcpLen + payload.length);
+        if (v6) {
+            b.putInt(0x6000_0000).putShort((short) (tcpLen + payload.length)).put((byte) 6).put((byte) 64)
+                    .put(Packets.addr("2001:db8::1")).put(Packets.addr("2001:db8::2"));
+        } else {
+            b.put((byte) 0x45).put((byte) 0).putShort((short) b.capacity()).putShort((short) seq)
+                    .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0)
+                    .put(Packets.addr("192.0.2.1")).put(Packets.addr("192.0.2.2"));
+            b.putShort(10, (short) ~fold(sum(b.array(), 0, 20)));
+        }
+        b.putShort((short) srcPort).putShort((short) 5201).putInt(seq).putInt(777)
+                .put((byte) (tcpLen / 4 << 4)).put((byte) flags).putShort((short) 1000).putInt(0)
+                .put(options).put(payload);
+        byte[] p = b.array();
+        int check = ~fold(pseudo(p, v6, tcpLen + payload.length) + sum(p, ipLen, tcpLen + payload.length)) & 0xFFFF;
+        p[ipLen + 16] = (byte) (check >>> 8);
+        p[ipLen + 17] = (byte) check;
+        return p;
+    }
+
+    private static long sum(byte[] p, int off, int len) {
+        long s = 0;
+        for (int i = 0; i < len; i += 2) {
+            s += ((p[off + i] & 0xFF) << 8) | (i + 1 < len ? p[off + i + 1] & 0xFF : 0);
+        }
+        return s;
+    }
+
+    private static int fold(long s) {
+        while ((s >>> 16) != 0) {
+            s = (s & 0xFFFF) + (s >>> 16);
+        }
+        return (int) s;
+    }
+
+    private static long pseudo(byte[] p, boolean v6, int tcpLength) {
+        return (v6 ? sum(p, 8, 32) : sum(p, 12, 8)) + 6 + tcpLength;
+    }
+
+    private static byte[] payload(int length, int fill) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) fill);
+        return b;
+    }
+
+    private void feed(TcpCoalescer c, byte[]... packets) {
+        try (Arena arena = Arena.ofConfined()) {
+            for (byte[] p : packets) {
+                MemorySegment s = arena.allocate(p.length + 8);
+                MemorySegment.copy(p, 0, s, ValueLayout.JAVA_BYTE, 8, p.length);
+                assertTrue(c.write(s, 8, p.length));
+            }
+        }
+    }
+
+    private static VirtioNetHeader header(byte[] frame) {
+        return new VirtioNetHeader().wrap(MemorySegment.ofArray(frame), 0);
+    }
+
+    private static byte[] packet(byte[] frame) {
+        return Arrays.copyOfRange(frame, VirtioNetHeader.SIZE, frame.length);
+    }
+
+    /** Completes the partial checksum as the kernel would and checks the result verifies. */
+    private static void assertChecksumsComplete(byte[] frame, boolean v6) {
+        byte[] p = packet(frame);
+        VirtioNetHeader h = header(frame);
+        int start = h.csumStart();
+        int at = start + h.csumOffset();
+        int completed = ~fold(sum(p, start, p.length - start)) & 0xFFFF;
+        p[at] = (byte) (completed >>> 8);
+        p[at + 1] = (byte) completed;
+        int ipLen = v6 ? 40 : 20;
+        assertEquals(0xFFFF, fold(pseudo(p, v6, p.length - ipLen) + sum(p, ipLen, p.length - ipLen)),
+                "TCP checksum of the super-packet");
+        if (!v6) {
+            assertEquals(0xFFFF, fold(sum(p, 0, 20)), "IPv4 header checksum");
+        }
+    }
+
+    private void mergesContiguousSegments(boolean v6) {
+        byte[] ts = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}; // NOP NOP timestamps, equal in all three
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+            feed(c, tcp(v6, 1000, ACK, ts, payload(1000, 1)),
+                    tcp(v6, 2000, ACK, ts, payload(1000, 2)),
+                    tcp(v6, 3000, PSH_ACK, ts, payload(500, 3)));
+            assertEquals(0, frames.size(), "held until the flush");
+            c.flush();
+            assertEquals(1, frames.size());
+            byte[] frame = frames.get(0);
+            int ipLen = v6 ? 40 : 20;
+            int headers = ipLen + 32;
+            VirtioNetHeader h = header(frame);
+            assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
+            assertEquals(v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4, h.gsoType());
+            assertEquals(1000, h.gsoSize());
+            assertEquals(headers, h.hdrLen());
+            assertEquals(ipLen, h.csumStart());
+            assertEquals(16, h.csumOffset());
+            byte[] p = packet(frame);
+            assertEquals(headers + 2500, p.length);
+            ByteBuffer b = ByteBuffer.wrap(p);
+            assertEquals(v6 ? 2500 + 32 : headers + 2500, b.getShort(v6 ? 4 : 2) & 0xFFFF, "IP length field");
+            assertEquals(1000, b.getInt(ipLen + 4), "first sequence number");
+            assertEquals(PSH_ACK, p[ipLen + 13], "PSH of the last segment carried over");
+            byte[] expected = new byte[2500];
+            Arrays.fill(expected, 0, 1000, (byte) 1);
+            Arrays.fill(expected, 1000, 2000, (byte) 2);
+            Arrays.fill(expected, 2000, 2500, (byte) 3);
+            assertArrayEquals(expected, Arrays.copyOfRange(p, headers, p.length));
+            assertChecksumsComplete(frame, v6);
+            assertEquals(1, c.superPackets());
+            assertEquals(3, c.mergedSegments());
+            assertEquals(1, stats.tunWrites());
+        }
+    }
+
+    @Test
+    void mergesContiguousIpv4Segments() {
+        mergesContiguousSegments(false);
+    }
+
+    @Test
+    void mergesContiguousIpv6Segments() {
+        mergesContiguousSegments(true);
+    }
+
+    @Test
+    void aLoneSegmentGoesOutUnchangedBehindAZeroHeader() {
+        byte[] segment = tcp(false, 1000, ACK, NO_OPTIONS, payload(100, 9));
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+            feed(c, segment);
+            c.flush();
+            c.flush(); // nothing pending: no second write
+        }
+        assertEquals(1, frames.size());
+        assertArrayEquals(new byte[VirtioNetHeader.SIZE], Arrays.copyOf(frames.get(0), VirtioNetHeader.SIZE));
+        assertArrayEquals(segment, packet(frames.get(0)));
+    }
+
+    /** Each case: two segments that must not be merged come out as two frames, in order, unchanged. */
+    private void staysApart(byte[] first, byte[] second) {
+        frames.clear();
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+            feed(c, first, second);
+            c.flush();
+        }
+        assertEquals(2, frames.size());
+        assertArrayEquals(first, packet(frames.get(0)));
+        assertArrayEquals(second, packet(frames.get(1)));
+        assertEquals(0, header(frames.get(0)).gsoType());
+        assertEquals(0, header(frames.get(1)).gsoType());
+    }
+
+    @Test
+    void nonContinuingSegmentsFlush() {
+        byte[] first = tcp(false, 1000, ACK, NO_OPTIONS, payload(1000, 1));
+        staysApart(first, tcp(false, 2500, ACK, NO_OPTIONS, payload(1000, 2))); // sequence gap
+        staysApart(first, tcp(false, 41000, 2000, ACK, NO_OPTIONS, payload(1000, 2))); // other flow
+        staysApart(first, tcp(true, 2000, ACK, NO_OPTIONS, payload(1000, 2))); // other family
+        staysApart(first, tcp(false, 2000, ACK, NO_OPTIONS, payload(1200, 2))); // longer than gso_size
+        staysApart(first, tcp(false, 2000, ACK | 0x01, NO_OPTIONS, payload(1000, 2))); // FIN
+        staysApart(first, tcp(false, 2000, ACK, new byte[] {1, 1, 1, 1}, payload(1000, 2))); // options differ
+        staysApart(tcp(false, 1000, PSH_ACK, NO_OPTIONS, payload(1000, 1)),
+                tcp(false, 2000, ACK, NO_OPTIONS, payload(1000, 2))); // PSH ends a super-packet
+        staysApart(tcp(false, 1000, SYN, NO_OPTIONS, payload(0, 0)), first); // SYN, no payload
+        staysApart(first, Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5))); // not TCP
+    }
+
+    @Test
+    void aShortSegmentEndsTheSuperPacket() {
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+            feed(c, tcp(false, 1000, ACK, NO_OPTIONS, payload(1000, 1)),
+                    tcp(false, 2000, ACK, NO_OPTIONS, payload(400, 2)),
+                    tcp(false, 2400, ACK, NO_OPTIONS, payload(400, 3)));
+            c.flush();
+        }
+        assertEquals(2, frames.size());
+        assertEquals(1000, header(frames.get(0)).gsoSize());
+        assertEquals(40 + 1400, packet(frames.get(0)).length);
+        assertEquals(0, header(frames.get(1)).gsoType());
+        assertEquals(40 + 400, packet(frames.get(1)).length);
+    }
+
+    @Test
+    void aSuperPacketStaysWithin64KiB() {
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+            for (int i = 0; i < 50; i++) {
+                feed(c, tcp(false, 1000 + i * 1400, ACK, NO_OPTIONS, payload(1400, i)));
+            }
+            c.flush();
+        }
+        int perFrame = (TcpCoalescer.MAX_PACKET - 40) / 1400; // 46 segments fit behind one header
+        assertEquals(2, frames.size());
+        assertEquals(40 + perFrame * 1400, packet(frames.get(0)).length);
+        assertEquals(40 + (50 - perFrame) * 1400, packet(frames.get(1)).length);
+        assertChecksumsComplete(frames.get(0), false);
+        assertChecksumsComplete(frames.get(1), false);
+        ByteBuffer second = ByteBuffer.wrap(packet(frames.get(1)));
+        assertEquals(1000 + perFrame * 1400, second.getInt(24), "second frame starts where the first ended");
+    }
+
+    @Test
+    void aFailedWriteCountsEverySegmentAsDropped() {
+        try (TcpCoalescer c = new TcpCoalescer((frame, length) -> false, stats)) {
+            stats.packetsDelivered = 3; // as InboundPath counts them when the coalescer takes them
+            feed(c, tcp(false, 1000, ACK, NO_OPTIONS, payload(1000, 1)),
+                    tcp(false, 2000, ACK, NO_OPTIONS, payload(1000, 2)),
+                    tcp(false, 3000, ACK, NO_OPTIONS, payload(1000, 3)));
+            c.flush();
+        }
+        assertEquals(0, stats.packetsDelivered());
+        assertEquals(3, stats.drops(DropReason.TUN_WRITE_FAILED));
+    }
+
+    @Test
+    void coalescingAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] written = new long[1];
+        int segmentsPerRound = 8;
+        try (Arena arena = Arena.ofConfined();
+             TcpCoalescer c = new TcpCoalescer((frame, length) -> {
+                 written[0]++;
+                 return true;
+             }, stats)) {
+            MemorySegment[] segments = new MemorySegment[segmentsPerRound + 1];
+            for (int i = 0; i < segmentsPerRound; i++) {
+                byte[] p = tcp(i % 2 == 1, 1000 + (i / 2) * 1000, ACK, NO_OPTIONS, payload(1000, i));
+                segments[i] = arena.allocate(p.length);
+                MemorySegment.copy(p, 0, segments[i], ValueLayout.JAVA_BYTE, 0, p.length);
+            }
+            byte[] udp = Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5));
+            segments[segmentsPerRound] = arena.allocate(udp.length);
+            MemorySegment.copy(udp, 0, segments[segmentsPerRound], ValueLayout.JAVA_BYTE, 0, udp.length);
+            // Two interleaved flows (v4 and v6, so nothing merges) then v4 only (merges), and a UDP packet.
+            long before = 0;
+            int rounds = 40_000;
+            for (int round = 0; round < rounds; round++) {
+                if (round == rounds / 2) {
+                    before = threads.getCurrentThreadAllocatedBytes();
+                }
+                for (int i = 0; i < segmentsPerRound; i++) {
+                    c.write(segments[i], 0, (int) segments[i].byteSize());
+                }
+                for (int i = 0; i < segmentsPerRound; i += 2) {
+                    c.write(segments[i], 0, (int) segments[i].byteSize());
+                }
+                c.write(segments[segmentsPerRound], 0, (int) segments[segmentsPerRound].byteSize());
+                c.flush();
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(c.superPackets() >= rounds, "the v4-only run merges every round");
+            assertEquals(rounds * 10L, written[0], "per round: 8 alone, the 4 merged as one, the UDP packet");
+            assertEquals(0, allocated, "bytes allocated over " + rounds / 2 + " rounds");
+        }
+    }
+}
