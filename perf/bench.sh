@@ -40,7 +40,7 @@ fi
 for tool in ip iperf3 sockperf wireguard-go wg; do
   command -v "$tool" >/dev/null || { bash ci/install-deps.sh; break; }
 done
-command -v jq >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
 
 . ci/find-jdk.sh
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
