@@ -165,6 +165,7 @@ iperf() {
   fi
 }
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 echo "Measuring: $rounds rounds of ${seconds} s tests over ${targets[*]} ..."
 for round in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
@@ -191,6 +192,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-kernel=$(uname -r)
+# Other tenants' load is part of the result on a shared machine: show it beside the figures.
+conditions="kernel $(uname -r), load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after"
 "$JAVA_HOME/bin/java" -cp "$report_cp" net.ipop.perf.bench.BenchReport \
-  "$results" "$command_line" "$kernel" "${section:+docs/performance.md}" "$section"
+  "$results" "$command_line" "$conditions" "${section:+docs/performance.md}" "$section"

@@ -17,7 +17,8 @@ import net.ipop.perf.report.MarkdownSections;
  *
  * <p>Ratios are ratios of medians of the same interleaved run, never figures from different runs.
  *
- * <p>Usage: {@code BenchReport <results.tsv> <command> <kernel> [<doc.md> <section>]}
+ * <p>Usage: {@code BenchReport <results.tsv> <command> <conditions> [<doc.md> <section>]}, where
+ * {@code conditions} is what the script knows of the machine (kernel, load average), shown as is.
  */
 public final class BenchReport {
     static final String RAW = "raw";
@@ -46,14 +47,14 @@ public final class BenchReport {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 3 && args.length != 5) {
-            System.err.println("usage: BenchReport <results.tsv> <command> <kernel> [<doc.md> <section>]");
+            System.err.println("usage: BenchReport <results.tsv> <command> <conditions> [<doc.md> <section>]");
             System.exit(2);
         }
         BenchResults results = BenchResults.parse(Files.readString(Path.of(args[0]), StandardCharsets.UTF_8));
         String body = "_Command:_ `" + args[1] + "`  \n"
                 + "_Run:_ " + Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC, "
-                + "kernel " + args[2] + ", JDK " + Runtime.version() + ", "
-                + Runtime.getRuntime().availableProcessors() + " CPUs, " + results.rounds() + " rounds\n\n"
+                + "JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, "
+                + results.rounds() + " rounds, " + args[2] + "\n\n"
                 + render(results);
         System.out.println(body);
         if (args.length == 5 && !args[3].isEmpty() && !args[4].isEmpty()) {
