@@ -2,6 +2,8 @@ package net.ipop.ffm.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -28,10 +30,12 @@ public final class TestNamespace implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
+    private final boolean owned;
     private final ExecutorService thread;
 
-    private TestNamespace(String name) {
+    private TestNamespace(String name, boolean owned) {
         this.name = name;
+        this.owned = owned;
         this.thread = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(() -> {
                 try {
@@ -52,7 +56,7 @@ public final class TestNamespace implements AutoCloseable {
         RANDOM.nextBytes(r);
         String name = "ipopt-" + tag + "-" + HexFormat.of().formatHex(r);
         Cmd.run("ip", "netns", "add", name);
-        TestNamespace ns = new TestNamespace(name);
+        TestNamespace ns = new TestNamespace(name, true);
         try {
             ns.exec("ip", "link", "set", "lo", "up");
         } catch (IOException | RuntimeException e) {
@@ -60,6 +64,17 @@ public final class TestNamespace implements AutoCloseable {
             throw e;
         }
         return ns;
+    }
+
+    /**
+     * Joins a namespace someone else created and will delete (a benchmark script, say): {@link #close}
+     * then only stops this object's thread, leaving the namespace and its processes alone.
+     */
+    public static TestNamespace join(String name) throws IOException {
+        if (!name.matches("[A-Za-z0-9_.-]+") || !Files.exists(Path.of("/run/netns", name))) {
+            throw new IOException("no network namespace named '" + name + "'");
+        }
+        return new TestNamespace(name, false);
     }
 
     public String name() {
@@ -113,7 +128,10 @@ public final class TestNamespace implements AutoCloseable {
         return all;
     }
 
-    /** Stops the namespace thread and deletes the namespace (with everything created inside it). */
+    /**
+     * Stops the namespace thread and, if {@link #create} made the namespace, deletes it (with
+     * everything created inside it).
+     */
     @Override
     public void close() throws IOException {
         thread.shutdownNow();
@@ -121,6 +139,9 @@ public final class TestNamespace implements AutoCloseable {
             thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!owned) {
+            return;
         }
         // Kill anything still running inside before the namespace goes, so no process outlives the test.
         Cmd.runAllowingFailure(10, "ip", "netns", "pids", name).output().lines()
