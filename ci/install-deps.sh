@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests and benchmarks use, only those missing. Needs root.
 set -euo pipefail
 
-packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 maven)
+packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

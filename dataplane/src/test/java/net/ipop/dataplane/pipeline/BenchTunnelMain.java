@@ -33,10 +33,10 @@ public final class BenchTunnelMain {
         }
         TestNamespace nsA = TestNamespace.join(args[0]);
         TestNamespace nsB = TestNamespace.join(args[1]);
-        TunnelNode a = new TunnelNode(nsA, true, UNDERLAY_A, UNDERLAY_B);
+        TunnelNode a = new TunnelNode(nsA, TunnelNode.Engine.URING, true, UNDERLAY_A, UNDERLAY_B);
         TunnelNode b;
         try {
-            b = new TunnelNode(nsB, false, UNDERLAY_B, UNDERLAY_A);
+            b = new TunnelNode(nsB, TunnelNode.Engine.URING, false, UNDERLAY_B, UNDERLAY_A);
         } catch (Exception | Error e) {
             a.close();
             throw e;
