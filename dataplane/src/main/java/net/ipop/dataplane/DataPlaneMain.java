@@ -128,18 +128,23 @@ public final class DataPlaneMain {
                 Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // Agent onClose closes pipelines, TUN and sockets on the conductor thread before the driver goes.
-            runner.close();
-            driver.close();
+            int status = 0;
             try {
+                log("stopping");
+                // The agents' onClose stops the pipelines and closes TUN and sockets before the driver goes.
+                runner.close();
+                driver.close();
                 counters.close();
-            } catch (java.io.IOException e) {
-                log("could not delete the counters file: " + e);
+                log("stopped");
+            } catch (Throwable t) {
+                log("stopping failed: " + t);
+                t.printStackTrace();
+                status = 1;
+            } finally {
+                stopped.countDown();
             }
-            log("stopped");
-            stopped.countDown();
             // A signal would otherwise end the JVM with 128 + signal; a clean stop is a success.
-            Runtime.getRuntime().halt(0);
+            Runtime.getRuntime().halt(status);
         }, "ipop-shutdown"));
         AgentRunner.startOnThread(runner);
         log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", aeron "
