@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ipc.counters.CountersFileReader;
 import net.ipop.ipc.counters.CountersSnapshot;
+import net.ipop.ipc.counters.GlobalCounter;
 import net.ipop.ipc.counters.PeerTotals;
 import net.ipop.ipc.sbe.PathKind;
 import net.ipop.ipc.sbe.Result;
@@ -83,6 +85,25 @@ class DataPlaneTunnelTest {
                 ping(nsA, "2001:db8::2");
                 System.out.println("ping over the data plane processes: avg rtt " + rttMs + " ms");
 
+                // A handshake message injected by B's control plane leaves B's socket and is punted by A's
+                // pipeline to A's control plane, with B's socket as its source.
+                byte[] handshake = new byte[148];
+                handshake[0] = 1; // WireGuard handshake initiation, type 1 little-endian
+                handshake[147] = 0x5a;
+                Reply injected = b.connection.call(p -> p.injectPacket(new InetSocketAddress(UNDERLAY_A, PORT),
+                        new UnsafeBuffer(handshake), 0, handshake.length), ANSWER);
+                assertEquals(Result.OK, injected.result(), injected.detail());
+                RecordingEvents punts = new RecordingEvents();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (punts.events.stream().noneMatch(e -> e.startsWith("PuntedPacket"))) {
+                    assertTrue(System.nanoTime() - deadline < 0, "no punt reached A's control plane");
+                    if (a.connection.pollEvents(punts, 10) == 0) {
+                        Thread.sleep(1);
+                    }
+                }
+                String punt = punts.events.stream().filter(e -> e.startsWith("PuntedPacket")).findFirst().orElseThrow();
+                assertTrue(punt.contains("from IPV4 " + UNDERLAY_B + " port " + PORT + " to " + PORT + " payload "), punt);
+
                 RecordingEvents states = new RecordingEvents();
                 Reply q = a.connection.call(p -> p.queryState(), ANSWER, states);
                 assertEquals(Result.OK, q.result(), q.detail());
@@ -103,6 +124,7 @@ class DataPlaneTunnelTest {
                 assertEquals(6, totals.txPackets(), snapshot.toString());
                 assertEquals(6, totals.rxPackets(), snapshot.toString());
                 assertTrue(totals.txBytes() >= 6 * 84, snapshot.toString());
+                assertEquals(1, snapshot.globals().get(GlobalCounter.PUNTED), snapshot.toString());
 
                 a.stopCleanly();
                 b.stopCleanly();
