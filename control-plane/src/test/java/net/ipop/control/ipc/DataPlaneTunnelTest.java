@@ -81,6 +81,10 @@ class DataPlaneTunnelTest {
                     Node b = new Node(nsB, "b", UNDERLAY_B, temp)) {
                 a.configure(true, keys);
                 b.configure(false, keys);
+                Reply routed = a.connection.call(p -> p.addRoute(InetAddress.ofLiteral("203.0.113.0"), 24, 2), ANSWER);
+                assertEquals(Result.OK, routed.result(), routed.detail());
+                String kernelRoute = nsA.exec("ip", "route", "show", "203.0.113.0/24");
+                assertTrue(kernelRoute.contains("dev ipop0"), "kernel route: " + kernelRoute);
                 double rttMs = ping(nsA, "192.0.2.2");
                 ping(nsA, "2001:db8::2");
                 System.out.println("ping over the data plane processes: avg rtt " + rttMs + " ms");

@@ -191,8 +191,21 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
             return;
         }
-        routes.values().removeIf(p -> p == entry.id);
+        List<Prefix> gone = new ArrayList<>();
+        routes.forEach((prefix, peer) -> {
+            if (peer == entry.id) {
+                gone.add(prefix);
+            }
+        });
+        gone.forEach(routes::remove);
         publish(build());
+        for (Prefix p : gone) {
+            try {
+                dataPath.removeRoute(ipPrefix(p));
+            } catch (Exception e) {
+                log.accept("route " + p + " left in the kernel: " + e);
+            }
+        }
         counters.removePeer(entry.slot);
         retire(entry.current);
         retire(entry.previous);
@@ -326,6 +339,12 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.UNKNOWN_PEER, "route " + prefix + ": no peer " + command.peerId());
             return;
         }
+        try {
+            dataPath.addRoute(ipPrefix(prefix));
+        } catch (Exception e) {
+            events.commandResult(id, Result.FAILED, "route " + prefix + ": the kernel refused it: " + e);
+            return;
+        }
         routes.put(prefix, entry.id);
         publish(build());
         log.accept("route added: " + prefix + " via peer " + entry.id);
@@ -341,6 +360,11 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         publish(build());
+        try {
+            dataPath.removeRoute(ipPrefix(prefix));
+        } catch (Exception e) {
+            log.accept("route " + prefix + " left in the kernel: " + e);
+        }
         log.accept("route removed: " + prefix);
         events.commandResult(id, Result.OK);
     }
@@ -497,6 +521,11 @@ public final class Conductor implements Agent, CommandListener {
             return null;
         }
         return Prefix.of(ip, length);
+    }
+
+    /** The kernel's form of a route prefix (host bits already zero). */
+    private static IpPrefix ipPrefix(Prefix prefix) {
+        return IpPrefix.parse(prefix.toString());
     }
 
     private static net.ipop.crypto.Suite suite(Suite suite) {

@@ -26,6 +26,18 @@ public interface DataPath extends AutoCloseable {
      */
     void configure(int mtu, List<IpPrefix> addresses) throws Exception;
 
+    /**
+     * Routes {@code prefix} into the interface in the kernel's main table, so the host sends its traffic into the
+     * tunnel; before the interface exists it is remembered and installed by {@link #configure}. A route that is
+     * already there is left alone.
+     *
+     * @throws Exception if the kernel refused it
+     */
+    void addRoute(IpPrefix prefix) throws Exception;
+
+    /** Removes a route {@link #addRoute} made (nothing if it is not there). */
+    void removeRoute(IpPrefix prefix) throws Exception;
+
     /** Whether {@link #configure} has succeeded once (pipelines exist). */
     boolean configured();
 

@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,8 +21,10 @@ import net.ipop.dataplane.pipeline.PollingIo;
 import net.ipop.dataplane.stats.CountersFileWriter;
 import net.ipop.dataplane.stats.PipelineCounters;
 import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.ffm.libc.Errno;
 import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.netlink.IpPrefix;
+import net.ipop.ffm.netlink.Route;
 import net.ipop.ffm.netlink.RtnetlinkClient;
 import net.ipop.ffm.tun.TunDevice;
 import net.ipop.ffm.tun.TunOffload;
@@ -59,6 +62,7 @@ public final class KernelDataPath implements DataPath {
     private AgentRunner runner;
     private MessageBatch injectBatch;
     private int mtu;
+    private final Set<IpPrefix> routes = new LinkedHashSet<>();
 
     /**
      * @param events the event publication punts go out on (shared, thread-safe)
@@ -85,6 +89,40 @@ public final class KernelDataPath implements DataPath {
         }
         reconcile(addresses);
         netlink.linkUp(interfaceName);
+        for (IpPrefix p : routes) {
+            install(p);
+        }
+    }
+
+    @Override
+    public void addRoute(IpPrefix prefix) throws ErrnoException {
+        if (pipeline != null) {
+            install(prefix);
+        }
+        routes.add(prefix);
+    }
+
+    @Override
+    public void removeRoute(IpPrefix prefix) throws ErrnoException {
+        if (routes.remove(prefix) && pipeline != null) {
+            try {
+                netlink.removeRoute(prefix, interfaceName, null, Route.PROTO_IPOP);
+            } catch (ErrnoException e) {
+                if (!e.is(Errno.ESRCH)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void install(IpPrefix prefix) throws ErrnoException {
+        try {
+            netlink.addRoute(prefix, interfaceName, null, Route.PROTO_IPOP);
+        } catch (ErrnoException e) {
+            if (!e.is(Errno.EEXIST)) {
+                throw e;
+            }
+        }
     }
 
     private void start(int newMtu) throws Exception {

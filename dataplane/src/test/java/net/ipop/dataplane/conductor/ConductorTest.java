@@ -150,6 +150,7 @@ class ConductorTest {
         assertNotNull(peer.current());
         assertEquals(0x0A0A0001, peer.current().localIndex());
         assertEquals(0x0B0B0002, peer.current().remoteIndex());
+        assertEquals(List.of(IpPrefix.parse("192.0.2.2/32"), IpPrefix.parse("2001:db8::2/128")), dataPath.kernelRoutes);
         int position = table.sessions().find(0x0A0A0001);
         assertSame(peer.current(), table.sessions().session(position));
 
@@ -206,7 +207,10 @@ class ConductorTest {
         assertOk(configure(1420, "192.0.2.1", 24));
         assertOk(addPeer(7, "b"));
         assertOk(addRoute(7, "192.0.2.2", 32));
+        assertOk(addRoute(7, "203.0.113.0", 24));
+        assertEquals(2, dataPath.kernelRoutes.size());
         assertOk(removePeer(7));
+        assertEquals(List.of(), dataPath.kernelRoutes, "the peer's routes stayed in the kernel");
         PeerTable table = tables.acquire();
         assertNull(table.peer(0));
         assertEquals(RouteTable.NO_ROUTE, table.routes().lookup4(ipv4("192.0.2.2")));
@@ -405,6 +409,7 @@ class ConductorTest {
         int mtu;
         List<IpPrefix> addresses;
         String refuseNext;
+        final List<IpPrefix> kernelRoutes = new ArrayList<>();
         InetSocketAddress injectedTo;
         int injectedLength;
 
@@ -417,6 +422,18 @@ class ConductorTest {
             }
             mtu = newMtu;
             addresses = newAddresses;
+        }
+
+        @Override
+        public void addRoute(IpPrefix prefix) {
+            if (!kernelRoutes.contains(prefix)) {
+                kernelRoutes.add(prefix);
+            }
+        }
+
+        @Override
+        public void removeRoute(IpPrefix prefix) {
+            kernelRoutes.remove(prefix);
         }
 
         @Override
