@@ -52,6 +52,9 @@ class DataPlaneTunnelTest {
     private static final String UNDERLAY_B = "198.51.100.2";
     private static final int PORT = 51820;
     private static final String DATA_PLANE_MAIN = "net.ipop.dataplane.DataPlaneMain";
+    /** Inner packets and bytes one way: two rounds of 3 IPv4 pings (84 bytes) and one of 3 IPv6 (104 bytes). */
+    private static final long ECHO_PACKETS = 9;
+    private static final long ECHO_BYTES = 6 * 84 + 3 * 104;
     private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = [0-9.]+/([0-9.]+)/");
 
     @TempDir
@@ -87,7 +90,17 @@ class DataPlaneTunnelTest {
                 assertTrue(kernelRoute.contains("dev ipop0"), "kernel route: " + kernelRoute);
                 double rttMs = ping(nsA, "192.0.2.2");
                 ping(nsA, "2001:db8::2");
-                System.out.println("ping over the data plane processes: avg rtt " + rttMs + " ms");
+                double underlayMs = ping(nsA, UNDERLAY_B);
+                double warmMs = ping(nsA, "192.0.2.2");
+                System.out.println("ping over the data plane processes: avg rtt " + rttMs + " ms cold, " + warmMs
+                        + " ms on the second round (underlay " + underlayMs + " ms)");
+
+                // Idle, nothing may spin: the conductor parks, pipelines block in poll, the driver backs off.
+                Duration cpuBefore = a.cpu().plus(b.cpu());
+                Thread.sleep(1000);
+                long idleCpuMs = a.cpu().plus(b.cpu()).minus(cpuBefore).toMillis();
+                System.out.println("two idle data plane processes used " + idleCpuMs + " ms CPU in 1 s");
+                assertTrue(idleCpuMs < 300, "two idle data planes used " + idleCpuMs + " ms CPU in 1 s");
 
                 // A handshake message injected by B's control plane leaves B's socket and is punted by A's
                 // pipeline to A's control plane, with B's socket as its source.
@@ -115,8 +128,11 @@ class DataPlaneTunnelTest {
                         .orElseThrow(() -> new AssertionError("no PeerState: " + states.events));
                 Matcher m = Pattern.compile("tx (\\d+)/(\\d+) rx (\\d+)/(\\d+)").matcher(peerState);
                 assertTrue(m.find(), peerState);
-                assertEquals(6, Long.parseLong(m.group(2)), peerState); // 3 echo requests per family
-                assertEquals(6, Long.parseLong(m.group(4)), peerState); // 3 echo replies per family
+                // 3 + 3 IPv4 echo requests of 84 bytes, 3 IPv6 ones of 104 bytes; as many replies.
+                assertEquals(ECHO_PACKETS, Long.parseLong(m.group(2)), peerState);
+                assertEquals(ECHO_BYTES, Long.parseLong(m.group(1)), peerState);
+                assertEquals(ECHO_PACKETS, Long.parseLong(m.group(4)), peerState);
+                assertEquals(ECHO_BYTES, Long.parseLong(m.group(3)), peerState);
                 assertTrue(peerState.contains("session " + Integer.toUnsignedLong(keys.indexA())), peerState);
                 assertTrue(states.events.stream().anyMatch(e -> e.startsWith("StateDone") && e.endsWith("peers 1")),
                         states.events.toString());
@@ -125,9 +141,10 @@ class DataPlaneTunnelTest {
                 assertEquals(1, snapshot.peers().size(), snapshot.toString());
                 PeerTotals totals = snapshot.peers().get(0);
                 assertEquals(2, totals.peerId());
-                assertEquals(6, totals.txPackets(), snapshot.toString());
-                assertEquals(6, totals.rxPackets(), snapshot.toString());
-                assertTrue(totals.txBytes() >= 6 * 84, snapshot.toString());
+                assertEquals(ECHO_PACKETS, totals.txPackets(), snapshot.toString());
+                assertEquals(ECHO_PACKETS, totals.rxPackets(), snapshot.toString());
+                assertEquals(ECHO_BYTES, totals.txBytes(), snapshot.toString());
+                assertEquals(ECHO_BYTES, totals.rxBytes(), snapshot.toString());
                 assertEquals(1, snapshot.globals().get(GlobalCounter.PUNTED), snapshot.toString());
 
                 a.stopCleanly();
@@ -283,6 +300,11 @@ class DataPlaneTunnelTest {
             byte[] receive = isA ? keys.bToA() : keys.aToB();
             ok(connection.call(p -> p.installSession(peerId, local, remote, Suite.AES256GCM, isA, System.nanoTime(),
                     send, receive), ANSWER));
+        }
+
+        /** CPU time the process has used so far. */
+        Duration cpu() {
+            return process.toHandle().info().totalCpuDuration().orElseThrow();
         }
 
         private void ok(Reply reply) {
