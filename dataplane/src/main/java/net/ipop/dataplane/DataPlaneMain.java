@@ -84,7 +84,7 @@ public final class DataPlaneMain {
             try {
                 int port = Integer.parseInt(text.substring(colon + 1));
                 return new InetSocketAddress(InetAddress.getByName(host), port);
-            } catch (NumberFormatException | UnknownHostException e) {
+            } catch (IllegalArgumentException | UnknownHostException e) {
                 throw new IllegalArgumentException("--listen " + text + ": " + e.getMessage());
             }
         }
