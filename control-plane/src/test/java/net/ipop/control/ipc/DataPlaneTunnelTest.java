@@ -31,6 +31,7 @@ import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ipc.counters.CountersFileReader;
 import net.ipop.ipc.counters.CountersSnapshot;
+import net.ipop.ipc.counters.DropReason;
 import net.ipop.ipc.counters.GlobalCounter;
 import net.ipop.ipc.counters.PeerTotals;
 import net.ipop.ipc.sbe.PathKind;
@@ -146,6 +147,20 @@ class DataPlaneTunnelTest {
                 assertEquals(ECHO_BYTES, totals.txBytes(), snapshot.toString());
                 assertEquals(ECHO_BYTES, totals.rxBytes(), snapshot.toString());
                 assertEquals(1, snapshot.globals().get(GlobalCounter.PUNTED), snapshot.toString());
+
+                // A datagram of no known type is dropped by A's pipeline and shows as a MALFORMED drop.
+                byte[] junk = {0x63, 0, 0, 0, 1, 2, 3, 4};
+                Reply sentJunk = b.connection.call(p -> p.injectPacket(new InetSocketAddress(UNDERLAY_A, PORT),
+                        new UnsafeBuffer(junk), 0, junk.length), ANSWER);
+                assertEquals(Result.OK, sentJunk.result(), sentJunk.detail());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (CountersFileReader.open(a.counters).snapshot(System.currentTimeMillis()).drops()
+                        .get(DropReason.MALFORMED) < 1) {
+                    assertTrue(System.nanoTime() - until < 0, "the junk datagram was not counted as malformed");
+                    Thread.sleep(10);
+                }
+                assertEquals(1, CountersFileReader.open(a.counters).snapshot(System.currentTimeMillis()).drops()
+                        .get(DropReason.MALFORMED));
 
                 a.stopCleanly();
                 b.stopCleanly();
