@@ -163,7 +163,6 @@ public final class Conductor implements Agent, CommandListener {
         PeerEntry existing = peers.get(peerId);
         if (existing != null) {
             existing.name = name;
-            existing.suite = suite;
             events.commandResult(id, Result.OK, "updated");
             return;
         }
@@ -172,7 +171,7 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.TABLE_FULL, "all " + maxPeers + " peer slots are in use");
             return;
         }
-        PeerEntry entry = new PeerEntry(peerId, slot, name, suite, new PeerEndpoint());
+        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint());
         slotBusy[slot] = true;
         peers.put(peerId, entry);
         if (!counters.addPeer(slot, peerId, name)) {
@@ -418,11 +417,6 @@ public final class Conductor implements Agent, CommandListener {
         }
         events.stateDone(id, sorted.size());
         events.commandResult(id, Result.OK);
-    }
-
-    /** The number of peers; conductor thread (or tests). */
-    int peerCount() {
-        return peers.size();
     }
 
     /** Closes the data path, every session and endpoint at once: the pipelines have stopped by then. */

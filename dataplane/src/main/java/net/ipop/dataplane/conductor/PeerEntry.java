@@ -1,6 +1,5 @@
 package net.ipop.dataplane.conductor;
 
-import net.ipop.crypto.Suite;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.Session;
 import net.ipop.ipc.sbe.PathKind;
@@ -13,17 +12,15 @@ final class PeerEntry {
     final long id;
     final int slot;
     String name;
-    Suite suite;
     PeerEndpoint endpoint;
     PathKind path = PathKind.DIRECT;
     Session current;
     Session previous;
 
-    PeerEntry(long id, int slot, String name, Suite suite, PeerEndpoint endpoint) {
+    PeerEntry(long id, int slot, String name, PeerEndpoint endpoint) {
         this.id = id;
         this.slot = slot;
         this.name = name;
-        this.suite = suite;
         this.endpoint = endpoint;
     }
 }

@@ -58,9 +58,4 @@ final class PuntPublisher implements Punt {
             counters.drop(DropReason.BACKPRESSURE);
         }
     }
-
-    /** Punts the control plane did not get; pipeline thread, or after it stopped. */
-    long notDelivered() {
-        return proxy.notDelivered();
-    }
 }
