@@ -143,6 +143,7 @@ public final class InboundPath {
         }
         if (tun.write(buffer, ip, innerLength)) {
             stats.packetsDelivered++;
+            stats.peerReceived(peer.slot(), innerLength);
         } else {
             stats.drop(DropReason.TUN_WRITE_FAILED);
         }

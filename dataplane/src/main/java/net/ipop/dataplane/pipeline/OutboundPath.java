@@ -179,6 +179,7 @@ public final class OutboundPath implements AutoCloseable {
                 stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;
             }
+            stats.peerSent(peer.slot(), lengths[i]);
             batcher.add(peer, area, at, r);
         }
     }

@@ -35,6 +35,35 @@ public final class PathStats {
     /** ICMP too-big errors written back toward the TUN. */
     long icmpSent;
     private final long[] drops = new long[REASONS.length];
+    /** Where per-peer traffic is counted (the counters file), or null: set before the pipeline starts. */
+    private PeerTraffic peers;
+
+    /**
+     * Per-peer traffic sink, called on the pipeline thread for every sealed datagram and every
+     * delivered inner packet; must not allocate or block.
+     */
+    public interface PeerTraffic {
+        void sent(int peerSlot, int bytes);
+
+        void received(int peerSlot, int bytes);
+    }
+
+    /** Counts per-peer traffic into {@code sink} from now on; call before the pipeline's thread starts. */
+    public void countPeersInto(PeerTraffic sink) {
+        peers = sink;
+    }
+
+    void peerSent(int peerSlot, int bytes) {
+        if (peers != null) {
+            peers.sent(peerSlot, bytes);
+        }
+    }
+
+    void peerReceived(int peerSlot, int bytes) {
+        if (peers != null) {
+            peers.received(peerSlot, bytes);
+        }
+    }
 
     void drop(DropReason reason) {
         drops[reason.ordinal()]++;

@@ -192,6 +192,21 @@ public final class CountersFileWriter implements AutoCloseable {
         return ids == null ? null : ids.clone();
     }
 
+    /**
+     * The peer in {@code slot}'s totals over all pipelines, by kind: tx bytes, tx packets, rx bytes,
+     * rx packets; zeros for a slot without counters. Conductor thread; allocates (slow path).
+     */
+    public long[] peerTotals(int slot) {
+        long[] totals = new long[PipelineCounters.PEER_KINDS];
+        int[] ids = peerCounterIds[slot];
+        if (ids != null) {
+            for (int i = 0; i < ids.length; i++) {
+                totals[i % PipelineCounters.PEER_KINDS] += manager.getCounterValue(ids[i]);
+            }
+        }
+        return totals;
+    }
+
     /** Call from the conductor's duty cycle: beats about once per interval. Allocation-free; a work count. */
     public int doWork() {
         return file.heartbeat(clock.time());

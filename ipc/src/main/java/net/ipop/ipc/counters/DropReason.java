@@ -23,7 +23,15 @@ public enum DropReason {
     /** The decrypted inner source is not inside the sending peer's allowed prefixes. */
     SOURCE_NOT_ALLOWED(6),
     /** A queue or ring towards the kernel or the control plane was full. */
-    BACKPRESSURE(7);
+    BACKPRESSURE(7),
+    /** Outbound: the peer's endpoint is not known yet. */
+    NO_ENDPOINT(8),
+    /** The session key reached its message limit, or was retired. */
+    KEY_EXHAUSTED(9),
+    /** Outbound: the kernel refused the UDP send. */
+    SEND_FAILED(10),
+    /** Inbound: the write to the TUN device failed. */
+    TUN_WRITE_FAILED(11);
 
     private static final DropReason[] BY_CODE = values();
 

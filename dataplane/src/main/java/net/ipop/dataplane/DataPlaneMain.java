@@ -1,0 +1,154 @@
+package net.ipop.dataplane;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import net.ipop.dataplane.conductor.Conductor;
+import net.ipop.dataplane.conductor.KernelDataPath;
+import net.ipop.dataplane.ipc.CommandAgent;
+import net.ipop.dataplane.ipc.DataPlaneDriver;
+import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.dataplane.stats.CountersFileWriter;
+
+/**
+ * The data plane process: {@code --interface NAME --listen ADDR:PORT [--aeron-dir DIR] [--counters FILE]}.
+ *
+ * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
+ * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
+ * pipelines appear with the first ConfigureInterface. On a signal it stops the agents and closes the TUN
+ * device, sockets, driver (deleting its directory) and counters file (deleting it), then exits 0. One line to
+ * stderr per state change; nothing per packet.
+ */
+public final class DataPlaneMain {
+    static final int MAX_PEERS = 256;
+
+    private DataPlaneMain() {
+    }
+
+    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters) {
+        static Args parse(String[] args) {
+            String name = null;
+            String listen = null;
+            String aeron = null;
+            String counters = null;
+            for (int i = 0; i < args.length; i++) {
+                String key = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(key + " needs a value");
+                }
+                String value = args[++i];
+                switch (key) {
+                    case "--interface" -> name = value;
+                    case "--listen" -> listen = value;
+                    case "--aeron-dir" -> aeron = value;
+                    case "--counters" -> counters = value;
+                    default -> throw new IllegalArgumentException("unknown option " + key
+                            + " (expected --interface, --listen, --aeron-dir, --counters)");
+                }
+            }
+            if (name == null || listen == null) {
+                throw new IllegalArgumentException("--interface NAME and --listen ADDR:PORT are required");
+            }
+            return new Args(name, endpoint(listen),
+                    aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
+                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters));
+        }
+
+        private static InetSocketAddress endpoint(String text) {
+            int colon = text.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--listen " + text + ": expected ADDR:PORT, e.g. 198.51.100.1:51820"
+                        + " or [2001:db8::1]:51820");
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (!host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+                throw new IllegalArgumentException("--listen " + text + ": the address must be a literal IP address");
+            }
+            try {
+                int port = Integer.parseInt(text.substring(colon + 1));
+                return new InetSocketAddress(InetAddress.getByName(host), port);
+            } catch (IllegalArgumentException | UnknownHostException e) {
+                throw new IllegalArgumentException("--listen " + text + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static void log(String line) {
+        System.err.println("ipop-dataplane: " + line);
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args;
+        try {
+            args = Args.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipop-dataplane: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Path countersDir = args.counters().toAbsolutePath().getParent();
+        if (countersDir != null) {
+            Files.createDirectories(countersDir);
+        }
+        CountersFileWriter counters = CountersFileWriter.create(args.counters(), 1, MAX_PEERS,
+                SystemEpochClock.INSTANCE);
+        DataPlaneDriver driver;
+        try {
+            driver = DataPlaneDriver.launch(args.aeronDir());
+        } catch (RuntimeException e) {
+            counters.close();
+            throw e;
+        }
+        Subscription commands = driver.addCommandSubscription();
+        Publication events = driver.addEventPublication();
+        PeerTableHolder tables = new PeerTableHolder();
+        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.listen(), tables, counters, events,
+                Throwable::printStackTrace);
+        Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
+                new SystemNanoClock(), MAX_PEERS, DataPlaneMain::log);
+        AgentRunner runner = new AgentRunner(
+                new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)),
+                Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            int status = 0;
+            try {
+                log("stopping");
+                // The agents' onClose stops the pipelines and closes TUN and sockets before the driver goes.
+                runner.close();
+                driver.close();
+                counters.close();
+                log("stopped");
+            } catch (Throwable t) {
+                log("stopping failed: " + t);
+                t.printStackTrace();
+                status = 1;
+            } finally {
+                stopped.countDown();
+            }
+            // A signal would otherwise end the JVM with 128 + signal; a clean stop is a success.
+            Runtime.getRuntime().halt(status);
+        }, "ipop-shutdown"));
+        AgentRunner.startOnThread(runner);
+        log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", aeron "
+                + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
+        stopped.await();
+    }
+}

@@ -1,0 +1,532 @@
+package net.ipop.dataplane.conductor;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import net.ipop.dataplane.ipc.CommandListener;
+import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.dataplane.session.Session;
+import net.ipop.dataplane.stats.CountersFileWriter;
+import net.ipop.ffm.netlink.IpPrefix;
+import net.ipop.ipc.sbe.AddPeerDecoder;
+import net.ipop.ipc.sbe.AddRouteDecoder;
+import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.ConfigureInterfaceDecoder;
+import net.ipop.ipc.sbe.EndpointDecoder;
+import net.ipop.ipc.sbe.InjectPacketDecoder;
+import net.ipop.ipc.sbe.InstallSessionDecoder;
+import net.ipop.ipc.sbe.PathKind;
+import net.ipop.ipc.sbe.QueryStateDecoder;
+import net.ipop.ipc.sbe.RemovePeerDecoder;
+import net.ipop.ipc.sbe.RemoveRouteDecoder;
+import net.ipop.ipc.sbe.Result;
+import net.ipop.ipc.sbe.RetireSessionDecoder;
+import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.Suite;
+
+/**
+ * The data plane's slow path and the single writer of its tables: applies each command from the control plane
+ * to its own records, builds the next immutable {@link PeerTable} and publishes it through the
+ * {@link PeerTableHolder} (a release store; pipelines load it with an acquire per batch), and answers every
+ * command with one CommandResult (errors carry a detail text naming what was wrong).
+ *
+ * <p>Lifetimes: a session or endpoint that leaves the table may still be in use by a pipeline holding the
+ * previous snapshot, so it is closed only {@link #RETIRE_GRACE_NANOS} later (many pipeline batches); a removed
+ * peer's slot is reused only after the same grace, so late counting of its old snapshot never lands on a new
+ * peer. Peer counters are allocated in the counters file on AddPeer and freed on RemovePeer.
+ *
+ * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
+ * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
+ * housekeeping (counters heartbeat, deferred closes). Slow path: allocates freely.
+ */
+public final class Conductor implements Agent, CommandListener {
+    /** How long a retired session or endpoint stays open after leaving the table. */
+    static final long RETIRE_GRACE_NANOS = 1_000_000_000L;
+    private static final int KEY_LENGTH = 32;
+
+    private final DataPath dataPath;
+    private final PeerTableHolder tables;
+    private final CountersFileWriter counters;
+    private final EventProxy events;
+    private final NanoClock clock;
+    private final Consumer<String> log;
+    private final int maxPeers;
+    private final Map<Long, PeerEntry> peers = new HashMap<>();
+    private final Map<Prefix, Long> routes = new LinkedHashMap<>();
+    private final boolean[] slotBusy;
+    private final ArrayDeque<Retired> retired = new ArrayDeque<>();
+    private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
+    private final byte[] address = new byte[16];
+
+    /**
+     * @param maxPeers the number of peer slots (the counters file must have room for as many)
+     * @param log      receives one line per state change (never per packet)
+     */
+    public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
+            NanoClock clock, int maxPeers, Consumer<String> log) {
+        this.dataPath = dataPath;
+        this.tables = tables;
+        this.counters = counters;
+        this.events = events;
+        this.clock = clock;
+        this.maxPeers = maxPeers;
+        this.slotBusy = new boolean[maxPeers];
+        this.log = log;
+    }
+
+    private record Retired(long dueNanos, AutoCloseable resource, int slot) {
+    }
+
+    @Override
+    public int doWork() {
+        int work = counters.doWork();
+        long now = clock.nanoTime();
+        while (!retired.isEmpty() && now - retired.peekFirst().dueNanos() >= 0) {
+            Retired r = retired.pollFirst();
+            if (r.resource() != null) {
+                try {
+                    r.resource().close();
+                } catch (Exception e) {
+                    log.accept("closing a retired " + r.resource() + " failed: " + e);
+                }
+            }
+            if (r.slot() >= 0) {
+                slotBusy[r.slot()] = false;
+            }
+            work++;
+        }
+        return work;
+    }
+
+    @Override
+    public void onConfigureInterface(ConfigureInterfaceDecoder command) {
+        long id = command.correlationId();
+        int mtu = command.mtu();
+        List<IpPrefix> addresses = new ArrayList<>();
+        for (ConfigureInterfaceDecoder.AddressesDecoder a : command.addresses()) {
+            int length = a.prefixLength();
+            InetAddress ip = address(a.family(), a::getAddress);
+            if (ip == null || length > (a.family() == AddressFamily.IPV4 ? 32 : 128)) {
+                events.commandResult(id, Result.BAD_ARGUMENT, "address " + addresses.size() + ": family "
+                        + a.family() + " with prefix length " + length + " is not an IPv4 (/0-32) or IPv6 (/0-128)"
+                        + " prefix");
+                return;
+            }
+            addresses.add(new IpPrefix(ip, length));
+        }
+        if (mtu < 1280 || mtu > 65535 - 80) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "mtu " + mtu + " outside 1280..65455");
+            return;
+        }
+        try {
+            dataPath.configure(mtu, addresses);
+        } catch (IllegalArgumentException e) {
+            events.commandResult(id, Result.BAD_ARGUMENT, e.getMessage());
+            return;
+        } catch (Exception e) {
+            events.commandResult(id, Result.FAILED, "configuring the interface failed: " + e);
+            return;
+        }
+        log.accept("interface configured: mtu " + mtu + ", addresses " + addresses);
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onAddPeer(AddPeerDecoder command) {
+        long id = command.correlationId();
+        long peerId = command.peerId();
+        net.ipop.crypto.Suite suite = suite(command.suite());
+        String name = command.name();
+        if (suite == null) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + peerId + ": unknown suite " + command.suiteRaw());
+            return;
+        }
+        PeerEntry existing = peers.get(peerId);
+        if (existing != null) {
+            existing.name = name;
+            events.commandResult(id, Result.OK, "updated");
+            return;
+        }
+        int slot = freeSlot();
+        if (slot < 0) {
+            events.commandResult(id, Result.TABLE_FULL, "all " + maxPeers + " peer slots are in use");
+            return;
+        }
+        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint());
+        slotBusy[slot] = true;
+        peers.put(peerId, entry);
+        if (!counters.addPeer(slot, peerId, name)) {
+            log.accept("counters file full: peer " + peerId + " goes uncounted");
+        }
+        publish(build());
+        log.accept("peer added: " + peerId + " '" + name + "' in slot " + slot);
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onRemovePeer(RemovePeerDecoder command) {
+        long id = command.correlationId();
+        PeerEntry entry = peers.remove(command.peerId());
+        if (entry == null) {
+            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
+            return;
+        }
+        List<Prefix> gone = new ArrayList<>();
+        routes.forEach((prefix, peer) -> {
+            if (peer == entry.id) {
+                gone.add(prefix);
+            }
+        });
+        gone.forEach(routes::remove);
+        publish(build());
+        for (Prefix p : gone) {
+            try {
+                dataPath.removeRoute(ipPrefix(p));
+            } catch (Exception e) {
+                log.accept("route " + p + " left in the kernel: " + e);
+            }
+        }
+        counters.removePeer(entry.slot);
+        retire(entry.current);
+        retire(entry.previous);
+        retire(entry.endpoint);
+        retired.addLast(new Retired(clock.nanoTime() + RETIRE_GRACE_NANOS, null, entry.slot));
+        log.accept("peer removed: " + entry.id + " '" + entry.name + "'");
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onSetEndpoint(SetEndpointDecoder command) {
+        long id = command.correlationId();
+        PeerEntry entry = peers.get(command.peerId());
+        if (entry == null) {
+            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
+            return;
+        }
+        EndpointDecoder e = command.endpoint();
+        InetAddress ip = address(e.family(), e::getAddress);
+        if (ip == null || e.port() == 0 || command.path() == PathKind.NULL_VAL) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + ": endpoint family " + e.family()
+                    + " port " + e.port() + " path " + command.path() + " is not an IPv4/IPv6 address, port and path");
+            return;
+        }
+        // The old endpoint may be read by a pipeline right now: a fresh one is set up before it is published.
+        PeerEndpoint old = entry.endpoint;
+        entry.endpoint = new PeerEndpoint().set(new InetSocketAddress(ip, e.port()));
+        entry.path = command.path();
+        publish(build());
+        retire(old);
+        log.accept("endpoint of peer " + entry.id + ": " + ip.getHostAddress() + " port " + e.port() + " "
+                + entry.path);
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onInstallSession(InstallSessionDecoder command) {
+        long id = command.correlationId();
+        PeerEntry entry = peers.get(command.peerId());
+        if (entry == null) {
+            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
+            return;
+        }
+        int localIndex = (int) command.localIndex();
+        int remoteIndex = (int) command.remoteIndex();
+        net.ipop.crypto.Suite suite = suite(command.suite());
+        if (suite == null || localIndex == 0) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + ": suite " + command.suiteRaw()
+                    + " and local index " + Integer.toUnsignedString(localIndex) + " must be a known suite and non-zero");
+            return;
+        }
+        if (!dataPath.configured()) {
+            events.commandResult(id, Result.FAILED, "no pipeline yet: send ConfigureInterface first");
+            return;
+        }
+        byte[] sendKey = new byte[KEY_LENGTH];
+        byte[] receiveKey = new byte[KEY_LENGTH];
+        command.getSendKey(sendKey, 0, KEY_LENGTH);
+        command.getReceiveKey(receiveKey, 0, KEY_LENGTH);
+        Session session = new Session(localIndex, remoteIndex, suite, sendKey, receiveKey,
+                dataPath.scratch(entry.slot), command.createdAtNanos());
+        Arrays.fill(sendKey, (byte) 0);
+        Arrays.fill(receiveKey, (byte) 0);
+        Session oldCurrent = entry.current;
+        Session oldPrevious = entry.previous;
+        entry.previous = oldCurrent;
+        entry.current = session;
+        PeerTable next;
+        try {
+            next = build();
+        } catch (IllegalArgumentException e) {
+            entry.current = oldCurrent;
+            entry.previous = oldPrevious;
+            session.close();
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + ": " + e.getMessage());
+            return;
+        }
+        publish(next);
+        retire(oldPrevious);
+        log.accept("session installed: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex)
+                + " remote index " + Integer.toUnsignedString(remoteIndex) + " " + suite);
+        events.commandResult(id, Result.OK);
+    }
+
+    /**
+     * Retiring the previous session drops only it. Retiring the current one drops the previous as well: a
+     * {@link Peer} has no receive-only slot, and promoting the older key to sending would be worse.
+     */
+    @Override
+    public void onRetireSession(RetireSessionDecoder command) {
+        long id = command.correlationId();
+        PeerEntry entry = peers.get(command.peerId());
+        if (entry == null) {
+            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
+            return;
+        }
+        int localIndex = (int) command.localIndex();
+        if (entry.previous != null && entry.previous.localIndex() == localIndex) {
+            Session s = entry.previous;
+            entry.previous = null;
+            publish(build());
+            retire(s);
+        } else if (entry.current != null && entry.current.localIndex() == localIndex) {
+            Session c = entry.current;
+            Session p = entry.previous;
+            entry.current = null;
+            entry.previous = null;
+            publish(build());
+            retire(c);
+            retire(p);
+        } else {
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + " has no session with local index "
+                    + Integer.toUnsignedString(localIndex));
+            return;
+        }
+        log.accept("session retired: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex));
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onAddRoute(AddRouteDecoder command) {
+        long id = command.correlationId();
+        Prefix prefix = prefix(command.family(), command::getAddress, command.prefixLength());
+        if (prefix == null) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "route: family " + command.family() + " prefix length "
+                    + command.prefixLength() + " is not an IPv4 (/0-32) or IPv6 (/0-128) prefix");
+            return;
+        }
+        PeerEntry entry = peers.get(command.peerId());
+        if (entry == null) {
+            events.commandResult(id, Result.UNKNOWN_PEER, "route " + prefix + ": no peer " + command.peerId());
+            return;
+        }
+        try {
+            dataPath.addRoute(ipPrefix(prefix));
+        } catch (Exception e) {
+            events.commandResult(id, Result.FAILED, "route " + prefix + ": the kernel refused it: " + e);
+            return;
+        }
+        routes.put(prefix, entry.id);
+        publish(build());
+        log.accept("route added: " + prefix + " via peer " + entry.id);
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onRemoveRoute(RemoveRouteDecoder command) {
+        long id = command.correlationId();
+        Prefix prefix = prefix(command.family(), command::getAddress, command.prefixLength());
+        if (prefix == null || routes.remove(prefix) == null) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "no route " + (prefix == null ? "(malformed prefix)" : prefix));
+            return;
+        }
+        publish(build());
+        try {
+            dataPath.removeRoute(ipPrefix(prefix));
+        } catch (Exception e) {
+            log.accept("route " + prefix + " left in the kernel: " + e);
+        }
+        log.accept("route removed: " + prefix);
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onInjectPacket(InjectPacketDecoder command) {
+        long id = command.correlationId();
+        EndpointDecoder e = command.endpoint();
+        InetAddress ip = address(e.family(), e::getAddress);
+        int port = e.port();
+        int length = command.getPayload(injectBuffer, 0, command.payloadLength());
+        if (ip == null || port == 0 || length == 0) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "inject: endpoint family " + e.family() + " port " + port
+                    + " with " + length + " payload bytes needs an address, a port and a payload");
+            return;
+        }
+        if (!dataPath.configured()) {
+            events.commandResult(id, Result.FAILED, "no socket yet: send ConfigureInterface first");
+            return;
+        }
+        try {
+            dataPath.inject(new InetSocketAddress(ip, port), injectBuffer, 0, length);
+        } catch (Exception ex) {
+            events.commandResult(id, Result.FAILED, "inject to " + ip.getHostAddress() + " port " + port + ": " + ex);
+            return;
+        }
+        events.commandResult(id, Result.OK);
+    }
+
+    @Override
+    public void onQueryState(QueryStateDecoder command) {
+        long id = command.correlationId();
+        List<PeerEntry> sorted = new ArrayList<>(peers.values());
+        sorted.sort((a, b) -> Integer.compare(a.slot, b.slot));
+        UnsafeBuffer addressBuffer = new UnsafeBuffer(new byte[16]);
+        for (PeerEntry p : sorted) {
+            // Read racily with a roaming pipeline: a torn address here only misinforms one status answer.
+            InetSocketAddress ep = p.endpoint.known() ? p.endpoint.address().toInetSocketAddress() : null;
+            AddressFamily family = AddressFamily.NONE;
+            int port = 0;
+            if (ep != null) {
+                byte[] raw = ep.getAddress().getAddress();
+                addressBuffer.putBytes(0, raw);
+                family = raw.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6;
+                port = ep.getPort();
+            }
+            long[] totals = counters.peerTotals(p.slot);
+            events.peerState(id, p.id, family, addressBuffer, 0, port, p.path,
+                    p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex()),
+                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3], 0);
+        }
+        events.stateDone(id, sorted.size());
+        events.commandResult(id, Result.OK);
+    }
+
+    /** Closes the data path, every session and endpoint at once: the pipelines have stopped by then. */
+    @Override
+    public void onClose() {
+        dataPath.close();
+        for (PeerEntry p : peers.values()) {
+            closeQuietly(p.current);
+            closeQuietly(p.previous);
+            closeQuietly(p.endpoint);
+        }
+        peers.clear();
+        while (!retired.isEmpty()) {
+            closeQuietly(retired.pollFirst().resource());
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return "ipop-conductor";
+    }
+
+    private void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.accept("closing " + c + " failed: " + e);
+            }
+        }
+    }
+
+    private PeerTable build() {
+        PeerTable.Builder b = new PeerTable.Builder(PeerTable.empty());
+        RouteTable.Builder r = new RouteTable.Builder();
+        Map<Long, List<Prefix>> allowed = new HashMap<>();
+        for (Map.Entry<Prefix, Long> route : routes.entrySet()) {
+            PeerEntry p = peers.get(route.getValue());
+            r.add(route.getKey(), p.slot);
+            allowed.computeIfAbsent(p.id, k -> new ArrayList<>()).add(route.getKey());
+        }
+        for (PeerEntry p : peers.values()) {
+            // A peer may send from exactly the prefixes routed to it (WireGuard's allowed IPs).
+            Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint);
+            if (p.previous != null) {
+                peer = peer.withSession(p.previous);
+            }
+            if (p.current != null) {
+                peer = peer.withSession(p.current);
+            }
+            b.put(peer);
+        }
+        return b.routes(r.build()).build();
+    }
+
+    private void publish(PeerTable next) {
+        tables.publish(next);
+    }
+
+    private void retire(AutoCloseable resource) {
+        if (resource != null) {
+            retired.addLast(new Retired(clock.nanoTime() + RETIRE_GRACE_NANOS, resource, -1));
+        }
+    }
+
+    private int freeSlot() {
+        for (int i = 0; i < slotBusy.length; i++) {
+            if (!slotBusy[i]) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private interface AddressReader {
+        int get(byte[] dst, int offset, int length);
+    }
+
+    /** The address of {@code family} read into a fresh InetAddress, or null for NONE/unknown. */
+    private InetAddress address(AddressFamily family, AddressReader reader) {
+        int length = family == AddressFamily.IPV4 ? 4 : family == AddressFamily.IPV6 ? 16 : 0;
+        if (length == 0) {
+            return null;
+        }
+        reader.get(address, 0, 16);
+        try {
+            return InetAddress.getByAddress(Arrays.copyOf(address, length));
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private Prefix prefix(AddressFamily family, AddressReader reader, int length) {
+        InetAddress ip = address(family, reader);
+        if (ip == null || length > (family == AddressFamily.IPV4 ? 32 : 128)) {
+            return null;
+        }
+        return Prefix.of(ip, length);
+    }
+
+    /** The kernel's form of a route prefix (host bits already zero). */
+    private static IpPrefix ipPrefix(Prefix prefix) {
+        return IpPrefix.parse(prefix.toString());
+    }
+
+    private static net.ipop.crypto.Suite suite(Suite suite) {
+        return switch (suite) {
+            case AES256GCM -> net.ipop.crypto.Suite.AES256GCM;
+            case CHACHA20POLY1305 -> net.ipop.crypto.Suite.CHACHA20POLY1305;
+            case NULL_VAL -> null;
+        };
+    }
+}

@@ -1,0 +1,51 @@
+package net.ipop.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/** The process's arguments: defaults, both address families, and errors that say what to fix. */
+class DataPlaneMainArgsTest {
+    @Test
+    void defaultsFollowTheInterfaceName() {
+        DataPlaneMain.Args a = DataPlaneMain.Args.parse(new String[] {"--interface", "ipop7", "--listen",
+                "198.51.100.1:51820"});
+        assertEquals("ipop7", a.interfaceName());
+        assertEquals(new InetSocketAddress("198.51.100.1", 51820), a.listen());
+        assertEquals(Path.of("/dev/shm/ipop-ipop7"), a.aeronDir());
+        assertEquals(Path.of("/run/ipop/ipop7.counters"), a.counters());
+    }
+
+    @Test
+    void explicitPathsAndAnIpv6ListenAddress() {
+        DataPlaneMain.Args a = DataPlaneMain.Args.parse(new String[] {"--listen", "[2001:db8::1]:4500",
+                "--interface", "ipop0", "--aeron-dir", "/dev/shm/x", "--counters", "/tmp/c"});
+        assertEquals(new InetSocketAddress("2001:db8::1", 4500), a.listen());
+        assertEquals(Path.of("/dev/shm/x"), a.aeronDir());
+        assertEquals(Path.of("/tmp/c"), a.counters());
+    }
+
+    @Test
+    void mistakesAreNamed() {
+        assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
+        assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
+        assertMessage("unknown option --mtu (expected --interface, --listen, --aeron-dir, --counters)",
+                "--mtu", "1420");
+        assertMessage("--listen 198.51.100.1: expected ADDR:PORT, e.g. 198.51.100.1:51820 or [2001:db8::1]:51820",
+                "--interface", "ipop0", "--listen", "198.51.100.1");
+        assertMessage("--listen example.org:1: the address must be a literal IP address",
+                "--interface", "ipop0", "--listen", "example.org:1");
+        assertMessage("--listen 198.51.100.1:70000: port out of range:70000",
+                "--interface", "ipop0", "--listen", "198.51.100.1:70000");
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DataPlaneMain.Args.parse(args));
+        assertEquals(expected, e.getMessage());
+    }
+}

@@ -1,0 +1,460 @@
+package net.ipop.dataplane.conductor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.ipc.CommandAdapter;
+import net.ipop.dataplane.ipc.DataPlaneDriver;
+import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.dataplane.stats.CountersFileWriter;
+import net.ipop.ffm.netlink.IpPrefix;
+import net.ipop.ipc.IpcStreams;
+import net.ipop.ipc.sbe.AddPeerEncoder;
+import net.ipop.ipc.sbe.AddRouteEncoder;
+import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.BooleanType;
+import net.ipop.ipc.sbe.CommandResultDecoder;
+import net.ipop.ipc.sbe.ConfigureInterfaceEncoder;
+import net.ipop.ipc.sbe.InjectPacketEncoder;
+import net.ipop.ipc.sbe.InstallSessionEncoder;
+import net.ipop.ipc.sbe.MessageHeaderDecoder;
+import net.ipop.ipc.sbe.MessageHeaderEncoder;
+import net.ipop.ipc.sbe.PathKind;
+import net.ipop.ipc.sbe.PeerStateDecoder;
+import net.ipop.ipc.sbe.QueryStateEncoder;
+import net.ipop.ipc.sbe.RemovePeerEncoder;
+import net.ipop.ipc.sbe.RemoveRouteEncoder;
+import net.ipop.ipc.sbe.Result;
+import net.ipop.ipc.sbe.RetireSessionEncoder;
+import net.ipop.ipc.sbe.SetEndpointEncoder;
+import net.ipop.ipc.sbe.StateDoneDecoder;
+import net.ipop.ipc.sbe.Suite;
+
+/**
+ * The conductor driven by hand: SBE commands encoded into a buffer and fed through the {@link CommandAdapter},
+ * a fake {@link DataPath} instead of kernel objects, answers read back from a real embedded Aeron driver, and
+ * a fake clock for the retire grace.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ConductorTest {
+    private static final byte[] A_TO_B = key(1);
+    private static final byte[] B_TO_A = key(2);
+
+    @TempDir
+    Path temp;
+    private Path shm;
+    private DataPlaneDriver driver;
+    private Subscription eventsIn;
+    private CountersFileWriter counters;
+    private final FakeDataPath dataPath = new FakeDataPath();
+    private final PeerTableHolder tables = new PeerTableHolder();
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private final List<String> log = new ArrayList<>();
+    private Conductor conductor;
+    private CommandAdapter adapter;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[70_000]);
+    private final MessageHeaderEncoder header = new MessageHeaderEncoder();
+    private long nextCorrelation = 1;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        byte[] random = new byte[4];
+        ThreadLocalRandom.current().nextBytes(random);
+        shm = Path.of("/dev/shm", "ipopt-conductor-" + HexFormat.of().formatHex(random));
+        driver = DataPlaneDriver.launch(shm);
+        Publication events = driver.addEventPublication();
+        eventsIn = driver.aeron().addSubscription(IpcStreams.CHANNEL, IpcStreams.EVENT_STREAM_ID);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!events.isConnected()) {
+            assertTrue(System.nanoTime() - deadline < 0, "event publication never connected");
+            Thread.sleep(1);
+        }
+        counters = CountersFileWriter.create(temp.resolve("t.counters"), 1, 8, SystemEpochClock.INSTANCE);
+        clock.update(1_000_000_000L);
+        conductor = new Conductor(dataPath, tables, counters, new EventProxy(events), clock, 8, log::add);
+        adapter = new CommandAdapter(conductor);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (conductor != null) {
+            conductor.onClose();
+        }
+        if (counters != null) {
+            counters.close();
+        }
+        if (driver != null) {
+            driver.close();
+        }
+        if (Files.exists(shm)) {
+            try (Stream<Path> walk = Files.walk(shm)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void commandsBuildAndPublishTheTablesAndQueryStateReportsThem() throws Exception {
+        assertOk(configure(1420, "192.0.2.1", 24, "2001:db8::1", 64));
+        assertEquals(1420, dataPath.mtu);
+        assertEquals(List.of(IpPrefix.parse("192.0.2.1/24"), IpPrefix.parse("2001:db8::1/64")), dataPath.addresses);
+        assertOk(addPeer(7, "b"));
+        assertOk(setEndpoint(7, "198.51.100.2", 51820));
+        assertOk(addRoute(7, "192.0.2.2", 32));
+        assertOk(addRoute(7, "2001:db8::2", 128));
+        assertOk(installSession(7, 0x0A0A0001, 0x0B0B0002));
+
+        PeerTable table = tables.acquire();
+        Peer peer = table.peer(0);
+        assertNotNull(peer, "peer not published in slot 0");
+        assertEquals("b", peer.name());
+        assertEquals(0, table.routes().lookup4(ipv4("192.0.2.2")));
+        assertEquals(RouteTable.NO_ROUTE, table.routes().lookup4(ipv4("192.0.2.3")));
+        assertTrue(peer.allowsSource4(ipv4("192.0.2.2")), "routes are the peer's allowed sources");
+        assertEquals(new InetSocketAddress("198.51.100.2", 51820), peer.endpoint().address().toInetSocketAddress());
+        assertNotNull(peer.current());
+        assertEquals(0x0A0A0001, peer.current().localIndex());
+        assertEquals(0x0B0B0002, peer.current().remoteIndex());
+        assertEquals(List.of(IpPrefix.parse("192.0.2.2/32"), IpPrefix.parse("2001:db8::2/128")), dataPath.kernelRoutes);
+        int position = table.sessions().find(0x0A0A0001);
+        assertSame(peer.current(), table.sessions().session(position));
+
+        Events answer = send(queryState());
+        assertEquals(Result.OK, answer.result);
+        assertEquals(1, answer.peerStates.size());
+        assertEquals("7 198.51.100.2:51820 " + 0x0A0A0001L, answer.peerStates.get(0));
+        assertEquals(1, answer.stateDonePeers);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("session installed: peer 7")), log.toString());
+    }
+
+    @Test
+    void aRekeyKeepsThePreviousSessionForReceiveAndRetiringItDropsIt() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21));
+        assertOk(installSession(7, 12, 22));
+        PeerTable table = tables.acquire();
+        assertEquals(12, table.peer(0).current().localIndex());
+        assertEquals(11, table.peer(0).previous().localIndex());
+        assertTrue(table.sessions().find(11) >= 0);
+        assertOk(retireSession(7, 11));
+        assertEquals(-1, tables.acquire().sessions().find(11), "retired session still receivable");
+        assertEquals(12, tables.acquire().peer(0).current().localIndex());
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithADetailAndLeaveTheTableAlone() {
+        assertAnswer(Result.BAD_ARGUMENT, "mtu 100", configure(100, "192.0.2.1", 24));
+        assertAnswer(Result.BAD_ARGUMENT, "prefix length 33", configure(1420, "192.0.2.1", 33));
+        assertAnswer(Result.UNKNOWN_PEER, "no peer 9", setEndpoint(9, "198.51.100.2", 51820));
+        assertAnswer(Result.UNKNOWN_PEER, "no peer 9", addRoute(9, "192.0.2.2", 32));
+        assertOk(addPeer(7, "b"));
+        assertAnswer(Result.FAILED, "ConfigureInterface first", installSession(7, 1, 2));
+        dataPath.refuseNext = "the MTU is fixed";
+        assertAnswer(Result.BAD_ARGUMENT, "the MTU is fixed", configure(1420, "192.0.2.1", 24));
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertAnswer(Result.BAD_ARGUMENT, "local index 0", installSession(7, 0, 2));
+        assertAnswer(Result.BAD_ARGUMENT, "prefix length 33", addRoute(7, "192.0.2.2", 33));
+        assertAnswer(Result.BAD_ARGUMENT, "no route 192.0.2.9/32", removeRoute("192.0.2.9", 32));
+        assertAnswer(Result.BAD_ARGUMENT, "no session with local index 5", retireSession(7, 5));
+        assertAnswer(Result.BAD_ARGUMENT, "port 0", setEndpoint(7, "198.51.100.2", 0));
+        assertOk(installSession(7, 1, 2));
+        assertOk(addPeer(8, "c"));
+        PeerTable before = tables.acquire();
+        assertAnswer(Result.BAD_ARGUMENT, "used twice", installSession(8, 1, 3));
+        assertSame(before, tables.acquire(), "a refused command published a table");
+        assertNull(before.peer(1).current());
+        assertAnswer(Result.UNKNOWN_PEER, "no peer 9", removePeer(9));
+    }
+
+    @Test
+    void removingAPeerDropsItsRoutesAndCountersAndFreesItsSlotOnlyAfterTheGrace() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(addRoute(7, "192.0.2.2", 32));
+        assertOk(addRoute(7, "203.0.113.0", 24));
+        assertEquals(2, dataPath.kernelRoutes.size());
+        assertOk(removePeer(7));
+        assertEquals(List.of(), dataPath.kernelRoutes, "the peer's routes stayed in the kernel");
+        PeerTable table = tables.acquire();
+        assertNull(table.peer(0));
+        assertEquals(RouteTable.NO_ROUTE, table.routes().lookup4(ipv4("192.0.2.2")));
+        assertOk(addPeer(8, "c"));
+        assertNotNull(tables.acquire().peer(1), "slot 0 reused before the grace ended");
+        clock.advance(Conductor.RETIRE_GRACE_NANOS);
+        conductor.doWork();
+        assertOk(addPeer(9, "d"));
+        assertEquals("d", tables.acquire().peer(0).name());
+    }
+
+    @Test
+    void injectSendsThePayloadThroughTheDataPath() {
+        assertAnswer(Result.FAILED, "ConfigureInterface first", inject("198.51.100.2", 3478, 20));
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(inject("198.51.100.2", 3478, 20));
+        assertEquals(new InetSocketAddress("198.51.100.2", 3478), dataPath.injectedTo);
+        assertEquals(20, dataPath.injectedLength);
+        assertAnswer(Result.BAD_ARGUMENT, "payload", inject("198.51.100.2", 3478, 0));
+    }
+
+    // --- commands
+
+    private int configure(int mtu, Object... addressAndLength) {
+        ConfigureInterfaceEncoder e = new ConfigureInterfaceEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).mtu(mtu);
+        ConfigureInterfaceEncoder.AddressesEncoder a = e.addressesCount(addressAndLength.length / 2);
+        for (int i = 0; i < addressAndLength.length; i += 2) {
+            byte[] ip = bytes((String) addressAndLength[i]);
+            a.next().family(ip.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
+                    .putAddress(pad(ip), 0, 16).prefixLength((short) (int) (Integer) addressAndLength[i + 1]);
+        }
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int addPeer(long peerId, String name) {
+        AddPeerEncoder e = new AddPeerEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).peerId(peerId).suite(Suite.AES256GCM).keepaliveIntervalMs(0)
+                .putStaticPublicKey(new byte[32], 0, 32);
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        e.putName(n, 0, n.length);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int removePeer(long peerId) {
+        RemovePeerEncoder e = new RemovePeerEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).peerId(peerId);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int setEndpoint(long peerId, String ip, int port) {
+        SetEndpointEncoder e = new SetEndpointEncoder().wrapAndApplyHeader(buffer, 0, header);
+        byte[] b = bytes(ip);
+        e.correlationId(nextCorrelation).peerId(peerId).endpoint()
+                .family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6).port(port).putAddress(pad(b), 0, 16);
+        e.path(PathKind.DIRECT);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int installSession(long peerId, int localIndex, int remoteIndex) {
+        InstallSessionEncoder e = new InstallSessionEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).peerId(peerId).localIndex(localIndex).remoteIndex(remoteIndex)
+                .suite(Suite.AES256GCM).initiator(BooleanType.TRUE).createdAtNanos(System.nanoTime())
+                .putSendKey(A_TO_B, 0, 32).putReceiveKey(B_TO_A, 0, 32);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int retireSession(long peerId, int localIndex) {
+        RetireSessionEncoder e = new RetireSessionEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).peerId(peerId).localIndex(localIndex);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int addRoute(long peerId, String ip, int length) {
+        AddRouteEncoder e = new AddRouteEncoder().wrapAndApplyHeader(buffer, 0, header);
+        byte[] b = bytes(ip);
+        e.correlationId(nextCorrelation).family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
+                .putAddress(pad(b), 0, 16).prefixLength((short) length).peerId(peerId);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int removeRoute(String ip, int length) {
+        RemoveRouteEncoder e = new RemoveRouteEncoder().wrapAndApplyHeader(buffer, 0, header);
+        byte[] b = bytes(ip);
+        e.correlationId(nextCorrelation).family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
+                .putAddress(pad(b), 0, 16).prefixLength((short) length);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int inject(String ip, int port, int payloadLength) {
+        InjectPacketEncoder e = new InjectPacketEncoder().wrapAndApplyHeader(buffer, 0, header);
+        byte[] b = bytes(ip);
+        e.correlationId(nextCorrelation).endpoint().family(AddressFamily.IPV4).port(port).putAddress(pad(b), 0, 16);
+        e.putPayload(new byte[payloadLength], 0, payloadLength);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int queryState() {
+        QueryStateEncoder e = new QueryStateEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    // --- answers
+
+    /** What came back for one command. */
+    private static final class Events {
+        Result result;
+        String detail;
+        final List<String> peerStates = new ArrayList<>();
+        long stateDonePeers = -1;
+    }
+
+    private Events send(int length) {
+        long correlationId = nextCorrelation++;
+        adapter.onFragment(buffer, 0, length, null);
+        Events events = new Events();
+        MessageHeaderDecoder h = new MessageHeaderDecoder();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (events.result == null) {
+            assertTrue(System.nanoTime() - deadline < 0, "no answer to command " + correlationId);
+            eventsIn.poll((DirectBuffer b, int offset, int len, io.aeron.logbuffer.Header ignored) -> {
+                h.wrap(b, offset);
+                int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+                switch (h.templateId()) {
+                    case CommandResultDecoder.TEMPLATE_ID -> {
+                        CommandResultDecoder d = new CommandResultDecoder().wrap(b, body, h.blockLength(), h.version());
+                        assertEquals(correlationId, d.correlationId());
+                        events.result = d.result();
+                        events.detail = d.detail();
+                    }
+                    case PeerStateDecoder.TEMPLATE_ID -> {
+                        PeerStateDecoder d = new PeerStateDecoder().wrap(b, body, h.blockLength(), h.version());
+                        byte[] a = new byte[4];
+                        d.endpoint().getAddress(a, 0, 4);
+                        events.peerStates.add(d.peerId() + " " + ip(a) + ":" + d.endpoint().port() + " "
+                                + d.currentLocalIndex());
+                    }
+                    case StateDoneDecoder.TEMPLATE_ID ->
+                            events.stateDonePeers = new StateDoneDecoder().wrap(b, body, h.blockLength(), h.version())
+                                    .peers();
+                    default -> throw new AssertionError("unexpected event " + h.templateId());
+                }
+            }, 10);
+        }
+        return events;
+    }
+
+    private void assertOk(int length) {
+        Events e = send(length);
+        assertEquals(Result.OK, e.result, e.detail);
+    }
+
+    private void assertAnswer(Result expected, String detailPart, int length) {
+        Events e = send(length);
+        assertEquals(expected, e.result, e.detail);
+        assertTrue(e.detail.contains(detailPart), "detail '" + e.detail + "' lacks '" + detailPart + "'");
+    }
+
+    // --- helpers
+
+    private static byte[] key(int seed) {
+        byte[] k = new byte[32];
+        java.util.Arrays.fill(k, (byte) seed);
+        return k;
+    }
+
+    private static byte[] bytes(String ip) {
+        try {
+            return InetAddress.getByName(ip).getAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] pad(byte[] ip) {
+        return java.util.Arrays.copyOf(ip, 16);
+    }
+
+    private static String ip(byte[] a) {
+        try {
+            return InetAddress.getByAddress(a).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int ipv4(String ip) {
+        byte[] b = bytes(ip);
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+    }
+
+    /** Records what the conductor asks of the kernel side. */
+    private static final class FakeDataPath implements DataPath {
+        final AeadScratch scratch = new AeadScratch();
+        int mtu;
+        List<IpPrefix> addresses;
+        String refuseNext;
+        final List<IpPrefix> kernelRoutes = new ArrayList<>();
+        InetSocketAddress injectedTo;
+        int injectedLength;
+
+        @Override
+        public void configure(int newMtu, List<IpPrefix> newAddresses) {
+            if (refuseNext != null) {
+                String m = refuseNext;
+                refuseNext = null;
+                throw new IllegalArgumentException(m);
+            }
+            mtu = newMtu;
+            addresses = newAddresses;
+        }
+
+        @Override
+        public void addRoute(IpPrefix prefix) {
+            if (!kernelRoutes.contains(prefix)) {
+                kernelRoutes.add(prefix);
+            }
+        }
+
+        @Override
+        public void removeRoute(IpPrefix prefix) {
+            kernelRoutes.remove(prefix);
+        }
+
+        @Override
+        public boolean configured() {
+            return addresses != null;
+        }
+
+        @Override
+        public AeadScratch scratch(int peerSlot) {
+            return scratch;
+        }
+
+        @Override
+        public void inject(InetSocketAddress to, DirectBuffer payload, int offset, int length) {
+            injectedTo = to;
+            injectedLength = length;
+        }
+
+        @Override
+        public void close() {
+            scratch.wipe();
+        }
+    }
+}
