@@ -1,5 +1,7 @@
 package net.ipop.control.ipc;
 
+import net.ipop.ffm.testing.ShmDirectory;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,7 @@
 package net.ipop.dataplane.ipc;
 
+import net.ipop.ffm.testing.ShmDirectory;
+
 import net.ipop.ipc.IpcStreams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

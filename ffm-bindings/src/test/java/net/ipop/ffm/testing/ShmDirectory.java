@@ -1,4 +1,4 @@
-package net.ipop.dataplane.ipc;
+package net.ipop.ffm.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,11 +9,14 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
-/** A uniquely named, not yet existing directory under /dev/shm, deleted (recursively) on close. */
-final class ShmDirectory implements AutoCloseable {
-    final Path path;
+/**
+ * A uniquely named, not yet existing directory under /dev/shm (for Aeron drivers in tests),
+ * deleted recursively on close. Names start with {@code ipopt-} like the test namespaces.
+ */
+public final class ShmDirectory implements AutoCloseable {
+    public final Path path;
 
-    ShmDirectory(String tag) {
+    public ShmDirectory(String tag) {
         byte[] random = new byte[4];
         ThreadLocalRandom.current().nextBytes(random);
         path = Path.of("/dev/shm", "ipopt-" + tag + "-" + HexFormat.of().formatHex(random));
