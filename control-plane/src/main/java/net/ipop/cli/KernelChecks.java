@@ -27,6 +27,8 @@ import net.ipop.ffm.netlink.RtnetlinkClient;
 import net.ipop.ffm.netns.NetNamespace;
 import net.ipop.ffm.tun.TunDevice;
 import net.ipop.ffm.tun.TunOffload;
+import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.UdpSocket;
 import net.ipop.ffm.uring.IoUring;
 import net.ipop.ffm.uring.UringAvailability;
 
@@ -61,6 +63,7 @@ final class KernelChecks {
         }
         try (RtnetlinkClient netlink = RtnetlinkClient.open()) {
             netlink.linkUp("lo");
+            udpOffloads();
             tunChecks(netlink);
         } catch (ErrnoException e) {
             checks.add(Check.fail("rtnetlink", e.getMessage(), "IPOP configures interfaces over rtnetlink"));
@@ -89,6 +92,52 @@ final class KernelChecks {
             roundTrip(tun);
         } catch (ErrnoException | RuntimeException e) {
             checks.add(Check.fail("rtnetlink", e.getMessage(), "IPOP configures interfaces over rtnetlink"));
+        }
+    }
+
+    /**
+     * One GSO send of {@code SEGMENTS} datagrams to a socket with GRO on, over this namespace's
+     * loopback: the batching the data plane relies on for its UDP side.
+     */
+    private void udpOffloads() {
+        final int segments = 8;
+        final int size = 1200;
+        try (UdpSocket rx = UdpSocket.open(StandardProtocolFamily.INET);
+             UdpSocket tx = UdpSocket.open(StandardProtocolFamily.INET);
+             MessageBatch out = new MessageBatch(1, segments * size);
+             MessageBatch in = new MessageBatch(4, 65536)) {
+            rx.setGro(true);
+            rx.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            out.setLength(0, segments * size);
+            out.setSegmentSize(0, size);
+            out.remote(0).set(new InetSocketAddress(InetAddress.getLoopbackAddress(), rx.localPort()));
+            tx.send(out, 0, 1);
+            int bytes = 0;
+            int gro = 0;
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (bytes < segments * size && System.nanoTime() < deadline) {
+                if (!rx.awaitReadable(200)) {
+                    continue;
+                }
+                int n = rx.receive(in);
+                for (int i = 0; i < n; i++) {
+                    bytes += in.length(i);
+                    gro = Math.max(gro, in.segmentSize(i));
+                }
+            }
+            if (bytes != segments * size) {
+                checks.add(Check.fail("udp gso/gro", "sent " + segments * size + " bytes, received " + bytes, ""));
+            } else if (tx.gsoRefused()) {
+                checks.add(Check.warn("udp gso/gro", "the kernel refused UDP_SEGMENT; segments were sent one by one",
+                        "IPOP still works, with one system call per datagram"));
+            } else if (gro != size) {
+                checks.add(Check.warn("udp gso/gro", "GSO works; GRO did not coalesce (segment size " + gro + ")",
+                        "IPOP still works, with one receive per datagram"));
+            } else {
+                checks.add(Check.ok("udp gso/gro", segments + " x " + size + " B in one send, coalesced on receive"));
+            }
+        } catch (IOException | RuntimeException e) {
+            checks.add(Check.fail("udp gso/gro", String.valueOf(e.getMessage()), ""));
         }
     }
 

@@ -22,7 +22,7 @@ class DoctorCommandTest {
         int code = IpopCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), "doctor", "--json");
         String json = out.toString();
         assertEquals(0, code, json + err);
-        for (String check : List.of("tun device", "multi-queue tun", "tun offloads", "rtnetlink", "io_uring", "packet round trip")) {
+        for (String check : List.of("udp gso/gro", "tun device", "multi-queue tun", "tun offloads", "rtnetlink", "io_uring", "packet round trip")) {
             assertTrue(json.contains("{\"check\":\"" + check + "\",\"result\":\"ok\""), check + " in " + json);
         }
         String links = TestNamespace.Cmd.run("ip", "-o", "link", "show");
