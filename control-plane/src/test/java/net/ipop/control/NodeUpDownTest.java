@@ -1,0 +1,208 @@
+package net.ipop.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import net.ipop.crypto.cert.X25519Keys;
+import net.ipop.ffm.testing.Privileged;
+import net.ipop.ffm.testing.TestNamespace;
+
+/**
+ * The whole node as an operator runs it: {@code ipop up --config} in two namespaces joined by a veth pair, each
+ * a CLI JVM that starts the node daemon ({@link NodeMain}) which starts its data plane process. The two nodes
+ * find each other through their configured endpoints and handshake over their real data planes; ping crosses
+ * the tunnel; {@code ipop down} stops both and leaves no process, device, driver directory, counters or pid file.
+ */
+@Privileged
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class NodeUpDownTest {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String UNDERLAY_A = "198.51.100.1";
+    private static final String UNDERLAY_B = "198.51.100.2";
+
+    @TempDir
+    Path temp;
+
+    /** One node's files: config, key, run directory, and where its data plane keeps driver and counters. */
+    private record NodeFiles(Path config, Path runDir, Path aeronDir, Path counters) {
+    }
+
+    @Test
+    void upHandshakesOverTheRealDataPlanesPingCrossesAndDownLeavesNothing() throws Exception {
+        byte[] keyA = X25519Keys.generatePrivateKey(RANDOM);
+        byte[] keyB = X25519Keys.generatePrivateKey(RANDOM);
+        try (TestNamespace nsA = TestNamespace.create("upa");
+                TestNamespace nsB = TestNamespace.create("upb")) {
+            underlay(nsA, nsB);
+            NodeFiles a = write(nsA, "a", "alpha", keyA, "1", keyB, "beta", UNDERLAY_B, "2");
+            NodeFiles b = write(nsB, "b", "beta", keyB, "2", keyA, "alpha", UNDERLAY_A, "1");
+            try {
+                long upStart = System.nanoTime();
+                Process upA = cli(nsA, a, "up", "--config", a.config().toString());
+                Process upB = cli(nsB, b, "up", "--config", b.config().toString());
+                String outA = finish(upA, 60);
+                String outB = finish(upB, 60);
+                long upMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - upStart);
+                assertEquals(0, upA.exitValue(), "ipop up in A: " + outA + log(a));
+                assertEquals(0, upB.exitValue(), "ipop up in B: " + outB + log(b));
+                assertTrue(outA.contains("ipop0 up: 192.0.2.1/24, 1 peer, listening on 0.0.0.0:51820"), outA);
+                assertTrue(outB.contains("ipop0 up: 192.0.2.2/24, 1 peer, listening on 0.0.0.0:51820"), outB);
+                long nodeA = pid(a);
+                long nodeB = pid(b);
+                assertTrue(ProcessHandle.of(nodeA).isPresent(), "node A is not running");
+                assertEquals("rw-r--r--", PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(a.runDir().resolve("ipop0.pid"))));
+                assertTrue(nsA.exec("ip", "addr", "show", "ipop0").contains("192.0.2.1/24"));
+
+                // The handshake happens between the two real data planes; the first reply proves it.
+                long pingStart = System.nanoTime();
+                long deadline = pingStart + TimeUnit.SECONDS.toNanos(25);
+                while (nsA.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", "192.0.2.2").exitCode() != 0) {
+                    assertTrue(System.nanoTime() - deadline < 0, "no ping reply over the tunnel in 25 s" + log(a)
+                            + log(b));
+                }
+                long firstReplyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pingStart);
+                TestNamespace.Cmd.Result ping = nsA.execAllowingFailure(20, "ping", "-c", "3", "-W", "2", "192.0.2.2");
+                assertEquals(0, ping.exitCode(), ping.output());
+                assertTrue(ping.output().contains("3 received"), ping.output());
+                System.out.println("ipop up (both, in parallel) took " + upMs + " ms; first ping reply "
+                        + firstReplyMs + " ms after up returned");
+
+                Process again = cli(nsA, a, "up", "--config", a.config().toString());
+                String againOut = finish(again, 30);
+                assertEquals(1, again.exitValue(), againOut);
+                assertTrue(againOut.contains("ipop0 is already up (pid " + nodeA + "); run ipop down --config "),
+                        againOut);
+
+                down(nsA, a, nodeA);
+                down(nsB, b, nodeB);
+
+                Process notUp = cli(nsA, a, "down", "--config", a.config().toString());
+                String notUpOut = finish(notUp, 30);
+                assertEquals(1, notUp.exitValue(), notUpOut);
+                assertTrue(notUpOut.contains("ipop0 is not up"), notUpOut);
+            } finally {
+                removeLeftovers(a);
+                removeLeftovers(b);
+            }
+        }
+    }
+
+    /** {@code ipop down}: exit 0, then nothing of the node is left. */
+    private static void down(TestNamespace ns, NodeFiles node, long pid) throws Exception {
+        Process down = cli(ns, node, "down", "--config", node.config().toString());
+        String out = finish(down, 30);
+        assertEquals(0, down.exitValue(), out + log(node));
+        assertTrue(out.contains("ipop0 down"), out);
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "node " + pid + " still runs");
+        assertEquals("", TestNamespace.Cmd.run("ip", "netns", "pids", ns.name()).strip(),
+                "processes left in " + ns.name());
+        TestNamespace.Cmd.Result link = ns.execAllowingFailure(5, "ip", "link", "show", "ipop0");
+        assertTrue(link.exitCode() != 0, "TUN device left behind: " + link.output());
+        assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());
+        assertFalse(Files.exists(node.counters()), "left behind: " + node.counters());
+        assertFalse(Files.exists(node.runDir().resolve("ipop0.pid")), "pid file left behind");
+        String log = Files.readString(node.runDir().resolve("ipop0.log"));
+        assertTrue(log.contains("ipop-node: stopped"), log);
+        assertTrue(log.contains("ipop-dataplane: stopped"), log);
+    }
+
+    private static void underlay(TestNamespace a, TestNamespace b) throws IOException {
+        a.exec("ip", "link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b", "netns", b.name());
+        a.exec("ip", "addr", "add", UNDERLAY_A + "/24", "dev", "veth-a");
+        b.exec("ip", "addr", "add", UNDERLAY_B + "/24", "dev", "veth-b");
+        a.exec("ip", "link", "set", "veth-a", "up");
+        b.exec("ip", "link", "set", "veth-b", "up");
+    }
+
+    private NodeFiles write(TestNamespace ns, String tag, String name, byte[] key, String self, byte[] peerKey,
+                            String peerName, String peerUnderlay, String peer) throws IOException {
+        Path dir = Files.createDirectories(temp.resolve(tag));
+        Path keyFile = dir.resolve(name + ".key");
+        Files.writeString(keyFile, X25519Keys.toBase64(key) + "\n");
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        Path aeron = Path.of("/dev/shm", "ipopt-" + ns.name() + "-" + tag);
+        Path counters = dir.resolve("ipop0.counters");
+        Path config = dir.resolve("node.yaml");
+        Files.writeString(config, """
+                node:
+                  name: %s
+                  privateKeyFile: %s
+                interface:
+                  name: ipop0
+                  addresses: [192.0.2.%s/24]
+                listen:
+                  port: 51820
+                dataplane:
+                  countersFile: %s
+                  aeronDirectory: %s
+                peers:
+                  - name: %s
+                    publicKey: %s
+                    endpoint: %s:51820
+                    allowedAddresses: [192.0.2.%s/32]
+                """.formatted(name, keyFile, self, counters, aeron, peerName,
+                X25519Keys.toBase64(X25519Keys.publicKey(peerKey)), peerUnderlay, peer));
+        return new NodeFiles(config, dir.resolve("run"), aeron, counters);
+    }
+
+    /** Starts the CLI as the launcher would, inside {@code ns}, with the node's own run directory. */
+    static Process cli(TestNamespace ns, NodeFiles node, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(NodeMain.JVM_FLAGS);
+        String classPath = System.getProperty("java.class.path");
+        command.addAll(List.of("-cp", classPath, "-D" + NodeMain.DATAPLANE_CLASSPATH_PROPERTY + "=" + classPath,
+                "-D" + NodeMain.RUN_DIRECTORY_PROPERTY + "=" + node.runDir(), "net.ipop.cli.IpopCommand"));
+        command.addAll(List.of(args));
+        return ns.start(command.toArray(String[]::new));
+    }
+
+    /** Waits for the process and returns its output. */
+    static String finish(Process p, int seconds) throws Exception {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("did not finish in " + seconds + " s: "
+                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static long pid(NodeFiles node) throws IOException {
+        return Long.parseLong(Files.readString(node.runDir().resolve("ipop0.pid")).strip());
+    }
+
+    private static String log(NodeFiles node) {
+        try {
+            return "\nlog:\n" + Files.readString(node.runDir().resolve("ipop0.log"));
+        } catch (IOException e) {
+            return "\n(no log: " + e + ")";
+        }
+    }
+
+    private static void removeLeftovers(NodeFiles node) throws IOException {
+        if (Files.exists(node.aeronDir())) {
+            try (var walk = Files.walk(node.aeronDir())) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+}
