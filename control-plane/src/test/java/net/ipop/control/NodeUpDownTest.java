@@ -84,6 +84,25 @@ class NodeUpDownTest {
                 System.out.println("ipop up (both, in parallel) took " + upMs + " ms; first ping reply "
                         + firstReplyMs + " ms after up returned");
 
+                // Supervision: B's data plane dies (SIGKILL); B's node starts a new one and handshakes afresh.
+                ProcessHandle dataPlaneB = ProcessHandle.of(nodeB).orElseThrow().children().findFirst()
+                        .orElseThrow(() -> new AssertionError("node B has no data plane child"));
+                long killed = System.nanoTime();
+                assertTrue(dataPlaneB.destroyForcibly());
+                long again2 = killed + TimeUnit.SECONDS.toNanos(30);
+                while (nsA.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", "192.0.2.2").exitCode() != 0) {
+                    assertTrue(System.nanoTime() - again2 < 0, "no ping reply 30 s after B's data plane was killed"
+                            + log(a) + log(b));
+                }
+                System.out.println("after B's data plane was killed, ping replies again after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed) + " ms");
+                String logB = log(b);
+                assertTrue(logB.contains("the data plane exited unexpectedly"), logB);
+                long newDataPlane = ProcessHandle.of(nodeB).orElseThrow().children().findFirst()
+                        .orElseThrow(() -> new AssertionError("node B has no data plane child" + logB)).pid();
+                assertTrue(newDataPlane != dataPlaneB.pid(), logB);
+                assertEquals(nodeB, pid(b), "the node itself kept running");
+
                 Process again = cli(nsA, a, "up", "--config", a.config().toString());
                 String againOut = finish(again, 30);
                 assertEquals(1, again.exitValue(), againOut);
