@@ -84,6 +84,15 @@ class NodeUpDownTest {
                 System.out.println("ipop up (both, in parallel) took " + upMs + " ms; first ping reply "
                         + firstReplyMs + " ms after up returned");
 
+                // Idle, nothing may spin: the node sleeps 1 ms between duty cycles, the data plane backs off.
+                ProcessHandle nodeAHandle = ProcessHandle.of(nodeA).orElseThrow();
+                long cpuBefore = cpuMs(nodeAHandle);
+                Thread.sleep(1000);
+                long idleCpuMs = cpuMs(nodeAHandle) - cpuBefore;
+                System.out.println("an idle node (control plane + data plane processes) used " + idleCpuMs
+                        + " ms CPU in 1 s");
+                assertTrue(idleCpuMs < 300, "an idle node used " + idleCpuMs + " ms CPU in 1 s");
+
                 // Supervision: B's data plane dies (SIGKILL); B's node starts a new one and handshakes afresh.
                 ProcessHandle dataPlaneB = ProcessHandle.of(nodeB).orElseThrow().children().findFirst()
                         .orElseThrow(() -> new AssertionError("node B has no data plane child"));
@@ -121,6 +130,51 @@ class NodeUpDownTest {
                 removeLeftovers(b);
             }
         }
+    }
+
+    @Test
+    void inTheForegroundTheNodeRunsInTheCliProcessAndSigtermStopsItCleanly() throws Exception {
+        byte[] key = X25519Keys.generatePrivateKey(RANDOM);
+        byte[] peerKey = X25519Keys.generatePrivateKey(RANDOM);
+        try (TestNamespace ns = TestNamespace.create("upf")) {
+            ns.exec("ip", "link", "set", "lo", "up");
+            NodeFiles node = write(ns, "f", "alpha", key, "1", peerKey, "beta", "127.0.0.1", "2");
+            try {
+                Process p = cli(ns, node, "up", "--config", node.config().toString(), "--foreground");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                while (ns.execAllowingFailure(5, "ip", "link", "show", "ipop0").exitCode() != 0) {
+                    if (!p.isAlive()) {
+                        throw new AssertionError("ipop up --foreground exited: " + finish(p, 5));
+                    }
+                    assertTrue(System.nanoTime() - deadline < 0, "no ipop0 within 40 s");
+                    Thread.sleep(100);
+                }
+                // The pid file names the CLI process itself.
+                long pid = pid(node);
+                assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("").contains("--foreground"));
+                assertTrue(ProcessHandle.of(pid).orElseThrow().destroy());
+                String out = finish(p, 30);
+                assertEquals(0, p.exitValue(), out);
+                assertTrue(out.contains("ipop-node: stopped"), out);
+                assertTrue(out.contains("ipop-dataplane: stopped"), out);
+                assertFalse(Files.exists(node.runDir().resolve("ipop0.pid")), "pid file left behind");
+                assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());
+                assertFalse(Files.exists(node.counters()), "left behind: " + node.counters());
+                assertTrue(ns.execAllowingFailure(5, "ip", "link", "show", "ipop0").exitCode() != 0);
+                assertEquals("", TestNamespace.Cmd.run("ip", "netns", "pids", ns.name()).strip());
+            } finally {
+                removeLeftovers(node);
+            }
+        }
+    }
+
+    /** CPU time of a process and its children so far, in ms. */
+    private static long cpuMs(ProcessHandle process) {
+        long ms = process.info().totalCpuDuration().orElseThrow().toMillis();
+        for (ProcessHandle child : process.children().toList()) {
+            ms += child.info().totalCpuDuration().orElseThrow().toMillis();
+        }
+        return ms;
     }
 
     /** {@code ipop down}: exit 0, then nothing of the node is left. */
