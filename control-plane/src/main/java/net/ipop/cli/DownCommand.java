@@ -49,7 +49,19 @@ final class DownCommand implements Callable<Integer> {
             if (running.isEmpty()) {
                 // A pid file left by a node that died without cleaning up says nothing true any more.
                 Files.deleteIfExists(NodeMain.pidFile(iface));
-                throw CliError.failed(iface + " is not up");
+                Optional<ProcessHandle> orphan = NodeMain.orphanedDataPlane(iface);
+                if (orphan.isEmpty()) {
+                    throw CliError.failed(iface + " is not up");
+                }
+                // Its node was killed without its hooks; the data plane it left would hold the interface.
+                long pid = orphan.get().pid();
+                if (!NodeMain.stop(orphan.get(), STOP_TIMEOUT)) {
+                    throw CliError.failed(iface + " is not up, but the data plane its node left running (pid " + pid
+                            + ") did not stop");
+                }
+                Files.deleteIfExists(NodeMain.dataPlanePidFile(iface));
+                throw CliError.failed(iface + " is not up (its node was gone; stopped the data plane it left"
+                        + " running, pid " + pid + ")");
             }
             ProcessHandle node = running.get();
             if (!node.destroy()) {

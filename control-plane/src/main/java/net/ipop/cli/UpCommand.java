@@ -162,9 +162,14 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The interface exists and the data plane answers a query. */
+    /**
+     * The node runs its data plane, the interface exists and the data plane answers a query. The data plane must
+     * be the node's own child: one left by a killed node may still hold the interface and answer until the new
+     * node has stopped it.
+     */
     private static boolean ready(NodeConfig config) {
-        if (!interfaceExists(config.iface().name())) {
+        if (NodeMain.dataPlaneOfRunningNode(config.iface().name()).isEmpty()
+                || !interfaceExists(config.iface().name())) {
             return false;
         }
         try (DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(),

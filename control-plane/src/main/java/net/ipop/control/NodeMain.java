@@ -170,6 +170,60 @@ public final class NodeMain {
                 .filter(h -> h.info().commandLine().map(c -> c.contains("net.ipop.")).orElse(true));
     }
 
+    /**
+     * {@code <run directory>/<interface>.dataplane.pid}: the node's data plane process, so that one left behind
+     * by a node that was killed (SIGKILL ends a JVM without its hooks) can be found and stopped.
+     */
+    public static Path dataPlanePidFile(String interfaceName) {
+        return runDirectory().resolve(interfaceName + ".dataplane.pid");
+    }
+
+    /** The data plane process of the running node of this interface (a child of that node), if any. */
+    public static Optional<ProcessHandle> dataPlaneOfRunningNode(String interfaceName) {
+        Optional<ProcessHandle> node = runningNode(interfaceName);
+        OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
+        if (node.isEmpty() || pid.isEmpty()) {
+            return Optional.empty();
+        }
+        long nodePid = node.get().pid();
+        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                .filter(h -> h.parent().map(parent -> parent.pid() == nodePid).orElse(false));
+    }
+
+    /** A data plane of this interface that still runs although its node is gone, if any. */
+    public static Optional<ProcessHandle> orphanedDataPlane(String interfaceName) {
+        OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
+        if (pid.isEmpty()) {
+            return Optional.empty();
+        }
+        // Only a process that is provably a data plane: the pid may have been reused by anything.
+        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains(DATAPLANE_MAIN)).orElse(false));
+    }
+
+    /**
+     * Sends SIGTERM, waits up to {@code timeout}, then SIGKILL (and waits as long again). Returns whether the
+     * process is gone.
+     */
+    public static boolean stop(ProcessHandle process, Duration timeout) {
+        process.destroy();
+        try {
+            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+            try {
+                process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e2) {
+                return !process.isAlive();
+            } catch (InterruptedException e2) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !process.isAlive();
+    }
+
     /** Creates the run directory (mode 0755) if needed. */
     public static void createRunDirectory() throws IOException {
         Path dir = runDirectory();
@@ -219,6 +273,15 @@ public final class NodeMain {
         } catch (IOException e) {
             log("cannot write the pid file " + pidFile + ": " + e.getMessage());
             return EXIT_FAILED;
+        }
+        Optional<ProcessHandle> orphan = orphanedDataPlane(iface);
+        if (orphan.isPresent()) {
+            log("a data plane of an earlier node (pid " + orphan.get().pid() + ") still runs; stopping it");
+            if (!stop(orphan.get(), CHILD_STOP_TIMEOUT)) {
+                log("cannot stop the earlier data plane (pid " + orphan.get().pid() + ")");
+                removePidFile();
+                return EXIT_FAILED;
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
         log("starting node " + config.name() + " on " + iface + " (pid " + ProcessHandle.current().pid() + ", "
@@ -291,6 +354,7 @@ public final class NodeMain {
             child = process;
         }
         log("data plane started (pid " + process.pid() + ")");
+        writePid(dataPlanePidFile(config.iface().name()), process.pid());
         CountDownLatch started = new CountDownLatch(1);
         Thread copier = new Thread(() -> copyOutput(process, started), "ipop-dataplane-output");
         copier.setDaemon(true);
@@ -430,35 +494,49 @@ public final class NodeMain {
             p = child;
             child = null;
         }
-        if (p == null || !p.isAlive()) {
+        if (p == null) {
             return;
         }
-        // Through the handle: Process.destroy() would close our end of its output and lose its last lines.
-        p.toHandle().destroy();
-        try {
-            if (!p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()
-                        + " s; killing it");
+        if (p.isAlive()) {
+            // Through the handle: Process.destroy() would close our end of its output and lose its last lines.
+            p.toHandle().destroy();
+            try {
+                if (!p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()
+                            + " s; killing it");
+                    p.destroyForcibly();
+                    p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    log("data plane stopped (exit code " + p.exitValue() + ")");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 p.destroyForcibly();
-                p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } else {
-                log("data plane stopped (exit code " + p.exitValue() + ")");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        }
+        if (!p.isAlive()) {
+            try {
+                Files.deleteIfExists(dataPlanePidFile(config.iface().name()));
+            } catch (IOException e) {
+                log("cannot remove " + dataPlanePidFile(config.iface().name()) + ": " + e.getMessage());
+            }
         }
     }
 
     private void writePidFile() throws IOException {
         createRunDirectory();
-        Path temp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        Files.writeString(temp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        writePid(pidFile, ProcessHandle.current().pid());
+    }
+
+    /** Writes {@code pid} to {@code file} (mode 0644) through a rename, so readers never see half a number. */
+    private static void writePid(Path file, long pid) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
         try {
-            Files.move(temp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, pidFile, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

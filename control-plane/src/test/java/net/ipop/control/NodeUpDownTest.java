@@ -168,6 +168,50 @@ class NodeUpDownTest {
         }
     }
 
+    @Test
+    void aDataPlaneLeftByAKilledNodeIsStoppedByTheNextUpAndByDown() throws Exception {
+        byte[] key = X25519Keys.generatePrivateKey(RANDOM);
+        byte[] peerKey = X25519Keys.generatePrivateKey(RANDOM);
+        try (TestNamespace ns = TestNamespace.create("upk")) {
+            ns.exec("ip", "link", "set", "lo", "up");
+            NodeFiles node = write(ns, "k", "alpha", key, "1", peerKey, "beta", "127.0.0.1", "2");
+            try {
+                Process up = cli(ns, node, "up", "--config", node.config().toString());
+                String upOut = finish(up, 60);
+                assertEquals(0, up.exitValue(), upOut + log(node));
+                // Kill the node, then the next up takes over; kill that one, then down cleans up.
+                for (String verb : List.of("up", "down")) {
+                    ProcessHandle nodeProcess = ProcessHandle.of(pid(node)).orElseThrow();
+                    ProcessHandle dataPlane = nodeProcess.children().findFirst().orElseThrow();
+                    assertTrue(nodeProcess.destroyForcibly());
+                    nodeProcess.onExit().get(10, TimeUnit.SECONDS);
+                    assertTrue(dataPlane.isAlive(), "the data plane went with its node; nothing to test");
+
+                    Process next = cli(ns, node, verb, "--config", node.config().toString());
+                    String out = finish(next, 60);
+                    assertFalse(dataPlane.isAlive(), verb + " left the old data plane running: " + out + log(node));
+                    if (verb.equals("up")) {
+                        assertEquals(0, next.exitValue(), out + log(node));
+                        assertTrue(log(node).contains("a data plane of an earlier node (pid " + dataPlane.pid()
+                                + ") still runs; stopping it"), log(node));
+                    } else {
+                        assertEquals(1, next.exitValue(), out);
+                        assertTrue(out.contains("ipop0 is not up (its node was gone; stopped the data plane it left"
+                                + " running, pid " + dataPlane.pid() + ")"), out);
+                    }
+                }
+                assertEquals("", TestNamespace.Cmd.run("ip", "netns", "pids", ns.name()).strip());
+                assertTrue(ns.execAllowingFailure(5, "ip", "link", "show", "ipop0").exitCode() != 0);
+                assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());
+                assertFalse(Files.exists(node.counters()), "left behind: " + node.counters());
+                assertFalse(Files.exists(node.runDir().resolve("ipop0.pid")), "pid file left behind");
+                assertFalse(Files.exists(node.runDir().resolve("ipop0.dataplane.pid")), "pid file left behind");
+            } finally {
+                removeLeftovers(node);
+            }
+        }
+    }
+
     /** CPU time of a process and its children so far, in ms. */
     private static long cpuMs(ProcessHandle process) {
         long ms = process.info().totalCpuDuration().orElseThrow().toMillis();
@@ -191,6 +235,7 @@ class NodeUpDownTest {
         assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());
         assertFalse(Files.exists(node.counters()), "left behind: " + node.counters());
         assertFalse(Files.exists(node.runDir().resolve("ipop0.pid")), "pid file left behind");
+        assertFalse(Files.exists(node.runDir().resolve("ipop0.dataplane.pid")), "data plane pid file left behind");
         String log = Files.readString(node.runDir().resolve("ipop0.log"));
         assertTrue(log.contains("ipop-node: stopped"), log);
         assertTrue(log.contains("ipop-dataplane: stopped"), log);
