@@ -6,13 +6,15 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,7 +23,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -45,8 +49,10 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  * child JVM started from the class path in the system property {@value #DATAPLANE_CLASSPATH_PROPERTY}.
  *
  * <p>Lifecycle: the config is parsed (problems to stderr, exit 2) and the private key read; the pid file
- * {@code <run directory>/<interface>.pid} is written (refused, exit 1, if it names another live node); the data
- * plane is started and, once its Aeron driver answers, the node pushes its state and starts handshaking. If the
+ * {@code <run directory>/<interface>.pid} is written (refused, exit 1, if it names another live node or another
+ * node holds the lock on {@code <interface>.lock}); a data plane left running by a killed node (its pid is in
+ * {@code <interface>.dataplane.pid}) is stopped; the data plane is started and, once its Aeron driver answers,
+ * the node pushes its state and starts handshaking. If the
  * data plane exits while we did not ask it to, it is started again after a pause and the node starts over with
  * fresh handshakes (a new data plane holds no keys, and the old keys cannot be resumed without reusing nonces).
  * On SIGTERM/SIGINT the agent stops, the data plane gets SIGTERM (SIGKILL after {@link #CHILD_STOP_TIMEOUT}),
@@ -91,6 +97,8 @@ public final class NodeMain {
     private Process child;
     private AgentRunner runner;
     private DataPlaneConnection connection;
+    /** Held for the life of the process (the kernel drops it even on SIGKILL): one node per interface. */
+    private FileLock interfaceLock;
 
     private NodeMain(NodeConfig config, NoiseKeyPair keys, String dataPlaneClassPath, PrintStream log) {
         this.config = config;
@@ -209,11 +217,11 @@ public final class NodeMain {
         process.destroy();
         try {
             process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             process.destroyForcibly();
             try {
                 process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e2) {
+            } catch (TimeoutException | ExecutionException e2) {
                 return !process.isAlive();
             } catch (InterruptedException e2) {
                 Thread.currentThread().interrupt();
@@ -250,9 +258,8 @@ public final class NodeMain {
     private static OptionalLong readPid(Path file) {
         try {
             return OptionalLong.of(Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).strip()));
-        } catch (NoSuchFileException e) {
-            return OptionalLong.empty();
         } catch (IOException | NumberFormatException e) {
+            // Missing, or not (yet) a number: no pid.
             return OptionalLong.empty();
         }
     }
@@ -268,10 +275,20 @@ public final class NodeMain {
             log(iface + " is already up (pid " + other.get().pid() + ")");
             return EXIT_FAILED;
         }
+        Path lockFile = runDirectory().resolve(iface + ".lock");
         try {
+            createRunDirectory();
+            // Two nodes started at once both pass the pid check above; only one gets the lock.
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            interfaceLock = channel.tryLock();
+            if (interfaceLock == null) {
+                channel.close();
+                log(iface + " is already up (another node holds " + lockFile + ")");
+                return EXIT_FAILED;
+            }
             writePidFile();
         } catch (IOException e) {
-            log("cannot write the pid file " + pidFile + ": " + e.getMessage());
+            log("cannot write the pid file " + pidFile + " or lock " + lockFile + ": " + e.getMessage());
             return EXIT_FAILED;
         }
         Optional<ProcessHandle> orphan = orphanedDataPlane(iface);
