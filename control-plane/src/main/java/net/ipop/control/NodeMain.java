@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.agrona.IoUtil;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
@@ -348,10 +349,28 @@ public final class NodeMain {
     }
 
     /**
+     * A data plane that died without cleaning up (SIGKILL, crash) leaves its driver directory behind, and a new
+     * driver refuses that directory until the old heartbeat is older than the driver timeout (10 s). When the
+     * data plane pid file names a process that is gone (our own child that we reaped, or the data plane of a node
+     * before us), the directory is certainly stale, so it is removed and the restart need not wait.
+     */
+    private void removeStaleDriverDirectory() {
+        Path dir = config.dataPlane().aeronDirectory();
+        OptionalLong pid = readPid(dataPlanePidFile(config.iface().name()));
+        if (pid.isEmpty() || !Files.exists(dir)
+                || ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+            return;
+        }
+        log("removing the driver directory " + dir + " that the data plane (pid " + pid.getAsLong() + ") left");
+        IoUtil.delete(dir.toFile(), true);
+    }
+
+    /**
      * Starts the data plane, waits for its driver, connects and starts the node agent on it. Returns the data
      * plane process, or null if a stop began meanwhile.
      */
     private Process startDataPlane() throws IOException, InterruptedException {
+        removeStaleDriverDirectory();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));

@@ -105,8 +105,12 @@ class NodeUpDownTest {
                 }
                 System.out.println("after B's data plane was killed, ping replies again after "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed) + " ms");
+                long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
                 String logB = log(b);
                 assertTrue(logB.contains("the data plane exited unexpectedly"), logB);
+                // Its stale driver directory was removed rather than waited out (the driver timeout is 10 s).
+                assertTrue(logB.contains("removing the driver directory " + b.aeronDir()), logB);
+                assertTrue(recoveryMs < 10_000, "recovery took " + recoveryMs + " ms" + logB);
                 long newDataPlane = ProcessHandle.of(nodeB).orElseThrow().children().findFirst()
                         .orElseThrow(() -> new AssertionError("node B has no data plane child" + logB)).pid();
                 assertTrue(newDataPlane != dataPlaneB.pid(), logB);
