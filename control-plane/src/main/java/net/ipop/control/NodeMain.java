@@ -1,0 +1,590 @@
+package net.ipop.control;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+import net.ipop.control.config.ConfigException;
+import net.ipop.control.config.ConfigProblem;
+import net.ipop.control.config.NodeConfig;
+import net.ipop.control.config.NodeConfigParser;
+import net.ipop.control.ipc.DataPlaneConnection;
+import net.ipop.control.ipc.DataPlaneUnavailableException;
+import net.ipop.control.node.AeronDataPlanePort;
+import net.ipop.control.node.StaticNode;
+import net.ipop.control.node.StaticNodeAgent;
+import net.ipop.crypto.cert.PrivateKeyFiles;
+import net.ipop.crypto.noise.Clock;
+import net.ipop.crypto.noise.NoiseKeyPair;
+
+/**
+ * The node daemon: {@code --config FILE}. Runs a node in static mode as two processes: this one (the control
+ * plane: {@link StaticNode} on an agent thread) and the data plane ({@code net.ipop.dataplane.DataPlaneMain}), a
+ * child JVM started from the class path in the system property {@value #DATAPLANE_CLASSPATH_PROPERTY}.
+ *
+ * <p>Lifecycle: the config is parsed (problems to stderr, exit 2) and the private key read; the pid file
+ * {@code <run directory>/<interface>.pid} is written (refused, exit 1, if it names another live node or another
+ * node holds the lock on {@code <interface>.lock}); a data plane left running by a killed node (its pid is in
+ * {@code <interface>.dataplane.pid}) is stopped; the data plane is started and, once its Aeron driver answers,
+ * the node pushes its state and starts handshaking. If the
+ * data plane exits while we did not ask it to, it is started again after a pause and the node starts over with
+ * fresh handshakes (a new data plane holds no keys, and the old keys cannot be resumed without reusing nonces).
+ * On SIGTERM/SIGINT the agent stops, the data plane gets SIGTERM (SIGKILL after {@link #CHILD_STOP_TIMEOUT}),
+ * the pid file is removed and the process exits 0. One line to stderr per state change.
+ *
+ * <p>The run directory is {@code /run/ipop} unless the system property {@value #RUN_DIRECTORY_PROPERTY} names
+ * another (tests).
+ */
+public final class NodeMain {
+    /** System property naming the data plane's class path; the {@code ipop} launcher sets it. */
+    public static final String DATAPLANE_CLASSPATH_PROPERTY = "ipop.dataplane.classpath";
+    /** System property overriding {@link #DEFAULT_RUN_DIRECTORY}. */
+    public static final String RUN_DIRECTORY_PROPERTY = "ipop.runDirectory";
+    public static final Path DEFAULT_RUN_DIRECTORY = Path.of("/run/ipop");
+    /** JVM flags every IPOP JVM needs (FFM, Agrona's and Aeron's use of internals). */
+    public static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+    /** Exit code for a config file with problems, as {@code ipop config check}. */
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_FAILED = 1;
+
+    static final String DATAPLANE_MAIN = "net.ipop.dataplane.DataPlaneMain";
+    /** The line the data plane prints once its driver and counters file exist. */
+    static final String DATAPLANE_STARTED = "ipop-dataplane: started";
+    static final Duration DATAPLANE_START_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration CHILD_STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** Pause before restarting a data plane that died, doubling per quick failure up to the maximum. */
+    static final long RESTART_PAUSE_MS = 500;
+    static final long RESTART_PAUSE_MAX_MS = 10_000;
+    /** A data plane that ran this long resets the restart pause. */
+    static final long STABLE_RUN_MS = 30_000;
+
+    private final NodeConfig config;
+    private final NoiseKeyPair keys;
+    private final String dataPlaneClassPath;
+    private final Path pidFile;
+    private final PrintStream log;
+    private final Object lock = new Object();
+    // Guarded by lock: what the shutdown hook must stop.
+    private boolean stopping;
+    private Process child;
+    private AgentRunner runner;
+    private DataPlaneConnection connection;
+    /** Held for the life of the process (the kernel drops it even on SIGKILL): one node per interface. */
+    private FileLock interfaceLock;
+
+    private NodeMain(NodeConfig config, NoiseKeyPair keys, String dataPlaneClassPath, PrintStream log) {
+        this.config = config;
+        this.keys = keys;
+        this.dataPlaneClassPath = dataPlaneClassPath;
+        this.pidFile = pidFile(config.iface().name());
+        this.log = log;
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 2 || !args[0].equals("--config")) {
+            System.err.println("ipop-node: usage: NodeMain --config FILE");
+            System.exit(EXIT_CONFIG);
+        }
+        System.exit(run(Path.of(args[1]), System.err));
+    }
+
+    /**
+     * Runs the node of {@code configFile} in this process until SIGTERM/SIGINT, which ends the JVM with 0 from
+     * the shutdown hook (this method then never returns). Returns only on failure, with the exit code: 2 for a
+     * config or key file problem, 1 when the node cannot start. Messages go to {@code log}.
+     */
+    public static int run(Path configFile, PrintStream log) {
+        NodeConfig config;
+        try {
+            config = NodeConfigParser.parse(configFile);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                log.println(p);
+            }
+            log.println("ipop-node: " + e.problems().size() + " problem(s) in " + configFile
+                    + "; the format is described in docs/configuration.md");
+            return EXIT_CONFIG;
+        }
+        NoiseKeyPair keys;
+        try {
+            keys = NoiseKeyPair.fromBase64(PrivateKeyFiles.read(config.privateKeyFile()).strip());
+        } catch (IOException | IllegalArgumentException e) {
+            log.println("ipop-node: cannot read the private key " + config.privateKeyFile() + ": " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        String classPath = System.getProperty(DATAPLANE_CLASSPATH_PROPERTY);
+        if (classPath == null || classPath.isBlank()) {
+            log.println("ipop-node: the data plane's class path is unknown: the system property "
+                    + DATAPLANE_CLASSPATH_PROPERTY + " is not set; start the node with the ipop launcher (ipop up)");
+            return EXIT_FAILED;
+        }
+        return new NodeMain(config, keys, classPath, log).runNode();
+    }
+
+    /** The directory of pid and log files: {@code /run/ipop} unless {@value #RUN_DIRECTORY_PROPERTY} says. */
+    public static Path runDirectory() {
+        String dir = System.getProperty(RUN_DIRECTORY_PROPERTY);
+        return dir == null || dir.isBlank() ? DEFAULT_RUN_DIRECTORY : Path.of(dir);
+    }
+
+    /** {@code <run directory>/<interface>.pid}: the node process's pid, while it runs. */
+    public static Path pidFile(String interfaceName) {
+        return runDirectory().resolve(interfaceName + ".pid");
+    }
+
+    /** {@code <run directory>/<interface>.log}: where {@code ipop up} sends the node's output. */
+    public static Path logFile(String interfaceName) {
+        return runDirectory().resolve(interfaceName + ".log");
+    }
+
+    /**
+     * The live node process the pid file names, if any. A pid that is gone, or now belongs to a process that is
+     * not an IPOP JVM, counts as none.
+     */
+    public static Optional<ProcessHandle> runningNode(String interfaceName) {
+        OptionalLong pid = readPid(pidFile(interfaceName));
+        if (pid.isEmpty()) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains("net.ipop.")).orElse(true));
+    }
+
+    /**
+     * {@code <run directory>/<interface>.dataplane.pid}: the node's data plane process, so that one left behind
+     * by a node that was killed (SIGKILL ends a JVM without its hooks) can be found and stopped.
+     */
+    public static Path dataPlanePidFile(String interfaceName) {
+        return runDirectory().resolve(interfaceName + ".dataplane.pid");
+    }
+
+    /** The data plane process of the running node of this interface (a child of that node), if any. */
+    public static Optional<ProcessHandle> dataPlaneOfRunningNode(String interfaceName) {
+        Optional<ProcessHandle> node = runningNode(interfaceName);
+        OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
+        if (node.isEmpty() || pid.isEmpty()) {
+            return Optional.empty();
+        }
+        long nodePid = node.get().pid();
+        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                .filter(h -> h.parent().map(parent -> parent.pid() == nodePid).orElse(false));
+    }
+
+    /** A data plane of this interface that still runs although its node is gone, if any. */
+    public static Optional<ProcessHandle> orphanedDataPlane(String interfaceName) {
+        OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
+        if (pid.isEmpty()) {
+            return Optional.empty();
+        }
+        // Only a process that is provably a data plane: the pid may have been reused by anything.
+        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains(DATAPLANE_MAIN)).orElse(false));
+    }
+
+    /**
+     * Sends SIGTERM, waits up to {@code timeout}, then SIGKILL (and waits as long again). Returns whether the
+     * process is gone.
+     */
+    public static boolean stop(ProcessHandle process, Duration timeout) {
+        process.destroy();
+        try {
+            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            process.destroyForcibly();
+            try {
+                process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e2) {
+                return !process.isAlive();
+            } catch (InterruptedException e2) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !process.isAlive();
+    }
+
+    /** Creates the run directory (mode 0755) if needed. */
+    public static void createRunDirectory() throws IOException {
+        Path dir = runDirectory();
+        if (!Files.isDirectory(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwxr-xr-x")));
+                // The umask may have removed bits.
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (FileAlreadyExistsException e) {
+                // Created meanwhile by another node.
+            }
+        }
+    }
+
+    /** The data plane's listen argument: the configured address (or 0.0.0.0) and port. */
+    public static String listenArgument(NodeConfig config) {
+        InetAddress address = config.listen().address().orElse(null);
+        String host = address == null ? "0.0.0.0"
+                : address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+        return host + ":" + config.listen().port();
+    }
+
+    private static OptionalLong readPid(Path file) {
+        try {
+            return OptionalLong.of(Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).strip()));
+        } catch (IOException | NumberFormatException e) {
+            // Missing, or not (yet) a number: no pid.
+            return OptionalLong.empty();
+        }
+    }
+
+    private void log(String line) {
+        log.println("ipop-node: " + line);
+    }
+
+    private int runNode() {
+        String iface = config.iface().name();
+        Optional<ProcessHandle> other = runningNode(iface);
+        if (other.isPresent() && other.get().pid() != ProcessHandle.current().pid()) {
+            log(iface + " is already up (pid " + other.get().pid() + ")");
+            return EXIT_FAILED;
+        }
+        Path lockFile = runDirectory().resolve(iface + ".lock");
+        try {
+            createRunDirectory();
+            // Two nodes started at once both pass the pid check above; only one gets the lock.
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            interfaceLock = channel.tryLock();
+            if (interfaceLock == null) {
+                channel.close();
+                log(iface + " is already up (another node holds " + lockFile + ")");
+                return EXIT_FAILED;
+            }
+            writePidFile();
+        } catch (IOException e) {
+            log("cannot write the pid file " + pidFile + " or lock " + lockFile + ": " + e.getMessage());
+            return EXIT_FAILED;
+        }
+        Optional<ProcessHandle> orphan = orphanedDataPlane(iface);
+        if (orphan.isPresent()) {
+            log("a data plane of an earlier node (pid " + orphan.get().pid() + ") still runs; stopping it");
+            if (!stop(orphan.get(), CHILD_STOP_TIMEOUT)) {
+                log("cannot stop the earlier data plane (pid " + orphan.get().pid() + ")");
+                removePidFile();
+                return EXIT_FAILED;
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
+        log("starting node " + config.name() + " on " + iface + " (pid " + ProcessHandle.current().pid() + ", "
+                + config.peers().size() + " peers)");
+        long pauseMs = RESTART_PAUSE_MS;
+        boolean first = true;
+        while (true) {
+            long startedNanos = System.nanoTime();
+            Process dataPlane;
+            try {
+                dataPlane = startDataPlane();
+            } catch (IOException | DataPlaneUnavailableException e) {
+                log("the data plane did not start: " + e.getMessage());
+                if (first) {
+                    return failStart();
+                }
+                stopAgent();
+                stopChild();
+                dataPlane = null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return failStart();
+            }
+            if (dataPlane == null && isStopping()) {
+                return awaitHalt();
+            }
+            if (dataPlane != null) {
+                first = false;
+                int code = waitForExit(dataPlane);
+                if (isStopping()) {
+                    return awaitHalt();
+                }
+                log("the data plane exited unexpectedly (exit code " + code + "); restarting it");
+                stopAgent();
+                if (System.nanoTime() - startedNanos > TimeUnit.MILLISECONDS.toNanos(STABLE_RUN_MS)) {
+                    pauseMs = RESTART_PAUSE_MS;
+                }
+            }
+            try {
+                Thread.sleep(pauseMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return awaitHalt();
+            }
+            pauseMs = Math.min(pauseMs * 2, RESTART_PAUSE_MAX_MS);
+        }
+    }
+
+    /**
+     * A data plane that died without cleaning up (SIGKILL, crash) leaves its driver directory behind, and a new
+     * driver refuses that directory until the old heartbeat is older than the driver timeout (10 s). When the
+     * data plane pid file names a process that is gone (our own child that we reaped, or the data plane of a node
+     * before us), the directory is certainly stale, so it is removed and the restart need not wait.
+     */
+    private void removeStaleDriverDirectory() {
+        Path dir = config.dataPlane().aeronDirectory();
+        OptionalLong pid = readPid(dataPlanePidFile(config.iface().name()));
+        if (pid.isEmpty() || !Files.exists(dir)
+                || ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+            return;
+        }
+        log("removing the driver directory " + dir + " that the data plane (pid " + pid.getAsLong() + ") left");
+        IoUtil.delete(dir.toFile(), true);
+    }
+
+    /**
+     * Starts the data plane, waits for its driver, connects and starts the node agent on it. Returns the data
+     * plane process, or null if a stop began meanwhile.
+     */
+    private Process startDataPlane() throws IOException, InterruptedException {
+        removeStaleDriverDirectory();
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(JVM_FLAGS);
+        command.addAll(List.of("-cp", dataPlaneClassPath, DATAPLANE_MAIN,
+                "--interface", config.iface().name(),
+                "--listen", listenArgument(config),
+                "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
+                "--counters", config.dataPlane().countersFile().toString()));
+        Process process;
+        synchronized (lock) {
+            if (stopping) {
+                return null;
+            }
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            child = process;
+        }
+        log("data plane started (pid " + process.pid() + ")");
+        writePid(dataPlanePidFile(config.iface().name()), process.pid());
+        CountDownLatch started = new CountDownLatch(1);
+        Thread copier = new Thread(() -> copyOutput(process, started), "ipop-dataplane-output");
+        copier.setDaemon(true);
+        copier.start();
+        long deadline = System.nanoTime() + DATAPLANE_START_TIMEOUT.toNanos();
+        while (!started.await(50, TimeUnit.MILLISECONDS)) {
+            if (!process.isAlive()) {
+                throw new IOException("it exited with code " + process.exitValue() + " before it was ready");
+            }
+            if (System.nanoTime() - deadline > 0) {
+                process.destroyForcibly();
+                throw new IOException("it was not ready within " + DATAPLANE_START_TIMEOUT.toSeconds() + " s");
+            }
+        }
+        DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
+        StaticNode node = new StaticNode(config, keys, new AeronDataPlanePort(c.commands()), Clock.system(),
+                new SecureRandom());
+        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
+                new StaticNodeAgent(c, node));
+        synchronized (lock) {
+            if (stopping) {
+                c.close();
+                return null;
+            }
+            connection = c;
+            runner = r;
+            AgentRunner.startOnThread(r);
+        }
+        log("up: " + config.iface().name() + " " + config.iface().addresses() + ", listening on "
+                + listenArgument(config) + ", data plane pid " + process.pid());
+        return process;
+    }
+
+    /** Copies the data plane's output lines to our log, counting down {@code started} at its ready line. */
+    private void copyOutput(Process process, CountDownLatch started) {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                log.println(line);
+                if (line.startsWith(DATAPLANE_STARTED)) {
+                    started.countDown();
+                }
+            }
+        } catch (IOException e) {
+            // The process is gone; its exit is handled by the supervisor.
+        }
+    }
+
+    private void onAgentError(Throwable t) {
+        log("node agent error: " + t);
+    }
+
+    private static int waitForExit(Process process) {
+        while (true) {
+            try {
+                return process.waitFor();
+            } catch (InterruptedException e) {
+                // Only the shutdown hook ends this process; keep supervising.
+            }
+        }
+    }
+
+    private boolean isStopping() {
+        synchronized (lock) {
+            return stopping;
+        }
+    }
+
+    /** Stops the agent and closes the connection of a data plane that is gone. */
+    private void stopAgent() {
+        AgentRunner r;
+        DataPlaneConnection c;
+        synchronized (lock) {
+            r = runner;
+            c = connection;
+            runner = null;
+            connection = null;
+        }
+        if (r != null) {
+            r.close();
+        }
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** The first start failed: clean up and report failure (the hook then has nothing left to do). */
+    private int failStart() {
+        synchronized (lock) {
+            stopping = true;
+        }
+        stopAgent();
+        stopChild();
+        removePidFile();
+        return EXIT_FAILED;
+    }
+
+    /** A stop is under way in the shutdown hook, which halts the JVM; wait for it. */
+    private static int awaitHalt() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // Keep waiting for the hook.
+            }
+        }
+    }
+
+    private void shutdown() {
+        boolean already;
+        synchronized (lock) {
+            already = stopping;
+            stopping = true;
+        }
+        if (already) {
+            return;
+        }
+        int status = 0;
+        try {
+            log("stopping");
+            stopAgent();
+            stopChild();
+            removePidFile();
+            log("stopped");
+        } catch (Throwable t) {
+            log("stopping failed: " + t);
+            status = EXIT_FAILED;
+        }
+        log.flush();
+        // A signal would otherwise end the JVM with 128 + signal; a clean stop is a success.
+        Runtime.getRuntime().halt(status);
+    }
+
+    private void stopChild() {
+        Process p;
+        synchronized (lock) {
+            p = child;
+            child = null;
+        }
+        if (p == null) {
+            return;
+        }
+        if (p.isAlive()) {
+            // Through the handle: Process.destroy() would close our end of its output and lose its last lines.
+            p.toHandle().destroy();
+            try {
+                if (!p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()
+                            + " s; killing it");
+                    p.destroyForcibly();
+                    p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    log("data plane stopped (exit code " + p.exitValue() + ")");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        if (!p.isAlive()) {
+            try {
+                Files.deleteIfExists(dataPlanePidFile(config.iface().name()));
+            } catch (IOException e) {
+                log("cannot remove " + dataPlanePidFile(config.iface().name()) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void writePidFile() throws IOException {
+        createRunDirectory();
+        writePid(pidFile, ProcessHandle.current().pid());
+    }
+
+    /** Writes {@code pid} to {@code file} (mode 0644) through a rename, so readers never see half a number. */
+    private static void writePid(Path file, long pid) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void removePidFile() {
+        // Only our own: a node started after us (after a failed start) may have written its pid meanwhile.
+        OptionalLong pid = readPid(pidFile);
+        if (pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid()) {
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                log("cannot remove " + pidFile + ": " + e.getMessage());
+            }
+        }
+    }
+}
