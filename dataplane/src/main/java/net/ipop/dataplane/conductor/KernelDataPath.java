@@ -17,7 +17,8 @@ import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
 import net.ipop.dataplane.pipeline.PollIdleStrategy;
-import net.ipop.dataplane.pipeline.PollingIo;
+import net.ipop.dataplane.pipeline.PipelineIo;
+import net.ipop.dataplane.pipeline.UringIo;
 import net.ipop.dataplane.stats.CountersFileWriter;
 import net.ipop.dataplane.stats.PipelineCounters;
 import net.ipop.dataplane.session.PeerTableHolder;
@@ -57,7 +58,7 @@ public final class KernelDataPath implements DataPath {
     private RtnetlinkClient netlink;
     private TunDevice tun;
     private UdpSocket socket;
-    private PollingIo io;
+    private PipelineIo io;
     private PipelineAgent pipeline;
     private AgentRunner runner;
     private MessageBatch injectBatch;
@@ -137,7 +138,8 @@ public final class KernelDataPath implements DataPath {
             socket.bind(listen);
             injectBatch = new MessageBatch(1, MessageBatch.MAX_BUFFER_SIZE);
             boolean vnet = tun.vnetHeader();
-            io = new PollingIo(tun.queue(0), vnet, socket);
+            // io_uring when the kernel allows it; UringIo.open falls back to poll(2) otherwise.
+            io = UringIo.open(tun.queue(0), vnet, socket);
             PipelineCounters queueCounters = counters.pipeline(0);
             PuntPublisher punt = new PuntPublisher(events, queueCounters, socket.localPort());
             pipeline = new PipelineAgent(0, tables, io, new PipelineAgent.Settings(newMtu, vnet, 16, 64), punt);
