@@ -44,14 +44,11 @@ command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteracti
 
 . ci/find-jdk.sh
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
-jvm_args=$(sed -n 's:.*<ipop.jvm.args>\(.*\)</ipop.jvm.args>.*:\1:p' pom.xml)
 
-# --- Build: the overlay harness (dataplane test classes) and the report generator (perf). ---
+# --- Build: the report generator (perf); ./ipop builds the product itself. ---
 echo "Building ..."
-mvn -B -q -ntp -Dstyle.color=never -pl dataplane,perf -am -DskipTests test-compile \
-  dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
-harness_cp="dataplane/target/test-classes:dataplane/target/classes:$(cat dataplane/target/bench.classpath)"
-report_cp="perf/target/classes:$(cat perf/target/bench.classpath)"
+mvn -B -q -ntp -Dstyle.color=never -pl perf -am -DskipTests package
+report_cp="perf/target/classes:$(cat perf/target/jmh.classpath)"
 
 # --- Namespaces, processes and their cleanup. ---
 tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
@@ -83,6 +80,9 @@ cleanup() {
     fi
   done
   rm -f "/var/run/wireguard/$wgA.sock" "/var/run/wireguard/$wgB.sock"
+  # A node killed above leaves its run files and Aeron directory; they are named for this run.
+  rm -f /run/ipop/ipb"$tag"?.* 2>/dev/null || true
+  rm -rf /dev/shm/ipopt-bench-"$tag"-? 2>/dev/null || true
   rm -rf "$work"
   exit "$status"
 }
@@ -120,10 +120,38 @@ in_b ip addr add 198.51.100.2/24 dev veth-b
 in_a ip link set veth-a up
 in_b ip link set veth-b up
 
-# IPOP: the pipeline with static keys (BenchTunnelMain) until the data-plane process exists.
-# shellcheck disable=SC2086
-spawn ipop.log "$JAVA_HOME/bin/java" $jvm_args -cp "$harness_cp" net.ipop.dataplane.pipeline.BenchTunnelMain "$nsA" "$nsB"
-wait_for "the IPOP harness" 60 grep -q READY "$work/ipop.log" || { cat "$work/ipop.log" >&2; exit 1; }
+# IPOP: the product itself. Each namespace runs `ipop up --foreground` (the node daemon and the
+# data-plane process it supervises) from a config written here; the peers handshake over the
+# overlay's own UDP sockets before any figure is taken.
+./ipop version >/dev/null   # builds once, before two nodes would try to at the same time
+(umask 077; wg genkey >"$work/ipop-a.key"; wg genkey >"$work/ipop-b.key")
+ipop_config() { # side, own address, peer side, peer address, peer underlay
+  cat >"$work/ipop-$1.yaml" <<YAML
+node:
+  name: bench-$1
+  privateKeyFile: $work/ipop-$1.key
+interface:
+  name: ipb$tag$1
+  addresses: [$2/24]
+  mtu: 1420
+listen:
+  port: 51820
+suite: aes256gcm
+dataplane:
+  countersFile: $work/ipop-$1.counters
+  aeronDirectory: /dev/shm/ipopt-bench-$tag-$1
+peers:
+  - name: bench-$3
+    publicKey: $(wg pubkey <"$work/ipop-$3.key")
+    endpoint: $5:51820
+    allowedAddresses: [$4/32]
+YAML
+}
+ipop_config a 192.0.2.1 b 192.0.2.2 198.51.100.2
+ipop_config b 192.0.2.2 a 192.0.2.1 198.51.100.1
+spawn ipop-a.log ip netns exec "$nsA" ./ipop up --foreground --config "$work/ipop-a.yaml"
+spawn ipop-b.log ip netns exec "$nsB" ./ipop up --foreground --config "$work/ipop-b.yaml"
+wait_for "the IPOP nodes' handshake" 90 in_a ping -c 1 -W 1 192.0.2.2 || { cat "$work"/ipop-*.log >&2; exit 1; }
 
 # wireguard-go, one process per namespace, keys fresh for this run.
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1

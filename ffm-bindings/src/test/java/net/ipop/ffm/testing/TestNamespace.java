@@ -30,12 +30,10 @@ public final class TestNamespace implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
-    private final boolean owned;
     private final ExecutorService thread;
 
-    private TestNamespace(String name, boolean owned) {
+    private TestNamespace(String name) {
         this.name = name;
-        this.owned = owned;
         this.thread = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(() -> {
                 try {
@@ -56,7 +54,7 @@ public final class TestNamespace implements AutoCloseable {
         RANDOM.nextBytes(r);
         String name = "ipopt-" + tag + "-" + HexFormat.of().formatHex(r);
         Cmd.run("ip", "netns", "add", name);
-        TestNamespace ns = new TestNamespace(name, true);
+        TestNamespace ns = new TestNamespace(name);
         try {
             ns.exec("ip", "link", "set", "lo", "up");
         } catch (IOException | RuntimeException e) {
@@ -64,17 +62,6 @@ public final class TestNamespace implements AutoCloseable {
             throw e;
         }
         return ns;
-    }
-
-    /**
-     * Joins a namespace someone else created and will delete (a benchmark script, say): {@link #close}
-     * then only stops this object's thread, leaving the namespace and its processes alone.
-     */
-    public static TestNamespace join(String name) throws IOException {
-        if (!name.matches("[A-Za-z0-9_.-]+") || !Files.exists(Path.of("/run/netns", name))) {
-            throw new IOException("no network namespace named '" + name + "'");
-        }
-        return new TestNamespace(name, false);
     }
 
     public String name() {
@@ -139,9 +126,6 @@ public final class TestNamespace implements AutoCloseable {
             thread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (!owned) {
-            return;
         }
         // Kill anything still running inside before the namespace goes, so no process outlives the test.
         Cmd.runAllowingFailure(10, "ip", "netns", "pids", name).output().lines()
