@@ -1,5 +1,7 @@
 package net.ipop.control.ipc;
 
+import net.ipop.ipc.MessageFrames;
+
 import org.agrona.DirectBuffer;
 
 import io.aeron.logbuffer.FragmentHandler;
@@ -35,17 +37,11 @@ public final class EventAdapter implements FragmentHandler {
 
     @Override
     public void onFragment(DirectBuffer buffer, int offset, int length, Header aeronHeader) {
-        if (length < MessageHeaderDecoder.ENCODED_LENGTH) {
+        if (!MessageFrames.wrapValid(header, buffer, offset, length)) {
             skipped++;
             return;
         }
-        header.wrap(buffer, offset);
         int blockLength = header.blockLength();
-        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID
-                || MessageHeaderDecoder.ENCODED_LENGTH + blockLength > length) {
-            skipped++;
-            return;
-        }
         int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
         int version = header.version();
         switch (header.templateId()) {

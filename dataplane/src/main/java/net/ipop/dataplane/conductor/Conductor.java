@@ -182,6 +182,15 @@ public final class Conductor implements Agent, CommandListener {
         events.commandResult(id, Result.OK);
     }
 
+    /** The peer a command names, or null after answering the command UNKNOWN_PEER (slow path). */
+    private PeerEntry peerOrRefuse(long correlationId, long peerId, String context) {
+        PeerEntry entry = peers.get(peerId);
+        if (entry == null) {
+            events.commandResult(correlationId, Result.UNKNOWN_PEER, context + "no peer " + peerId);
+        }
+        return entry;
+    }
+
     @Override
     public void onRemovePeer(RemovePeerDecoder command) {
         long id = command.correlationId();
@@ -217,9 +226,8 @@ public final class Conductor implements Agent, CommandListener {
     @Override
     public void onSetEndpoint(SetEndpointDecoder command) {
         long id = command.correlationId();
-        PeerEntry entry = peers.get(command.peerId());
+        PeerEntry entry = peerOrRefuse(id, command.peerId(), "");
         if (entry == null) {
-            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
             return;
         }
         EndpointDecoder e = command.endpoint();
@@ -243,9 +251,8 @@ public final class Conductor implements Agent, CommandListener {
     @Override
     public void onInstallSession(InstallSessionDecoder command) {
         long id = command.correlationId();
-        PeerEntry entry = peers.get(command.peerId());
+        PeerEntry entry = peerOrRefuse(id, command.peerId(), "");
         if (entry == null) {
-            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
             return;
         }
         int localIndex = (int) command.localIndex();
@@ -296,9 +303,8 @@ public final class Conductor implements Agent, CommandListener {
     @Override
     public void onRetireSession(RetireSessionDecoder command) {
         long id = command.correlationId();
-        PeerEntry entry = peers.get(command.peerId());
+        PeerEntry entry = peerOrRefuse(id, command.peerId(), "");
         if (entry == null) {
-            events.commandResult(id, Result.UNKNOWN_PEER, "no peer " + command.peerId());
             return;
         }
         int localIndex = (int) command.localIndex();
@@ -333,9 +339,8 @@ public final class Conductor implements Agent, CommandListener {
                     + command.prefixLength() + " is not an IPv4 (/0-32) or IPv6 (/0-128) prefix");
             return;
         }
-        PeerEntry entry = peers.get(command.peerId());
+        PeerEntry entry = peerOrRefuse(id, command.peerId(), "route " + prefix + ": ");
         if (entry == null) {
-            events.commandResult(id, Result.UNKNOWN_PEER, "route " + prefix + ": no peer " + command.peerId());
             return;
         }
         try {
