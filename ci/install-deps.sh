@@ -2,7 +2,9 @@
 # Installs the Debian packages the tests and benchmarks use, only those missing. Needs root.
 set -euo pipefail
 
-packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven)
+# prosody and coturn serve the NAT-traversal tests; nebula, tinc and openvpn are the benchmark's peers.
+packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven
+          prosody lua-event coturn nebula tinc openvpn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,5 +18,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Daemons (prosody, coturn, openvpn) must not start system-wide on install: the tests run their own
+# instances inside namespaces. policy-rc.d answering 101 tells the packages' scripts not to start them.
+policy=/usr/sbin/policy-rc.d
+placed_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; placed_policy=true
+fi
+trap '$placed_policy && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
