@@ -30,7 +30,8 @@ import net.ipop.ffm.udp.MessageBatch;
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
  *   <li>each segment is padded with zeros to a multiple of 16 bytes ({@link TransportPadding}) and sealed in
- *       place with the peer's current session;</li>
+ *       place with the peer's current session, whose {@link net.ipop.dataplane.session.SessionSignals} then
+ *       note the send counter (the conductor reports the rekey and reject limits);</li>
  *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
  *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
@@ -187,6 +188,7 @@ public final class OutboundPath implements AutoCloseable {
             stats.peerSent(peer.slot(), lengths[i]);
             batcher.add(peer, area, at, r);
         }
+        session.signals().onSendCounter(session.sealer().nextCounter());
     }
 
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */
