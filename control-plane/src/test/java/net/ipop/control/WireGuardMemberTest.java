@@ -35,8 +35,8 @@ import net.ipop.ipc.counters.PeerTotals;
  * {@code ipop up --config} (daemon, data plane process, static peers) in another, joined by a veth pair.
  * The peer's suite is {@code chacha20poly1305}, so the handshake and the transport must be WireGuard's byte for
  * byte. Once with wireguard-go initiating the handshake, once with our node initiating: ping in both
- * directions over IPv4 and IPv6, iperf3 TCP both ways, then our counters show the traffic and no packet of
- * wireguard-go's failed to authenticate or parse.
+ * directions over IPv4 and IPv6, iperf3 TCP both ways, wireguard-go's keepalives, then our counters show the
+ * traffic and no packet of wireguard-go's failed to authenticate or parse.
  */
 @Privileged
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -114,21 +114,25 @@ class WireGuardMemberTest {
                 String wgSaw = weInitiate ? "Received handshake initiation" : "Received handshake response";
                 assertTrue(wgLog.toString().contains(wgSaw), "wireguard-go's log lacks '" + wgSaw + "':\n" + wgLog);
 
+                // Keepalives (empty data messages) from wireguard-go every second while idle; they must
+                // authenticate and parse here (any that did not would show among the drops checked below).
+                theirs.exec("wg", "set", wgIf, "peer", X25519Keys.toBase64(X25519Keys.publicKey(ourKey)),
+                        "persistent-keepalive", "1");
+                long keepaliveDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!wgLog.toString().contains("Sending keepalive packet")) {
+                    assertTrue(System.nanoTime() - keepaliveDeadline < 0, "wireguard-go sent no keepalive:\n" + wgLog);
+                    Thread.sleep(100);
+                }
+
                 assertPings(ours, "192.0.2.2", wgLog, runDir);
                 assertPings(theirs, "192.0.2.1", wgLog, runDir);
                 assertPings(ours, "2001:db8::2", wgLog, runDir);
                 assertPings(theirs, "2001:db8::1", wgLog, runDir);
 
-                Process server = ours.start("iperf3", "-s", "-B", "192.0.2.1");
-                try {
-                    waitForListener(ours, server);
-                    double toUs = iperf3(theirs, "192.0.2.1", false);
-                    double fromUs = iperf3(theirs, "192.0.2.1", true);
-                    System.out.printf("wireguard-go -> ipop %.0f Mbit/s, ipop -> wireguard-go %.0f Mbit/s (%s)%n",
-                            toUs / 1e6, fromUs / 1e6, weInitiate ? "we initiated" : "wireguard-go initiated");
-                } finally {
-                    stop(server);
-                }
+                double toUs = iperf3(ours, theirs, 5201, false, runDir);
+                double fromUs = iperf3(ours, theirs, 5202, true, runDir);
+                System.out.printf("wireguard-go -> ipop %.0f Mbit/s, ipop -> wireguard-go %.0f Mbit/s (%s)%n",
+                        toUs / 1e6, fromUs / 1e6, weInitiate ? "we initiated" : "wireguard-go initiated");
 
                 CountersSnapshot snapshot = CountersFileReader.open(counters).snapshot(System.currentTimeMillis());
                 assertEquals(1, snapshot.peers().size(), snapshot.toString());
@@ -148,7 +152,8 @@ class WireGuardMemberTest {
                 assertEquals(0, down.exitValue(), "ipop down: " + downOut + log(runDir));
             } finally {
                 if (up) {
-                    finish(cli(ours, runDir, "down", "--config", config.toString()), 30);
+                    // Best effort after a failure; the namespace's removal kills whatever is left.
+                    cli(ours, runDir, "down", "--config", config.toString()).waitFor(30, TimeUnit.SECONDS);
                 }
                 stop(wg);
                 Files.deleteIfExists(Path.of("/var/run/wireguard", wgIf + ".sock"));
@@ -164,27 +169,38 @@ class WireGuardMemberTest {
         assertTrue(ping.output().contains("3 received"), ping.output());
     }
 
-    /** Runs an iperf3 TCP client for 3 s ({@code reverse}: the server sends) and returns the received bit rate. */
-    private static double iperf3(TestNamespace ns, String server, boolean reverse) throws IOException {
-        List<String> command = new ArrayList<>(List.of("iperf3", "-c", server, "-t", "3", "-J"));
-        if (reverse) {
-            command.add("-R");
-        }
-        TestNamespace.Cmd.Result r = ns.execAllowingFailure(30, command.toArray(String[]::new));
-        assertEquals(0, r.exitCode(), r.output());
-        Matcher m = RECEIVED_BPS.matcher(r.output());
-        assertTrue(m.find(), "no received rate in " + r.output());
-        double bps = Double.parseDouble(m.group(1));
-        assertTrue(bps > 0, r.output());
-        return bps;
-    }
-
-    private static void waitForListener(TestNamespace ns, Process server) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ns.exec("ss", "-ltn").contains("192.0.2.1:5201")) {
-            assertTrue(server.isAlive(), "iperf3 server exited: " + finish(server, 5));
-            assertTrue(System.nanoTime() - deadline < 0, "iperf3 server not listening in 10 s");
-            Thread.sleep(50);
+    /**
+     * Runs a one-off iperf3 server on our node at {@code port} (a fresh server per run: iperf3 3.12 sometimes resets
+     * a client that arrives while it tears down the previous test) and a TCP client for 3 s on wireguard-go's side
+     * ({@code reverse}: the server sends); returns the received bit rate.
+     */
+    private static double iperf3(TestNamespace ours, TestNamespace theirs, int port, boolean reverse, Path runDir)
+            throws Exception {
+        Process server = ours.start("iperf3", "-s", "-1", "-B", "192.0.2.1", "-p", String.valueOf(port));
+        StringBuffer serverOut = new StringBuffer();
+        drain(server.getInputStream(), serverOut);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!ours.exec("ss", "-ltn").contains("192.0.2.1:" + port)) {
+                assertTrue(server.isAlive(), "iperf3 server exited: " + serverOut);
+                assertTrue(System.nanoTime() - deadline < 0, "iperf3 server not listening in 10 s");
+                Thread.sleep(50);
+            }
+            List<String> command = new ArrayList<>(List.of("iperf3", "-c", "192.0.2.1", "-p", String.valueOf(port),
+                    "-t", "3", "-J"));
+            if (reverse) {
+                command.add("-R");
+            }
+            TestNamespace.Cmd.Result r = theirs.execAllowingFailure(30, command.toArray(String[]::new));
+            server.waitFor(10, TimeUnit.SECONDS);
+            assertEquals(0, r.exitCode(), r.output() + "\nserver:\n" + serverOut + log(runDir));
+            Matcher m = RECEIVED_BPS.matcher(r.output());
+            assertTrue(m.find(), "no received rate in " + r.output() + "\nserver:\n" + serverOut + log(runDir));
+            double bps = Double.parseDouble(m.group(1));
+            assertTrue(bps > 0, r.output());
+            return bps;
+        } finally {
+            stop(server);
         }
     }
 
@@ -238,11 +254,12 @@ class WireGuardMemberTest {
         return ns.start(command.toArray(String[]::new));
     }
 
+    /** Waits for the process and returns its output; kills it and fails if it takes longer than {@code seconds}. */
     private static String finish(Process p, int seconds) throws Exception {
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("did not finish in " + seconds + " s: "
-                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            p.waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError("did not finish in " + seconds + " s: " + p.info().commandLine().orElse("?"));
         }
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
@@ -275,6 +292,7 @@ class WireGuardMemberTest {
         }
     }
 
+    /** Copies a process's output into {@code log} on a daemon thread until the process ends. */
     private static void drain(InputStream in, StringBuffer log) {
         Thread t = new Thread(() -> {
             byte[] b = new byte[4096];
@@ -285,7 +303,7 @@ class WireGuardMemberTest {
             } catch (IOException ignored) {
                 // The process is gone.
             }
-        }, "wireguard-go-log");
+        }, "process-output");
         t.setDaemon(true);
         t.start();
     }
