@@ -226,9 +226,10 @@ public final class StaticNode {
 
     /**
      * Handles a session event of the data plane. {@code CONFIRMED}: the peer sent data on our
-     * responder keys, so the handshake is complete. {@code REKEY_DUE}: a rekey is started.
-     * {@code EXPIRED}: the data plane dropped the session; its index is released. Events for unknown
-     * peers or sessions (e.g. from before a restart) are counted and ignored.
+     * responder keys, so the handshake is complete. {@code REKEY_DUE}: a rekey is started (whichever
+     * session it names: a needless handshake costs little, a missed rekey a dead tunnel).
+     * {@code EXPIRED}: the data plane dropped the session; its index is released. Other events for
+     * unknown peers or sessions (e.g. from before a restart) are counted and ignored.
      */
     public void onSessionEvent(int peerId, int localIndex, SessionEventKind kind) {
         long now = clock.nanoTime();
@@ -239,7 +240,14 @@ public final class StaticNode {
         }
         PeerTimers timers = p.handshake.timers();
         switch (kind) {
-            case CONFIRMED -> timers.keysConfirmed(now);
+            case CONFIRMED -> {
+                // A late confirmation of a session already gone must not end a handshake in progress.
+                if (find(p, localIndex) == null) {
+                    unknownSessionEvents++;
+                } else {
+                    timers.keysConfirmed(now);
+                }
+            }
             case REKEY_DUE -> {
                 timers.handshakeWanted();
                 p.quiet = false;

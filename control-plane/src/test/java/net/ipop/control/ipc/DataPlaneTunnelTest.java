@@ -41,9 +41,9 @@ import net.ipop.ipc.sbe.Suite;
 /**
  * Two data plane processes ({@code net.ipop.dataplane.DataPlaneMain}), one per namespace, joined by a veth
  * pair, configured from this JVM through {@link DataPlaneConnection} with static matching keys: ping crosses
- * the encrypted tunnel in both families, QueryState and the counters file show the traffic, SIGTERM leaves
- * nothing behind, and a data plane killed with SIGKILL and started again carries traffic once its commands are
- * re-sent.
+ * the encrypted tunnel in both families, the responder's data plane reports its session CONFIRMED over Aeron,
+ * QueryState and the counters file show the traffic, SIGTERM leaves nothing behind, and a data plane killed
+ * with SIGKILL and started again carries traffic once its commands are re-sent.
  */
 @Privileged
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -95,6 +95,23 @@ class DataPlaneTunnelTest {
                 double warmMs = ping(nsA, "192.0.2.2");
                 System.out.println("ping over the data plane processes: avg rtt " + rttMs + " ms cold, " + warmMs
                         + " ms on the second round (underlay " + underlayMs + " ms)");
+
+                // B holds the responder's keys: A's first data packet confirmed them, and B's data plane says so
+                // to its control plane over Aeron. A initiated, so its keys need no confirmation.
+                RecordingEvents sessionEvents = new RecordingEvents();
+                String confirmed = "SessionEvent 1 local " + Integer.toUnsignedLong(keys.indexB()) + " CONFIRMED";
+                long confirmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!sessionEvents.events.contains(confirmed)) {
+                    assertTrue(System.nanoTime() - confirmDeadline < 0, "no '" + confirmed + "' from B's data plane: "
+                            + sessionEvents.events);
+                    if (b.connection.pollEvents(sessionEvents, 10) == 0) {
+                        Thread.sleep(1);
+                    }
+                }
+                RecordingEvents eventsOfA = new RecordingEvents();
+                a.connection.pollEvents(eventsOfA, 10);
+                assertEquals(List.of(), eventsOfA.events, "A's data plane sent events");
+                assertEquals(List.of(confirmed), sessionEvents.events, "B's data plane sent other events");
 
                 // Idle, nothing may spin: the conductor parks, pipelines block in poll, the driver backs off.
                 Duration cpuBefore = a.cpu().plus(b.cpu());

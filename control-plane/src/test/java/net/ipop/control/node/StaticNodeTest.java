@@ -296,7 +296,8 @@ class StaticNodeTest {
         assertTrue(portB.retired.isEmpty(), "nothing to retire: the data plane dropped it itself");
         b.onSessionEvent(PEER, responder.localIndex(), SessionEventKind.EXPIRED);
         b.onSessionEvent(99, 1, SessionEventKind.REKEY_DUE);
-        assertEquals(2, b.unknownSessionEvents());
+        b.onSessionEvent(PEER, responder.localIndex(), SessionEventKind.CONFIRMED);
+        assertEquals(3, b.unknownSessionEvents());
 
         int sentBefore = portB.injected;
         b.onSessionEvent(PEER, 0, SessionEventKind.REKEY_DUE);

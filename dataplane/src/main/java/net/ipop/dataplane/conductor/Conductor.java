@@ -30,6 +30,7 @@ import net.ipop.ffm.netlink.IpPrefix;
 import net.ipop.ipc.sbe.AddPeerDecoder;
 import net.ipop.ipc.sbe.AddRouteDecoder;
 import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.BooleanType;
 import net.ipop.ipc.sbe.ConfigureInterfaceDecoder;
 import net.ipop.ipc.sbe.EndpointDecoder;
 import net.ipop.ipc.sbe.InjectPacketDecoder;
@@ -56,7 +57,8 @@ import net.ipop.ipc.sbe.Suite;
  *
  * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
  * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
- * housekeeping (counters heartbeat, deferred closes). Slow path: allocates freely.
+ * housekeeping (counters heartbeat, deferred closes, session events and expiry through a {@link SessionWatch}).
+ * Slow path: allocates freely.
  */
 public final class Conductor implements Agent, CommandListener {
     /** How long a retired session or endpoint stays open after leaving the table. */
@@ -76,6 +78,7 @@ public final class Conductor implements Agent, CommandListener {
     private final ArrayDeque<Retired> retired = new ArrayDeque<>();
     private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
     private final byte[] address = new byte[16];
+    private final SessionWatch sessionWatch;
 
     /**
      * @param maxPeers the number of peer slots (the counters file must have room for as many)
@@ -91,6 +94,7 @@ public final class Conductor implements Agent, CommandListener {
         this.maxPeers = maxPeers;
         this.slotBusy = new boolean[maxPeers];
         this.log = log;
+        this.sessionWatch = new SessionWatch(peers, events, this::expire);
     }
 
     private record Retired(long dueNanos, AutoCloseable resource, int slot) {
@@ -100,6 +104,7 @@ public final class Conductor implements Agent, CommandListener {
     public int doWork() {
         int work = counters.doWork();
         long now = clock.nanoTime();
+        work += sessionWatch.poll(now);
         while (!retired.isEmpty() && now - retired.peekFirst().dueNanos() >= 0) {
             Retired r = retired.pollFirst();
             if (r.resource() != null) {
@@ -291,6 +296,7 @@ public final class Conductor implements Agent, CommandListener {
         }
         publish(next);
         retire(oldPrevious);
+        sessionWatch.installed(entry, session, command.initiator() == BooleanType.TRUE, clock.nanoTime());
         log.accept("session installed: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex)
                 + " remote index " + Integer.toUnsignedString(remoteIndex) + " " + suite);
         events.commandResult(id, Result.OK);
@@ -308,6 +314,20 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         int localIndex = (int) command.localIndex();
+        if (!drop(entry, localIndex)) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + " has no session with local index "
+                    + Integer.toUnsignedString(localIndex));
+            return;
+        }
+        log.accept("session retired: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex));
+        events.commandResult(id, Result.OK);
+    }
+
+    /**
+     * Drops the session with {@code localIndex} from the peer (the current one takes the previous with it, see
+     * {@link #onRetireSession}), publishes the table and retires what left it; false if there is no such session.
+     */
+    private boolean drop(PeerEntry entry, int localIndex) {
         if (entry.previous != null && entry.previous.localIndex() == localIndex) {
             Session s = entry.previous;
             entry.previous = null;
@@ -322,12 +342,17 @@ public final class Conductor implements Agent, CommandListener {
             retire(c);
             retire(p);
         } else {
-            events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + " has no session with local index "
-                    + Integer.toUnsignedString(localIndex));
-            return;
+            return false;
         }
-        log.accept("session retired: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex));
-        events.commandResult(id, Result.OK);
+        return true;
+    }
+
+    /** The {@link SessionWatch}'s expiry: a session too old or worn out to use leaves the table. */
+    private void expire(PeerEntry entry, Session session) {
+        if (drop(entry, session.localIndex())) {
+            log.accept("session expired: peer " + entry.id + " local index "
+                    + Integer.toUnsignedString(session.localIndex()));
+        }
     }
 
     @Override

@@ -11,6 +11,7 @@ import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.Session;
 import net.ipop.dataplane.session.SessionIndex;
 import net.ipop.ffm.udp.MessageBatch;
 import net.ipop.ffm.udp.SockAddr;
@@ -25,6 +26,8 @@ import net.ipop.ffm.udp.SockAddr;
  *   <li>the receiver index picks the session in the snapshot's {@link SessionIndex}
  *       (NO_SESSION if none), whose opener checks the replay window and tag and decrypts in place
  *       (AUTH_FAILED, REPLAYED, ...);</li>
+ *   <li>the session's {@link net.ipop.dataplane.session.SessionSignals} note that it received (the conductor
+ *       reports a responder session confirmed);</li>
  *   <li>roaming: the datagram authenticated, so if it came from a new source that becomes the
  *       peer's endpoint;</li>
  *   <li>a zero-length payload is a keepalive: counted, consumed;</li>
@@ -108,12 +111,14 @@ public final class InboundPath {
             return;
         }
         Peer peer = index.peer(position);
-        int r = index.session(position).opener().open(buffer, off, length);
+        Session session = index.session(position);
+        int r = session.opener().open(buffer, off, length);
         if (r < 0) {
             stats.drop(reason(r));
             return;
         }
         stats.messagesOpened++;
+        session.signals().onAuthenticated();
         SockAddr endpoint = peer.endpoint().address();
         if (!endpoint.sameEndpoint(source)) {
             endpoint.copyFrom(source);

@@ -29,7 +29,9 @@ import net.ipop.ffm.udp.MessageBatch;
  *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
- *   <li>each segment is sealed in place with the peer's current session;</li>
+ *   <li>each segment is padded with zeros to a multiple of 16 bytes ({@link TransportPadding}) and sealed in
+ *       place with the peer's current session, whose {@link net.ipop.dataplane.session.SessionSignals} then
+ *       note the send counter (the conductor reports the rekey and reject limits);</li>
  *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
  *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
@@ -148,7 +150,7 @@ public final class OutboundPath implements AutoCloseable {
                 tooBig(buffer, ip, ipLength, version);
                 return;
             }
-            stride = ipLength + TransportHeader.OVERHEAD;
+            stride = TransportPadding.paddedLength(ipLength, mtu) + TransportHeader.OVERHEAD;
         } else {
             int headers = headerLength(buffer, ip, ipLength, version);
             if (headers < 0 || gsoSize <= 0) {
@@ -159,7 +161,7 @@ public final class OutboundPath implements AutoCloseable {
                 tooBig(buffer, ip, ipLength, version);
                 return;
             }
-            stride = headers + gsoSize + TransportHeader.OVERHEAD;
+            stride = TransportPadding.paddedLength(headers + gsoSize, mtu) + TransportHeader.OVERHEAD;
             long segments = (ipLength - headers + (long) gsoSize - 1) / gsoSize;
             if (segments * stride > AREA_SIZE) {
                 stats.drop(DropReason.MALFORMED);
@@ -174,7 +176,11 @@ public final class OutboundPath implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             long at = (long) i * stride;
-            int r = session.sealer().seal(area, at, lengths[i]);
+            int padded = TransportPadding.paddedLength(lengths[i], mtu);
+            for (long z = at + TransportHeader.LENGTH + lengths[i], end = z + padded - lengths[i]; z < end; z++) {
+                area.set(ValueLayout.JAVA_BYTE, z, (byte) 0);
+            }
+            int r = session.sealer().seal(area, at, padded);
             if (r < 0) {
                 stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;
@@ -182,6 +188,7 @@ public final class OutboundPath implements AutoCloseable {
             stats.peerSent(peer.slot(), lengths[i]);
             batcher.add(peer, area, at, r);
         }
+        session.signals().onSendCounter(session.sealer().nextCounter());
     }
 
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */

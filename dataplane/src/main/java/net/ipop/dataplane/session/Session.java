@@ -26,6 +26,7 @@ public final class Session implements AutoCloseable {
     private final PacketSealer sealer;
     private final PacketOpener opener;
     private final long createdNanos;
+    private final SessionSignals signals = new SessionSignals();
 
     /**
      * @param sendKey 32-byte key we seal with; copied, the caller wipes its array
@@ -67,6 +68,11 @@ public final class Session implements AutoCloseable {
 
     public long createdNanos() {
         return createdNanos;
+    }
+
+    /** What the owning pipeline reports about this session to the conductor. */
+    public SessionSignals signals() {
+        return signals;
     }
 
     /** Wipes both keys; later seals and opens return {@code RETIRED}. Idempotent. */

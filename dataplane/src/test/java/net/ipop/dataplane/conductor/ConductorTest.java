@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.crypto.aead.MessageLimits;
+import net.ipop.crypto.noise.PeerTimers;
 import net.ipop.dataplane.ipc.CommandAdapter;
 import net.ipop.dataplane.ipc.DataPlaneDriver;
 import net.ipop.dataplane.ipc.EventProxy;
@@ -39,6 +41,7 @@ import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.dataplane.session.SessionSignals;
 import net.ipop.dataplane.stats.CountersFileWriter;
 import net.ipop.ffm.netlink.IpPrefix;
 import net.ipop.ipc.IpcStreams;
@@ -59,6 +62,7 @@ import net.ipop.ipc.sbe.RemovePeerEncoder;
 import net.ipop.ipc.sbe.RemoveRouteEncoder;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.RetireSessionEncoder;
+import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.SetEndpointEncoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
 import net.ipop.ipc.sbe.Suite;
@@ -66,12 +70,13 @@ import net.ipop.ipc.sbe.Suite;
 /**
  * The conductor driven by hand: SBE commands encoded into a buffer and fed through the {@link CommandAdapter},
  * a fake {@link DataPath} instead of kernel objects, answers read back from a real embedded Aeron driver, and
- * a fake clock for the retire grace.
+ * a fake clock for the retire grace and the session timers.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConductorTest {
     private static final byte[] A_TO_B = key(1);
     private static final byte[] B_TO_A = key(2);
+    private static final long SECOND = 1_000_000_000L;
 
     @TempDir
     Path temp;
@@ -232,6 +237,111 @@ class ConductorTest {
         assertAnswer(Result.BAD_ARGUMENT, "payload", inject("198.51.100.2", 3478, 0));
     }
 
+    // --- session events (SessionWatch): pipelines set SessionSignals, the conductor's duty cycle reports
+
+    @Test
+    void aResponderSessionIsConfirmedOnceByItsFirstAuthenticatedMessageAnInitiatorSessionNever() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, false));
+        assertEquals(List.of(), tick(0), "nothing received yet");
+        tables.acquire().peer(0).current().signals().onAuthenticated();
+        assertEquals(List.of("7 11 CONFIRMED"), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        tables.acquire().peer(0).current().signals().onAuthenticated();
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "confirmed twice");
+
+        assertOk(installSession(7, 12, 22, true));
+        tables.acquire().peer(0).current().signals().onAuthenticated();
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "an initiator's keys need no confirmation");
+    }
+
+    @Test
+    void rekeyIsDueOnceWhenTheSendCounterPassesTheLimitOrAnInitiatorSessionTurns120s() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, false));
+        SessionSignals signals = tables.acquire().peer(0).current().signals();
+        signals.onSendCounter(MessageLimits.REKEY_AFTER_MESSAGES - 1);
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        signals.onSendCounter(MessageLimits.REKEY_AFTER_MESSAGES);
+        assertEquals(List.of("7 11 REKEY_DUE"), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        signals.onSendCounter(MessageLimits.REKEY_AFTER_MESSAGES + 1);
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "reported twice");
+        assertEquals(List.of(), tick(PeerTimers.REKEY_AFTER_TIME_NANOS), "a responder session rekeyed by age");
+        assertOk(removePeer(7));
+
+        assertOk(addPeer(8, "c"));
+        assertOk(installSession(8, 31, 41, true));
+        assertEquals(List.of(), tick(PeerTimers.REKEY_AFTER_TIME_NANOS - SessionWatch.POLL_INTERVAL_NANOS));
+        assertEquals(List.of("8 31 REKEY_DUE"), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        // Once replaced, an old session's counter is no reason to rekey.
+        assertOk(installSession(8, 32, 42, false));
+        tables.acquire().peer(1).previous().signals().onSendCounter(MessageLimits.REKEY_AFTER_MESSAGES);
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS));
+    }
+
+    @Test
+    void aSession180sOldExpiresLeavesTheTableAndIsReportedOnce() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, false));
+        clock.advance(60 * SECOND);
+        assertOk(installSession(7, 12, 22, false));
+        assertEquals(List.of(), tick(PeerTimers.REJECT_AFTER_TIME_NANOS - 60 * SECOND - SECOND));
+        assertEquals(List.of("7 11 EXPIRED"), tick(SECOND));
+        assertEquals(-1, tables.acquire().sessions().find(11), "an expired session still receives");
+        assertNull(tables.acquire().peer(0).previous());
+        assertEquals(12, tables.acquire().peer(0).current().localIndex());
+        assertTrue(log.contains("session expired: peer 7 local index 11"), log.toString());
+        assertEquals(List.of(), tick(SECOND));
+        assertEquals(List.of("7 12 EXPIRED"), tick(60 * SECOND));
+        assertNull(tables.acquire().peer(0).current(), "an expired session still sends");
+        assertEquals(0, tables.acquire().sessions().size());
+        assertEquals(List.of(), tick(PeerTimers.REJECT_AFTER_TIME_NANOS));
+    }
+
+    @Test
+    void aWornOutSendCounterExpiresTheCurrentSessionAndThePreviousWithIt() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, true));
+        assertOk(installSession(7, 12, 22, true));
+        tables.acquire().peer(0).current().signals().onSendCounter(MessageLimits.REJECT_AFTER_MESSAGES);
+        assertEquals(List.of("7 12 REKEY_DUE", "7 12 EXPIRED", "7 11 EXPIRED"), tick(SessionWatch.POLL_INTERVAL_NANOS));
+        assertEquals(0, tables.acquire().sessions().size());
+    }
+
+    @Test
+    void sessionsTheControlPlaneRetiredOrThatLeftWithTheirPeerRaiseNoEvents() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, false));
+        tables.acquire().peer(0).current().signals().onAuthenticated();
+        assertOk(retireSession(7, 11));
+        assertOk(addPeer(8, "c"));
+        assertOk(installSession(8, 31, 41, true));
+        assertOk(removePeer(8));
+        assertEquals(List.of(), tick(PeerTimers.REJECT_AFTER_TIME_NANOS));
+    }
+
+    /** Advances the fake clock, runs one conductor duty cycle and returns the session events it sent. */
+    private List<String> tick(long nanos) {
+        clock.advance(nanos);
+        conductor.doWork();
+        List<String> seen = new ArrayList<>();
+        MessageHeaderDecoder h = new MessageHeaderDecoder();
+        SessionEventDecoder d = new SessionEventDecoder();
+        // IPC: an offer that returned is in the log already, so one poll sees everything sent.
+        eventsIn.poll((DirectBuffer b, int offset, int len, io.aeron.logbuffer.Header ignored) -> {
+            h.wrap(b, offset);
+            assertEquals(SessionEventDecoder.TEMPLATE_ID, h.templateId(), "unexpected event " + h.templateId());
+            d.wrap(b, offset + MessageHeaderDecoder.ENCODED_LENGTH, h.blockLength(), h.version());
+            seen.add(d.peerId() + " " + d.localIndex() + " " + d.kind());
+        }, 100);
+        return seen;
+    }
+
     // --- commands
 
     private int configure(int mtu, Object... addressAndLength) {
@@ -271,9 +381,14 @@ class ConductorTest {
     }
 
     private int installSession(long peerId, int localIndex, int remoteIndex) {
+        return installSession(peerId, localIndex, remoteIndex, true);
+    }
+
+    private int installSession(long peerId, int localIndex, int remoteIndex, boolean initiator) {
         InstallSessionEncoder e = new InstallSessionEncoder().wrapAndApplyHeader(buffer, 0, header);
         e.correlationId(nextCorrelation).peerId(peerId).localIndex(localIndex).remoteIndex(remoteIndex)
-                .suite(Suite.AES256GCM).initiator(BooleanType.TRUE).createdAtNanos(System.nanoTime())
+                .suite(Suite.AES256GCM).initiator(initiator ? BooleanType.TRUE : BooleanType.FALSE)
+                .createdAtNanos(System.nanoTime())
                 .putSendKey(A_TO_B, 0, 32).putReceiveKey(B_TO_A, 0, 32);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }

@@ -112,6 +112,11 @@ class PathTest {
         wireSlots = 0;
     }
 
+    /** WireGuard pads inner packets to a multiple of 16 bytes (below the MTU). */
+    private static int pad16(int length) {
+        return (length + 15) & -16;
+    }
+
     private static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
@@ -127,7 +132,7 @@ class PathTest {
         send(v4);
         send(v6);
         assertEquals(2, wireSlots);
-        assertEquals(v4.length + 32, wire.length(0));
+        assertEquals(pad16(v4.length) + 32, wire.length(0));
         receive();
         assertEquals(2, toTunB.size(), statsB::toString);
         assertArrayEquals(v4, toTunB.get(0));
@@ -142,10 +147,10 @@ class PathTest {
         install(Suite.AES256GCM);
         byte[] payload = random(4500, 3);
         send(Packets.tcp4("192.0.2.1", "192.0.2.2", payload), VirtioNetHeader.GSO_TCPV4, 1000);
-        // One GSO slot: 5 datagrams of 40 + 1000 + 32 bytes, the last one 40 + 500 + 32.
+        // One GSO slot: 5 datagrams of 40 + 1000 + 32 bytes, the last one 40 + 500 (padded to 544) + 32.
         assertEquals(1, wireSlots);
         assertEquals(1072, wire.segmentSize(0));
-        assertEquals(4 * 1072 + 572, wire.length(0));
+        assertEquals(4 * 1072 + 576, wire.length(0));
         receive();
         assertEquals(5, toTunB.size(), statsB::toString);
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
@@ -176,8 +181,8 @@ class PathTest {
         outA.flush();
         // Three full and one short datagram in slot 0; the short one closes it, so the fifth starts slot 1.
         assertEquals(2, wireSlots);
-        assertEquals(p.length + 32, wire.segmentSize(0));
-        assertEquals(3 * (p.length + 32) + last.length + 32, wire.length(0));
+        assertEquals(pad16(p.length) + 32, wire.segmentSize(0));
+        assertEquals(3 * (pad16(p.length) + 32) + pad16(last.length) + 32, wire.length(0));
         assertEquals(0, wire.segmentSize(1));
         receive();
         assertEquals(5, statsB.packetsDelivered(), statsB::toString);
