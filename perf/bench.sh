@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "$quick" = 1 ]; then
-  seconds=${seconds:-2}; rounds=${rounds:-2}; latency_seconds=2; pings=20
+  seconds=${seconds:-1}; rounds=${rounds:-2}; latency_seconds=1; pings=10
 else
   seconds=${seconds:-10}; rounds=${rounds:-5}; latency_seconds=5; pings=50
 fi
