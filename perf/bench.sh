@@ -204,6 +204,13 @@ iperf() {
   fi
 }
 
+# One unrecorded TCP run per target first: IPOP's JVMs compile their packet path during their first
+# seconds of traffic, and every target should be measured warm, not only those written in C or Go.
+echo "Warming up: ${seconds} s of TCP over each target ..."
+for t in "${targets[@]}"; do
+  iperf -c "${address[$t]}" -t "$seconds" >/dev/null
+done
+
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 echo "Measuring: $rounds rounds of ${seconds} s tests over ${targets[*]} ..."
 for round in $(seq 1 "$rounds"); do

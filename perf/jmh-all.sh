@@ -5,8 +5,9 @@
 # --quick: one fork, one short warm-up and two short measurements per benchmark (a few minutes in
 #          all; for checking a change, not for the docs).
 # --docs:  each group also replaces its section of docs/performance.md (via perf/jmh.sh
-#          --section), with the exact command that produced it. Without it, results go only to
-#          perf/results/<section>.csv and the terminal.
+#          --section), with the exact command that produced it, and its raw figures to
+#          perf/results/<section>.csv. Without it, they go only to perf/results/<section>-last.csv
+#          (not tracked) and the terminal.
 # jmh-tun needs root (it makes a network namespace); without root it is skipped, and said so.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +61,7 @@ for g in "${groups[@]}"; do
   if [ "$docs" = 1 ]; then
     perf/jmh.sh --section "$section" $args -prof gc || failed+=("$section")
   else
-    perf/jmh.sh --results "$section" $args -prof gc || failed+=("$section")
+    perf/jmh.sh --results "$section-last" $args -prof gc || failed+=("$section")
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

@@ -174,6 +174,14 @@ class BenchReportTest {
     }
 
     @Test
+    void chartOfARunWithoutAnyVpnFiguresIsStillWritten(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("raw-only.png");
+        System.setProperty("java.awt.headless", "true");
+        BenchChart.write(BenchResults.parse("1\traw\ttcp1\t20.0\n1\traw\tlat_p50\t6.5\n"), png);
+        assertEquals(BenchChart.WIDTH, ImageIO.read(png.toFile()).getWidth());
+    }
+
+    @Test
     void chartLinkIsRelativeToTheDocument(@TempDir Path dir) {
         assertEquals("img/bench.png", BenchReport.linkFrom(dir.resolve("docs/performance.md"),
                 dir.resolve("docs/img/bench.png")));
