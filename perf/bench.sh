@@ -7,7 +7,7 @@
 # Per round and target: iperf3 TCP with 1 and 4 streams, iperf3 UDP (1400-byte datagrams offered
 # at a fixed rate: received rate and loss), sockperf UDP ping-pong (64 bytes, p50/p99), ping, the
 # CPU seconds the VPN's own processes (both ends) spent per GB the two TCP runs moved, and their
-# resident memory (VmRSS, VmHWM). Prints medians, spread and ratios; with --section also writes
+# resident memory (VmRSS, VmHWM), and the TUN queues one end holds open. Prints medians, spread and ratios; with --section also writes
 # them, with this exact command line, into that section of docs/performance.md and the chart to
 # docs/img/<section>.png. Raw figures: perf/results/<section, or bench-last>.tsv.
 # --targets picks a subset (default: all, in the order below). --ipop-queues 1,2,4 adds one
@@ -236,6 +236,8 @@ for round in $(seq 1 "$rounds"); do
         'BEGIN { printf "%.4f", t / hz / (b / 1e9) }')"
       record "$round" "$t" rss_mib "$(memory_kib VmRSS $procs | awk '{ printf "%.1f", $1 / 1024 }')"
       record "$round" "$t" hwm_mib "$(memory_kib VmHWM $procs | awk '{ printf "%.1f", $1 / 1024 }')"
+      # shellcheck disable=SC2086
+      record "$round" "$t" tun_queues "$(tun_queues $(process_tree ${vpn_pids[$t]%% *}))"
     fi
     json=$(iperf -c "$a" -t "$seconds" -u -b "$udp_rate" -l 1400)
     if [ -n "$json" ]; then
@@ -263,6 +265,6 @@ for round in $(seq 1 "$rounds"); do
 done
 
 # Other tenants' load is part of the result on a shared machine: show it beside the figures.
-conditions="kernel $(uname -r), ${seconds} s per test, IPOP queues ${queue_list[0]}, load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after"
+conditions="kernel $(uname -r), ${seconds} s per test, interface.queues ${queue_list[0]} for ipop-aes and ipop-chacha, load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after"
 "$JAVA_HOME/bin/java" -Djava.awt.headless=true -cp "$report_cp" net.ipop.perf.bench.BenchReport \
   "$results" "$command_line" "$conditions" "$chart" "${section:+docs/performance.md}" "$section"

@@ -31,3 +31,13 @@ memory_kib() {
   local p
   for p in "$@"; do cat "/proc/$p/status" 2>/dev/null; done | awk -v f="$field:" '$1 == f { s += $2 } END { print s + 0 }'
 }
+
+# How many TUN queues the given processes hold open: their file descriptors on /dev/net/tun. For
+# IPOP this is the number of queues the data plane really opened, whatever the config asked for.
+tun_queues() {
+  local n=0 p
+  for p in "$@"; do
+    n=$((n + $(ls -l "/proc/$p/fd" 2>/dev/null | grep -c '/dev/net/tun' || true)))
+  done
+  echo "$n"
+}

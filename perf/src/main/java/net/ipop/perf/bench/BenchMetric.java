@@ -14,7 +14,9 @@ enum BenchMetric {
     PING("ping_rtt", "ping (µs, round trip, mean)", "%.0f", Better.LOWER, true),
     CPU_PER_GB("cpu_per_gb", "VPN CPU (s per GB over TCP)", "%.2f", Better.LOWER, true),
     RSS("rss_mib", "VPN memory, resident (MiB)", "%.1f", Better.LOWER, true),
-    HWM("hwm_mib", "VPN memory, peak resident (MiB)", "%.1f", Better.LOWER, true);
+    HWM("hwm_mib", "VPN memory, peak resident (MiB)", "%.1f", Better.LOWER, true),
+    /** Open /dev/net/tun descriptors of one end: how many queues a VPN really uses. */
+    TUN_QUEUES("tun_queues", "TUN queues open (one end)", "%.0f", Better.HIGHER, false);
 
     /** Which way is better, for picking the best peer. */
     enum Better { HIGHER, LOWER }
