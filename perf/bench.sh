@@ -1,46 +1,79 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: the raw veth pair, the IPOP overlay and wireguard-go, in the same two
-# network namespaces, measured in interleaved rounds so that load from other tenants hits every
-# target alike.
-#   perf/bench.sh [--quick] [--rounds N] [--section NAME]
+# Side-by-side benchmark: the raw veth pair, IPOP (both suites), wireguard-go, Nebula, tinc and
+# OpenVPN, all in the same two network namespaces on the same veth pair, measured in interleaved
+# rounds so that load from other tenants hits every target alike.
+#   perf/bench.sh [--quick] [--rounds N] [--seconds S] [--targets LIST] [--ipop-queues LIST]
+#                 [--section NAME]
 # Per round and target: iperf3 TCP with 1 and 4 streams, iperf3 UDP (1400-byte datagrams offered
-# at a fixed rate) and a sockperf UDP ping-pong (64 bytes). Prints medians, spread and ratios; with
-# --section also writes them, with this exact command line, into that section of
-# docs/performance.md. Raw figures: perf/results/<section, or bench-last>.tsv.
-# Needs root. Addresses: 198.51.100.0/24 underlay, 192.0.2.0/24 IPOP, 203.0.113.0/24 wireguard-go.
+# at a fixed rate: received rate and loss), sockperf UDP ping-pong (64 bytes, p50/p99), ping, the
+# CPU seconds the VPN's own processes (both ends) spent per GB the two TCP runs moved, and their
+# resident memory (VmRSS, VmHWM), and the TUN queues one end holds open. Prints medians, spread and ratios; with --section also writes
+# them, with this exact command line, into that section of docs/performance.md and the chart to
+# docs/img/<section>.png. Raw figures: perf/results/<section, or bench-last>.tsv.
+# --targets picks a subset (default: all, in the order below). --ipop-queues 1,2,4 adds one
+# aes256gcm IPOP target per extra queue count (ipop-aes-q2, ...): interface.queues in its config.
+# Needs root. Addresses: 198.51.100.0/24 underlay; 192.0.2.0/24 IPOP (a /28 per instance);
+# 203.0.113.0/24 the peers (a /28 each). Each VPN's setup is in perf/bench.d/<name>.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command_line="perf/bench.sh $*"
+usage="usage: perf/bench.sh [--quick] [--rounds N] [--seconds S] [--targets LIST] [--ipop-queues LIST] [--section NAME]"
 
+all_targets="raw,ipop-aes,ipop-chacha,wireguard-go,nebula,tinc,openvpn"
 quick=0
 rounds=""
+seconds=""
 section=""
+wanted=$all_targets
+queue_counts=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --seconds) seconds="$2"; shift 2 ;;
+    --targets) wanted="$2"; shift 2 ;;
+    --ipop-queues) queue_counts="$2"; shift 2 ;;
     --section) section="$2"; shift 2 ;;
-    *) echo "usage: perf/bench.sh [--quick] [--rounds N] [--section NAME]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 if [ "$quick" = 1 ]; then
-  seconds=3; rounds=${rounds:-3}
+  seconds=${seconds:-1}; rounds=${rounds:-2}; latency_seconds=1; pings=10
 else
-  seconds=10; rounds=${rounds:-5}
+  seconds=${seconds:-10}; rounds=${rounds:-5}; latency_seconds=5; pings=50
 fi
-case "$rounds" in ''|*[!0-9]*|0) echo "--rounds needs a positive number" >&2; exit 2 ;; esac
+for n in "$rounds" "$seconds"; do
+  case "$n" in ''|*[!0-9]*|0) echo "--rounds and --seconds need a positive number" >&2; exit 2 ;; esac
+done
 udp_rate=2G        # offered UDP load; the table shows what arrived and what was lost
-latency_seconds=3
+
+# The targets, in measuring order: the first queue count goes to ipop-aes and ipop-chacha, each
+# further one adds an aes256gcm target of its own.
+IFS=, read -r -a queue_list <<<"$queue_counts"
+for q in "${queue_list[@]}"; do
+  case "$q" in ''|*[!0-9]*|0) echo "--ipop-queues takes positive numbers separated by commas" >&2; exit 2 ;; esac
+done
+targets=()
+IFS=, read -r -a wanted_list <<<"$wanted"
+for w in "${wanted_list[@]}"; do
+  case ",$all_targets," in *",$w,"*) ;; *) echo "unknown target '$w'; known: $all_targets" >&2; exit 2 ;; esac
+done
+for t in ${all_targets//,/ }; do
+  case ",$wanted," in *",$t,"*) ;; *) continue ;; esac
+  targets+=("$t")
+  if [ "$t" = ipop-chacha ] || { [ "$t" = ipop-aes ] && [[ ",$wanted," != *",ipop-chacha,"* ]]; }; then
+    for q in "${queue_list[@]:1}"; do targets+=("ipop-aes-q$q"); done
+  fi
+done
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "perf/bench.sh needs root (network namespaces)" >&2
   exit 1
 fi
-for tool in ip iperf3 sockperf wireguard-go wg; do
+for tool in ip iperf3 sockperf wireguard-go wg nebula nebula-cert tincd openvpn openssl jq; do
   command -v "$tool" >/dev/null || { bash ci/install-deps.sh; break; }
 done
-command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
 
 . ci/find-jdk.sh
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
@@ -54,10 +87,11 @@ report_cp="perf/target/classes:$(cat perf/target/jmh.classpath)"
 tag=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 nsA="ipopt-bench-a-$tag"
 nsB="ipopt-bench-b-$tag"
-wgA="wgb${tag}a"
-wgB="wgb${tag}b"
 work=$(mktemp -d /tmp/ipop-bench.XXXXXX)
 pids=()
+wg_sockets=()
+declare -A vpn_pids=()   # target -> the pids started for it (their children count too)
+declare -A address=()    # target -> the address in namespace B the client in A measures
 
 cleanup() {
   local status=$?
@@ -76,13 +110,13 @@ cleanup() {
   for ns in "$nsA" "$nsB"; do
     if ip netns list | grep -qw "$ns"; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
+      ip netns del "$ns" 2>/dev/null || true   # takes every device inside with it
     fi
   done
-  rm -f "/var/run/wireguard/$wgA.sock" "/var/run/wireguard/$wgB.sock"
+  rm -f "${wg_sockets[@]}"
   # A node killed above leaves its run files and Aeron directory; they are named for this run.
-  rm -f /run/ipop/ipb"$tag"?.* 2>/dev/null || true
-  rm -rf /dev/shm/ipopt-bench-"$tag"-? 2>/dev/null || true
+  rm -f /run/ipop/ipb"$tag"* 2>/dev/null || true
+  rm -rf /dev/shm/ipopt-bench-"$tag"-* 2>/dev/null || true
   rm -rf "$work"
   exit "$status"
 }
@@ -90,12 +124,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Starts a process in the background, remembering its pid for the cleanup. `ip netns exec` execs
-# the command, so the pid is the command's own.
+# Starts a process in the background, remembering its pid (in last_pid, and for the cleanup).
+# `ip netns exec` execs the command, so the pid is the command's own.
 spawn() {
   local log="$1"; shift
   "$@" >"$work/$log" 2>&1 &
-  pids+=($!)
+  last_pid=$!
+  pids+=("$last_pid")
 }
 
 in_a() { ip netns exec "$nsA" "$@"; }
@@ -110,6 +145,13 @@ wait_for() { # description, seconds, command...
   done
 }
 
+. perf/bench.d/ipop.sh
+. perf/bench.d/wireguard-go.sh
+. perf/bench.d/nebula.sh
+. perf/bench.d/tinc.sh
+. perf/bench.d/openvpn.sh
+. perf/bench.d/sample.sh
+
 ip netns add "$nsA"
 ip netns add "$nsB"
 in_a ip link set lo up
@@ -120,68 +162,37 @@ in_b ip addr add 198.51.100.2/24 dev veth-b
 in_a ip link set veth-a up
 in_b ip link set veth-b up
 
-# IPOP: the product itself. Each namespace runs `ipop up --foreground` (the node daemon and the
-# data-plane process it supervises) from a config written here; the peers handshake over the
-# overlay's own UDP sockets before any figure is taken.
-./ipop version >/dev/null   # builds once, before two nodes would try to at the same time
-(umask 077; wg genkey >"$work/ipop-a.key"; wg genkey >"$work/ipop-b.key")
-ipop_config() { # side, own address, peer side, peer address, peer underlay
-  cat >"$work/ipop-$1.yaml" <<YAML
-node:
-  name: bench-$1
-  privateKeyFile: $work/ipop-$1.key
-interface:
-  name: ipb$tag$1
-  addresses: [$2/24]
-  mtu: 1420
-listen:
-  port: 51820
-suite: aes256gcm
-dataplane:
-  countersFile: $work/ipop-$1.counters
-  aeronDirectory: /dev/shm/ipopt-bench-$tag-$1
-peers:
-  - name: bench-$3
-    publicKey: $(wg pubkey <"$work/ipop-$3.key")
-    endpoint: $5:51820
-    allowedAddresses: [$4/32]
-YAML
-}
-ipop_config a 192.0.2.1 b 192.0.2.2 198.51.100.2
-ipop_config b 192.0.2.2 a 192.0.2.1 198.51.100.1
-spawn ipop-a.log ip netns exec "$nsA" ./ipop up --foreground --config "$work/ipop-a.yaml"
-spawn ipop-b.log ip netns exec "$nsB" ./ipop up --foreground --config "$work/ipop-b.yaml"
-wait_for "the IPOP nodes' handshake" 90 in_a ping -c 1 -W 1 192.0.2.2 || { cat "$work"/ipop-*.log >&2; exit 1; }
-
-# wireguard-go, one process per namespace, keys fresh for this run.
-export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
-spawn wg-a.log ip netns exec "$nsA" wireguard-go -f "$wgA"
-spawn wg-b.log ip netns exec "$nsB" wireguard-go -f "$wgB"
-wait_for "wireguard-go" 20 test -S "/var/run/wireguard/$wgA.sock" -a -S "/var/run/wireguard/$wgB.sock" \
-  || { cat "$work"/wg-*.log >&2; exit 1; }
-(umask 077; wg genkey >"$work/wg-a.key"; wg genkey >"$work/wg-b.key")
-in_a wg set "$wgA" listen-port 51900 private-key "$work/wg-a.key" \
-  peer "$(wg pubkey <"$work/wg-b.key")" endpoint 198.51.100.2:51900 allowed-ips 203.0.113.2/32
-in_b wg set "$wgB" listen-port 51900 private-key "$work/wg-b.key" \
-  peer "$(wg pubkey <"$work/wg-a.key")" endpoint 198.51.100.1:51900 allowed-ips 203.0.113.1/32
-in_a ip addr add 203.0.113.1/24 dev "$wgA"
-in_b ip addr add 203.0.113.2/24 dev "$wgB"
-in_a ip link set "$wgA" up
-in_b ip link set "$wgB" up
+# Every VPN is up for the whole run; each starts here and stops in the cleanup.
+[[ " ${targets[*]} " == *" ipop-"* ]] && ./ipop version >/dev/null   # builds once, before nodes would race to
+k=0
+for t in "${targets[@]}"; do
+  case "$t" in
+    raw) address[raw]=198.51.100.2 ;;
+    ipop-aes) start_ipop "$t" aes256gcm "${queue_list[0]}" "$k"; k=$((k + 1)) ;;
+    ipop-chacha) start_ipop "$t" chacha20poly1305 "${queue_list[0]}" "$k"; k=$((k + 1)) ;;
+    ipop-aes-q*) start_ipop "$t" aes256gcm "${t#ipop-aes-q}" "$k"; k=$((k + 1)) ;;
+    wireguard-go) start_wireguard_go "$t" ;;
+    nebula) start_nebula "$t" ;;
+    tinc) start_tinc "$t" ;;
+    openvpn) start_openvpn "$t" ;;
+  esac
+done
 
 # Servers in B, one iperf3 and one sockperf for all targets (the tests run one at a time).
 spawn iperf3-server.log ip netns exec "$nsB" iperf3 -s -p 5201
 spawn sockperf-server.log ip netns exec "$nsB" sockperf sr -i 0.0.0.0 -p 11111
 wait_for "iperf3 server" 10 in_b sh -c 'ss -ltn | grep -q ":5201 "'
 
-targets=(raw ipop wireguard-go)
-declare -A address=([raw]=198.51.100.2 [ipop]=192.0.2.2 [wireguard-go]=203.0.113.2)
 for t in "${targets[@]}"; do
-  wait_for "ping over $t" 20 in_a ping -c 1 -W 1 "${address[$t]}" || { cat "$work"/*.log >&2; exit 1; }
+  # IPOP's nodes build, start two JVMs each and handshake: give them time on a loaded machine.
+  wait_for "ping over $t" 90 in_a ping -c 1 -W 1 "${address[$t]}" \
+    || { tail -n 20 "$work/$t"-*.log >&2; exit 1; }
 done
 
 mkdir -p perf/results
 results="perf/results/${section:-bench-last}.tsv"
+chart="perf/results/${section:-bench-last}.png"
+[ -n "$section" ] && chart="docs/img/$section.png"
 printf 'round\ttarget\tmetric\tvalue\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
@@ -193,15 +204,41 @@ iperf() {
   fi
 }
 
+# One unrecorded TCP run per target first: IPOP's JVMs compile their packet path during their first
+# seconds of traffic, and every target should be measured warm, not only those written in C or Go.
+echo "Warming up: ${seconds} s of TCP over each target ..."
+for t in "${targets[@]}"; do
+  iperf -c "${address[$t]}" -t "$seconds" >/dev/null
+done
+
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 echo "Measuring: $rounds rounds of ${seconds} s tests over ${targets[*]} ..."
 for round in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do
     a=${address[$t]}
+    procs=$(process_tree ${vpn_pids[$t]:-})
+    ticks_before=$(cpu_ticks $procs)
+    bytes=0
     json=$(iperf -c "$a" -t "$seconds")
-    [ -n "$json" ] && record "$round" "$t" tcp1 "$(jq '.end.sum_received.bits_per_second / 1e9' <<<"$json")"
+    if [ -n "$json" ]; then
+      record "$round" "$t" tcp1 "$(jq '.end.sum_received.bits_per_second / 1e9' <<<"$json")"
+      bytes=$((bytes + $(jq '.end.sum_received.bytes' <<<"$json")))
+    fi
     json=$(iperf -c "$a" -t "$seconds" -P 4)
-    [ -n "$json" ] && record "$round" "$t" tcp4 "$(jq '.end.sum_received.bits_per_second / 1e9' <<<"$json")"
+    if [ -n "$json" ]; then
+      record "$round" "$t" tcp4 "$(jq '.end.sum_received.bits_per_second / 1e9' <<<"$json")"
+      bytes=$((bytes + $(jq '.end.sum_received.bytes' <<<"$json")))
+    fi
+    if [ -n "$procs" ]; then
+      # CPU of the VPN's own processes on both ends over both TCP runs, per GB of payload received.
+      ticks=$(( $(cpu_ticks $procs) - ticks_before ))
+      [ "$bytes" -gt 0 ] && record "$round" "$t" cpu_per_gb "$(awk -v t="$ticks" -v hz="$clock_ticks" -v b="$bytes" \
+        'BEGIN { printf "%.4f", t / hz / (b / 1e9) }')"
+      record "$round" "$t" rss_mib "$(memory_kib VmRSS $procs | awk '{ printf "%.1f", $1 / 1024 }')"
+      record "$round" "$t" hwm_mib "$(memory_kib VmHWM $procs | awk '{ printf "%.1f", $1 / 1024 }')"
+      # shellcheck disable=SC2086
+      record "$round" "$t" tun_queues "$(tun_queues $(process_tree ${vpn_pids[$t]%% *}))"
+    fi
     json=$(iperf -c "$a" -t "$seconds" -u -b "$udp_rate" -l 1400)
     if [ -n "$json" ]; then
       # The server's view: what arrived, and the share of sent datagrams that did not.
@@ -216,11 +253,18 @@ for round in $(seq 1 "$rounds"); do
     else
       echo "  sockperf over $t failed: $(tail -3 "$work/sockperf.txt")" >&2
     fi
+    # ping: the round trip as everyone measures it (ICMP, 56 bytes, 20 ms apart).
+    if in_a ping -q -c "$pings" -i 0.02 -W 1 "$a" >"$work/ping.txt" 2>&1; then
+      rtt=$(sed -n 's|^rtt [^=]*= [0-9.]*/\([0-9.]*\)/.*|\1|p' "$work/ping.txt")
+      [ -n "$rtt" ] && record "$round" "$t" ping_rtt "$(awk -v ms="$rtt" 'BEGIN { printf "%.1f", ms * 1000 }')"
+    else
+      echo "  ping over $t failed: $(tail -2 "$work/ping.txt")" >&2
+    fi
     echo "  round $round $t: $(awk -F'\t' -v r="$round" -v t="$t" '$1==r && $2==t {printf "%s=%.3g ", $3, $4}' "$results")"
   done
 done
 
 # Other tenants' load is part of the result on a shared machine: show it beside the figures.
-conditions="kernel $(uname -r), load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after"
-"$JAVA_HOME/bin/java" -cp "$report_cp" net.ipop.perf.bench.BenchReport \
-  "$results" "$command_line" "$conditions" "${section:+docs/performance.md}" "$section"
+conditions="kernel $(uname -r), ${seconds} s per test, interface.queues ${queue_list[0]} for ipop-aes and ipop-chacha, load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after"
+"$JAVA_HOME/bin/java" -Djava.awt.headless=true -cp "$report_cp" net.ipop.perf.bench.BenchReport \
+  "$results" "$command_line" "$conditions" "$chart" "${section:+docs/performance.md}" "$section"

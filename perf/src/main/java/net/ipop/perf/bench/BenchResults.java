@@ -51,6 +51,28 @@ final class BenchResults {
         return r;
     }
 
+    /** The targets, in the order of their first line (the order the script measured them). */
+    List<String> targets() {
+        return List.copyOf(values.keySet());
+    }
+
+    /**
+     * The peer VPN (see {@link BenchTargets#isPeer}) with the best median of {@code metric}, or
+     * {@code null} when no peer has that figure. Ties go to the one measured first.
+     */
+    String bestPeer(BenchMetric metric) {
+        String best = null;
+        double bestMedian = 0;
+        for (String t : values.keySet()) {
+            Summary s = BenchTargets.isPeer(t) ? summary(t, metric.key) : null;
+            if (s != null && (best == null || metric.better(s.median(), bestMedian))) {
+                best = t;
+                bestMedian = s.median();
+            }
+        }
+        return best;
+    }
+
     /** How many distinct rounds the file holds. */
     int rounds() {
         return rounds.size();

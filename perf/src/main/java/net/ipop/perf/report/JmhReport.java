@@ -44,7 +44,11 @@ public final class JmhReport {
         {"gc.alloc.rate.norm", "alloc B/op"},
     };
 
-    /** One table row per benchmark and parameter set; known secondary results join their primary row. */
+    /**
+     * One table row per benchmark and parameter set; known secondary results join their primary row
+     * as columns; secondary results that are not a profiler's (group methods, auxiliary counters)
+     * get rows of their own.
+     */
     static String render(List<List<String>> rows) {
         List<String> header = rows.get(0);
         int name = header.indexOf("Benchmark");
@@ -71,7 +75,13 @@ public final class JmhReport {
                 }
             }
             String k = key.toString();
-            if (colon < 0) {
+            String secondary = colon < 0 ? "" : bench.substring(colon + 1);
+            if (!secondary.isEmpty() && secondary.indexOf('.') < 0) {
+                // Not a profiler's figure (those are dotted: gc.alloc.rate.norm) but one method of a
+                // @Group or an @AuxCounters field (handoff:delivered): a row of its own.
+                k = shortName(base) + ":" + secondary + k.substring(shortName(base).length());
+            }
+            if (colon < 0 || secondary.indexOf('.') < 0) {
                 String[] line = new String[4 + EXTRA_COLUMNS.length];
                 java.util.Arrays.fill(line, "");
                 line[0] = k;

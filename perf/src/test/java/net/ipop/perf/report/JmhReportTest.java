@@ -27,6 +27,20 @@ class JmhReportTest {
     }
 
     @Test
+    void groupMethodsAndAuxCountersGetRowsProfilerFiguresDoNot() {
+        String table = JmhReport.render(Csv.parse("""
+                "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"
+                "net.ipop.perf.handoff.RingHandoffBenchmark.handoff","thrpt",2,5,20.5,1.5,"ops/us"
+                "net.ipop.perf.handoff.RingHandoffBenchmark.handoff:delivered","thrpt",2,5,0.25,0.05,"ops/us"
+                "net.ipop.perf.handoff.RingHandoffBenchmark.handoff:gc.alloc.rate.norm","thrpt",2,5,0.001,0.0,"B/op"
+                "net.ipop.perf.handoff.RingHandoffBenchmark.handoff:gc.count","thrpt",2,5,0,0,"counts"
+                """));
+        assertTrue(table.contains("| RingHandoffBenchmark.handoff | thrpt | 20.500 ± 1.500 | ops/us | 0.001 |"), table);
+        assertTrue(table.contains("| RingHandoffBenchmark.handoff:delivered | thrpt | 0.250 ± 0.050 | ops/us |  |"), table);
+        assertEquals(4, table.lines().count(), table);
+    }
+
+    @Test
     void replacesOnlyItsOwnSectionAndKeepsProse(@TempDir Path dir) throws Exception {
         Path doc = dir.resolve("p.md");
         Files.writeString(doc, "# Perf\nintro\n<!-- BEGIN a -->\nold\n<!-- END a -->\nafter\n");
