@@ -90,6 +90,8 @@ final class OverlayClient implements AutoCloseable {
     private volatile XMPPTCPConnection connection;
     private volatile MultiUserChat room;
     private volatile boolean closed;
+    /** Peers present before the current join, until our own presence in the room is seen; or null. */
+    private volatile Set<String> pendingSweep;
 
     /** Where checked events and drops go; called on Smack's threads. */
     interface EventSink {
@@ -262,8 +264,8 @@ final class OverlayClient implements AutoCloseable {
                 LOG.fine(() -> config.overlay() + ": leaving the stale room: " + e);
             }
         }
-        Set<String> before = new HashSet<>(present.keySet());
         seenSinceJoin.clear();
+        pendingSweep = new HashSet<>(present.keySet());
         NodeCertificate cert = certificate;
         MucEnterConfiguration enter = muc.getEnterConfigurationBuilder(nick)
                 .withPresence(p -> p.addExtension(SignalElement.of(new Announcement(cert))))
@@ -294,14 +296,26 @@ final class OverlayClient implements AutoCloseable {
             }
         }
         joins.incrementAndGet();
-        // The service sends every occupant's presence before our own: whoever we have not seen by now is gone.
+        LOG.info(() -> config.overlay() + ": joined " + roomJid + " as " + nick);
+    }
+
+    /**
+     * On our own presence coming back from the room after a join (listener thread): the service sends
+     * every occupant's presence before ours (XEP-0045 7.2.3), so a peer present before the join and not
+     * seen since has gone meanwhile. Done here, in stanza order, not in {@link #join}, whose return may
+     * overtake the listener thread.
+     */
+    private void sweepAfterJoin() {
+        Set<String> before = pendingSweep;
+        if (before == null) {
+            return;
+        }
+        pendingSweep = null;
         for (String peer : before) {
             if (!seenSinceJoin.contains(peer) && present.remove(peer) != null) {
                 sink.post(new SignalEvent.PeerGone(config.overlay(), peer));
             }
         }
-        LOG.info(() -> config.overlay() + ": joined " + roomJid + " as " + nick + " (" + present.size()
-                + " peers present)");
     }
 
     private static void pause(int attempt) throws SignallingException {
@@ -383,8 +397,14 @@ final class OverlayClient implements AutoCloseable {
         try {
             Presence p = (Presence) stanza;
             Resourcepart from = p.getFrom().getResourceOrNull();
-            if (from == null || from.equals(nick)) {
-                return; // the room itself, or our own reflected presence
+            if (from == null) {
+                return; // the room itself
+            }
+            if (from.equals(nick)) {
+                if (p.getType() == Presence.Type.available) {
+                    sweepAfterJoin();
+                }
+                return;
             }
             String peer = from.toString();
             if (p.getType() == Presence.Type.unavailable) {
