@@ -146,8 +146,10 @@ final class OverlayClient implements AutoCloseable {
 
             @Override
             public void connectionClosedOnError(Exception e) {
-                LOG.warning(() -> config.overlay() + ": connection to " + config.server() + " lost (" + e
-                        + "); reconnecting");
+                if (joins.get() > 0 && !closed) {
+                    LOG.warning(() -> config.overlay() + ": connection to " + config.server() + " lost (" + e
+                            + "); reconnecting");
+                }
             }
         });
         ReconnectionManager reconnection = ReconnectionManager.getInstanceFor(c);
@@ -157,11 +159,14 @@ final class OverlayClient implements AutoCloseable {
         } else {
             reconnection.setReconnectionPolicy(ReconnectionManager.ReconnectionPolicy.RANDOM_INCREASING_DELAY);
         }
-        reconnection.enableAutomaticReconnection();
+        // Not before the first login: a node that cannot log in at all (wrong password, untrusted server)
+        // fails its join() instead of retrying in the background.
+        reconnection.disableAutomaticReconnection();
         connection = c;
         try {
             c.connect();
             c.login();
+            reconnection.enableAutomaticReconnection();
         } catch (SmackException | IOException | XMPPException e) {
             c.disconnect();
             throw new SignallingException(config.overlay() + ": cannot log in as " + config.account() + " at "
