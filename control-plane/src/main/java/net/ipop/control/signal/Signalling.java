@@ -3,6 +3,7 @@ package net.ipop.control.signal;
 import java.security.SecureRandom;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -39,6 +40,7 @@ public final class Signalling implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Signalling.class.getName());
     /** Enough for a burst from a full room of a few hundred peers re-announcing at once. */
     public static final int DEFAULT_QUEUE_CAPACITY = 4096;
+    private static final int LOGGED_IN_FULL = 16;
 
     private final Options options;
     private final SecureRandom random = new SecureRandom();
@@ -56,8 +58,12 @@ public final class Signalling implements AutoCloseable {
 
         @Override
         public void drop(DropReason reason, String overlay, String detail) {
-            drops.incrementAndGet(reason.ordinal());
-            LOG.warning(() -> overlay + ": dropped (" + reason.name().toLowerCase() + "): " + detail);
+            long n = drops.incrementAndGet(reason.ordinal());
+            // The first few in full, then at powers of two: a peer sending garbage cannot flood the log.
+            if (n <= LOGGED_IN_FULL || Long.bitCount(n) == 1) {
+                LOG.warning(() -> overlay + ": dropped (" + reason.name().toLowerCase(Locale.ROOT) + ", " + n
+                        + " so far): " + detail);
+            }
         }
     };
 
@@ -158,6 +164,9 @@ public final class Signalling implements AutoCloseable {
 
     /** As {@link #poll}, but waits up to {@code timeoutMs} for the first event; for a thread that has nothing else to do. */
     public int poll(SignallingListener listener, int limit, long timeoutMs) throws InterruptedException {
+        if (limit <= 0) {
+            return 0;
+        }
         SignalEvent first = queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
         if (first == null) {
             return 0;

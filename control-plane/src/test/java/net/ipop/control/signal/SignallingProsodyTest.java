@@ -99,6 +99,15 @@ class SignallingProsodyTest {
             assertEquals(betaCert.publicKeyBase64(), seenByAlpha.certificate().publicKeyBase64());
             assertEquals(Set.of("beta"), alpha.peers("presence"));
             assertEquals(Set.of("alpha"), beta.peers("presence"));
+
+            // A renewed certificate is announced again and heard as an update.
+            NodeCertificate renewed = lab.certificate("beta");
+            beta.announce("presence", renewed);
+            SignalEvent.PeerPresent update = a.await(SignalEvent.PeerPresent.class,
+                    e -> e.peerId().equals("beta") && e.certificate().fingerprint().equals(renewed.fingerprint()), WAIT);
+            assertArrayEquals(renewed.der(), update.certificate().der());
+            assertThrows(IllegalArgumentException.class, () -> beta.announce("presence", lab.certificate("gamma")),
+                    "a node keeps its name");
         }
     }
 
