@@ -136,6 +136,21 @@ class SignallingProsodyTest {
             assertEquals(answer, back.answer());
             assertEquals(sent.sessionId(), back.answer().sessionId());
             assertNotEquals(sent.credentials(), back.answer().credentials());
+
+            // Offer-to-answer round trips through the server, for the record: printed, not asserted (shared machine).
+            long[] rtt = new long[20];
+            for (int i = 0; i < rtt.length; i++) {
+                long t0 = System.nanoTime();
+                Offer o = alpha.sendOffer("ice", "beta", candidates("2001:db8::a"));
+                Offer in = b.await(SignalEvent.OfferReceived.class, e -> e.offer().sessionId().equals(o.sessionId()),
+                        WAIT).offer();
+                beta.sendAnswer("ice", "alpha", in.sessionId(), candidates("2001:db8::b"));
+                a.await(SignalEvent.AnswerReceived.class, e -> e.answer().sessionId().equals(o.sessionId()), WAIT);
+                rtt[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(rtt);
+            System.out.printf("signalling: offer->answer round trip through prosody: median %.2f ms, max %.2f ms"
+                    + " (n=%d)%n", rtt[rtt.length / 2] / 1e6, rtt[rtt.length - 1] / 1e6, rtt.length);
         }
     }
 
