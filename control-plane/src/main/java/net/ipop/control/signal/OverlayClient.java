@@ -246,12 +246,28 @@ final class OverlayClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Joins again after a reconnection (on this client's thread), retrying with growing pauses (up to a
+     * minute) while the connection stays up: a room can be briefly locked while another node re-creates it.
+     */
     private void rejoin() {
-        try {
-            join();
-        } catch (SignallingException e) {
-            LOG.log(Level.WARNING, config.overlay() + ": could not join " + roomJid + " again; will retry on the"
-                    + " next reconnection", e);
+        for (int attempt = 1; !closed; attempt++) {
+            try {
+                join();
+                return;
+            } catch (SignallingException e) {
+                LOG.log(Level.WARNING, config.overlay() + ": could not join " + roomJid + " again (attempt "
+                        + attempt + ")", e);
+            }
+            XMPPTCPConnection c = connection;
+            if (c == null || !c.isAuthenticated()) {
+                return; // the next reconnection starts over
+            }
+            try {
+                Thread.sleep(Math.min(60_000L, 1000L << Math.min(attempt, 6)));
+            } catch (InterruptedException e) {
+                return; // closed
+            }
         }
     }
 

@@ -329,6 +329,11 @@ class SignallingProsodyTest {
             assertEquals(2, alpha.dropped(DropReason.FORGED));
             assertEquals(1, alpha.dropped(DropReason.UNKNOWN_SENDER));
             assertEquals(0, alpha.dropped(DropReason.QUEUE_FULL));
+
+            // Mallory's connection dies without leaving the room: the server reports it gone all the same.
+            mallory.connection.instantShutdown();
+            a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("mallory"), WAIT);
+            assertEquals(Set.of(), alpha.peers("hostile"));
         }
     }
 
