@@ -1,16 +1,7 @@
 package net.ipop.control.signal;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +15,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import javax.net.SocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
-import net.ipop.control.config.SecretFiles;
 import net.ipop.control.config.SignallingConfig;
 import net.ipop.crypto.cert.NodeCertificate;
-import org.jivesoftware.smack.ConnectionConfiguration;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.ReconnectionManager;
 import org.jivesoftware.smack.SmackException;
@@ -46,7 +32,6 @@ import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.jivesoftware.smackx.muc.MucEnterConfiguration;
@@ -127,7 +112,7 @@ final class OverlayClient implements AutoCloseable {
 
     /** Connects, logs in and joins the room; blocks up to a few times the configured timeout. */
     void start() throws SignallingException {
-        XMPPTCPConnection c = new XMPPTCPConnection(connectionConfiguration());
+        XMPPTCPConnection c = new XMPPTCPConnection(XmppConnections.configuration(config, sockets));
         c.setReplyTimeout(config.connectTimeoutMs());
         c.setParsingExceptionCallback(u -> sink.drop(DropReason.MALFORMED, config.overlay(),
                 "unparsable stanza: " + u.getParsingException()));
@@ -178,72 +163,6 @@ final class OverlayClient implements AutoCloseable {
         }
         room = MultiUserChatManager.getInstanceFor(c).getMultiUserChat(roomJid);
         join();
-    }
-
-    private XMPPTCPConnectionConfiguration connectionConfiguration() throws SignallingException {
-        char[] password;
-        try {
-            password = SecretFiles.readPassword(config.passwordFile());
-        } catch (IOException e) {
-            throw new SignallingException(config.overlay() + ": signalling password: " + e.getMessage(), e);
-        }
-        try {
-            XMPPTCPConnectionConfiguration.Builder b = XMPPTCPConnectionConfiguration.builder()
-                    .setXmppAddressAndPassword(config.account(), new String(password))
-                    .setResource(RESOURCE)
-                    .setPort(config.port())
-                    .setConnectTimeout(config.connectTimeoutMs())
-                    .setSendPresence(false)
-                    .setSocketFactory(sockets);
-            if (isLiteral(config.server())) {
-                b.setHostAddress(InetAddress.ofLiteral(config.server()));
-            } else {
-                b.setHost(config.server());
-            }
-            if (config.tls() == SignallingConfig.TlsMode.PLAIN) {
-                b.setSecurityMode(ConnectionConfiguration.SecurityMode.disabled);
-            } else {
-                b.setSecurityMode(ConnectionConfiguration.SecurityMode.required);
-                if (config.serverCertificateFile().isPresent()) {
-                    b.setCustomX509TrustManager(trusting(config.serverCertificateFile().get()));
-                }
-            }
-            return b.build();
-        } catch (XmppStringprepException e) {
-            throw new SignallingException(config.overlay() + ": account " + config.account() + " is not a JID", e);
-        } finally {
-            Arrays.fill(password, '\0');
-        }
-    }
-
-    private static boolean isLiteral(String host) {
-        try {
-            InetAddress.ofLiteral(host);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** A trust manager that trusts exactly the certificate in {@code pem} (a self-signed server's). */
-    private X509TrustManager trusting(Path pem) throws SignallingException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            ks.setCertificateEntry("server", cert);
-            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            f.init(ks);
-            for (TrustManager m : f.getTrustManagers()) {
-                if (m instanceof X509TrustManager x) {
-                    return x;
-                }
-            }
-            throw new SignallingException(config.overlay() + ": no X.509 trust manager in this JDK");
-        } catch (IOException | GeneralSecurityException e) {
-            throw new SignallingException(config.overlay() + ": server certificate " + pem + " unusable (" + e + ")",
-                    e);
-        }
     }
 
     /**
