@@ -11,11 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.List;
 
 import net.ipop.control.config.NodeConfig;
 import net.ipop.control.config.NodeConfigParser;
 import net.ipop.crypto.Suite;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.crypto.cert.OverlayCa;
 import net.ipop.crypto.cert.X25519Keys;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +29,8 @@ class ConfigCheckCommandTest {
     /** Tests run in the module directory; the example lives in the repository's docs. */
     private static final Path EXAMPLE = Path.of("..", "docs", "examples", "node.yaml");
     private static final String EXAMPLE_KEY_LINE = "privateKeyFile: /etc/ipop/alpha.key ";
+    private static final String EXAMPLE_PASSWORD_LINE = "passwordFile: /etc/ipop/lab.password ";
+    private static final String EXAMPLE_SERVER_CERT_LINE = "serverCertificateFile: /etc/ipop/xmpp.pem ";
 
     @TempDir
     Path dir;
@@ -55,8 +60,16 @@ class ConfigCheckCommandTest {
     private Path example() throws IOException {
         String text = Files.readString(EXAMPLE);
         assertTrue(text.contains(EXAMPLE_KEY_LINE), "the example names /etc/ipop/alpha.key");
+        assertTrue(text.contains(EXAMPLE_PASSWORD_LINE) && text.contains(EXAMPLE_SERVER_CERT_LINE), "the example"
+                + " names /etc/ipop/lab.password and /etc/ipop/xmpp.pem");
+        Path password = Files.writeString(dir.resolve("lab.password"), "secret\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        Instant now = Instant.now();
+        Path serverCert = Files.writeString(dir.resolve("xmpp.pem"), OverlayCa.create("xmpp", List.of(
+                IpPrefix.parse("192.0.2.0/24")), now, now.plusSeconds(3600), new SecureRandom()).certificate().toPem());
         return Files.writeString(dir.resolve("node.yaml"), text.replace(EXAMPLE_KEY_LINE,
-                "privateKeyFile: " + key + " "));
+                "privateKeyFile: " + key + " ").replace(EXAMPLE_PASSWORD_LINE, "passwordFile: " + password + " ")
+                .replace(EXAMPLE_SERVER_CERT_LINE, "serverCertificateFile: " + serverCert + " "));
     }
 
     @Test
@@ -70,6 +83,8 @@ class ConfigCheckCommandTest {
         assertEquals(List.of("beta", "gamma", "delta"), c.peers().stream().map(p -> p.name()).toList());
         assertEquals(Suite.CHACHA20POLY1305, c.peers().get(1).suite());
         assertTrue(c.peers().get(2).endpoint().isEmpty());
+        assertEquals(1, c.signalling().size());
+        assertEquals("lab@conference.xmpp.example.org", c.signalling().get(0).room());
     }
 
     @Test
@@ -78,7 +93,8 @@ class ConfigCheckCommandTest {
         for (String k : List.of("node:", "name:", "privateKeyFile:", "interface:", "addresses:", "mtu:", "queues:",
                 "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
-                "allowedAddresses:", "keepaliveIntervalMs:")) {
+                "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
+                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:")) {
             assertTrue(text.contains(k), "example lacks " + k);
         }
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
@@ -86,7 +102,10 @@ class ConfigCheckCommandTest {
                 "interface.mtu", "interface.queues", "listen.port", "listen.address", "suite",
                 "dataplane.idleStrategy", "dataplane.threading", "dataplane.ioUring", "dataplane.offloads",
                 "dataplane.countersFile", "dataplane.aeronDirectory", "peers[].name", "peers[].publicKey",
-                "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite")) {
+                "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite",
+                "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
+                "signalling[].port", "signalling[].room", "signalling[].tls", "signalling[].serverCertificateFile",
+                "signalling[].connectTimeoutMs")) {
             assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
         }
     }

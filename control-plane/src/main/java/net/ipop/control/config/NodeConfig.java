@@ -19,10 +19,20 @@ import net.ipop.crypto.Suite;
  * @param suite          the default cipher suite for peers that do not name one
  * @param dataPlane      data plane tuning
  * @param peers          the static peers, in file order; may be empty (a node alone)
+ * @param signalling     the overlays joined through XMPP signalling servers, one account each; empty for a
+ *                       node with static peers only
  */
 public record NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
-                         ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers) {
+                         ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
+                         List<SignallingConfig> signalling) {
     public NodeConfig {
         peers = List.copyOf(peers);
+        signalling = List.copyOf(signalling);
+    }
+
+    /** A node with static peers only, no signalling. */
+    public NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
+                      ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers) {
+        this(name, privateKeyFile, publicKey, iface, listen, suite, dataPlane, peers, List.of());
     }
 }

@@ -37,7 +37,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * <p>Stateless and thread-safe.
  */
 public final class NodeConfigParser {
-    static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers");
+    static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
+            "signalling");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
@@ -180,10 +181,20 @@ public final class NodeConfigParser {
                 peers = new PeersParser(problems, suite, publicKey, ownAddresses).parse(items);
             }
         }
+        // signalling
+        List<SignallingConfig> signalling = List.of();
+        Node sigNode = top.get("signalling");
+        if (sigNode != null && !isNull(sigNode)) {
+            List<Node> items = top.list("signalling", "write each overlay as an item '- overlay: ...' under"
+                    + " signalling:, or leave it out for static peers only");
+            if (items != null) {
+                signalling = new SignallingParser(problems, base).parse(items);
+            }
+        }
         if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null) {
             return null; // each of these has a problem reported
         }
-        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers);
+        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling);
     }
 
     private static InterfaceConfig readInterface(Section s, List<Section.Located<IpPrefix>> own, Problems problems) {

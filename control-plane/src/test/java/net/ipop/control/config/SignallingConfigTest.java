@@ -1,0 +1,123 @@
+package net.ipop.control.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code signalling:} section: defaults, and each mistake named with its key and fix. */
+class SignallingConfigTest {
+    @TempDir
+    Path dir;
+
+    private ConfigFiles files;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        files = new ConfigFiles(dir);
+        ConfigFiles.writeKey(dir.resolve("lab.password"), "s3cret\n", "rw-------");
+        ConfigFiles.writeKey(dir.resolve("red.password"), "other\n", "rw-------");
+    }
+
+    private Path file(String signalling) throws IOException {
+        return files.write("node.yaml", files.valid() + "signalling:\n" + signalling);
+    }
+
+    private List<ConfigProblem> problemsOf(String signalling) throws IOException {
+        Path f = file(signalling);
+        return assertThrows(ConfigException.class, () -> NodeConfigParser.parse(f)).problems();
+    }
+
+    @Test
+    void minimalEntryTakesItsDefaultsFromTheAccount() throws Exception {
+        NodeConfig c = NodeConfigParser.parse(file("""
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                """));
+        SignallingConfig s = c.signalling().getFirst();
+        assertEquals("lab", s.overlay());
+        assertEquals("xmpp.example.org", s.server(), "the server defaults to the account's domain");
+        assertEquals("xmpp.example.org", s.domain());
+        assertEquals(5222, s.port());
+        assertEquals("lab@conference.xmpp.example.org", s.room());
+        assertEquals(SignallingConfig.TlsMode.REQUIRED, s.tls(), "TLS unless plain is asked for explicitly");
+        assertEquals(Optional.empty(), s.serverCertificateFile());
+        assertEquals(10_000, s.connectTimeoutMs());
+        assertEquals(dir.resolve("lab.password").toAbsolutePath(), s.passwordFile());
+    }
+
+    @Test
+    void withoutTheSectionANodeHasNoSignalling() throws Exception {
+        assertEquals(List.of(), NodeConfigParser.parse(files.write("node.yaml", files.valid())).signalling());
+    }
+
+    @Test
+    void aPasswordFileOthersCanReadIsRefusedWithTheChmod() throws Exception {
+        ConfigFiles.writeKey(dir.resolve("lab.password"), "s3cret\n", "rw-r-----");
+        List<ConfigProblem> p = problemsOf("""
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                """);
+        assertEquals(1, p.size(), p.toString());
+        assertEquals("signalling[0].passwordFile", p.get(0).key());
+        assertTrue(p.get(0).message().contains("run: chmod 600 " + dir.resolve("lab.password")), p.toString());
+    }
+
+    @Test
+    void eachMistakeNamesItsKeyAndTheFix() throws Exception {
+        ConfigFiles.writeKey(dir.resolve("empty.password"), "\n", "rw-------");
+        List<ConfigProblem> p = problemsOf("""
+                  - overlay: Lab
+                    account: alpha
+                    passwordFile: missing.password
+                    server: "xmpp example"
+                    port: 70000
+                    tls: starttls
+                    connectTimeoutMs: 5
+                  - overlay: red
+                    account: alpha-red@xmpp.example.org
+                    passwordFile: empty.password
+                    room: "not a room"
+                    tls: plain
+                    serverCertificateFile: red.password
+                    acount: typo
+                """);
+        List<String> keys = p.stream().map(ConfigProblem::key).toList();
+        assertEquals(List.of("signalling[0].overlay", "signalling[0].account", "signalling[0].passwordFile",
+                "signalling[0].server", "signalling[0].port", "signalling[0].tls", "signalling[0].connectTimeoutMs",
+                "signalling[1].passwordFile", "signalling[1].room", "signalling[1].serverCertificateFile",
+                "signalling[1].acount"), keys, p.toString());
+        assertTrue(p.get(1).message().contains("name@domain"), p.get(1).message());
+        assertTrue(p.get(2).message().contains("no such file"), p.get(2).message());
+        assertTrue(p.get(5).message().contains("required"), p.get(5).message());
+        assertTrue(p.get(7).message().contains("empty"), p.get(7).message());
+        assertTrue(p.get(9).message().contains("tls is plain"), p.get(9).message());
+        assertTrue(p.get(10).message().contains("did you mean 'account'"), p.get(10).message());
+    }
+
+    @Test
+    void anOverlayOrAnAccountAppearsOnce() throws Exception {
+        List<ConfigProblem> p = problemsOf("""
+                  - overlay: lab
+                    account: alpha@xmpp.example.org
+                    passwordFile: lab.password
+                  - overlay: lab
+                    account: alpha@xmpp.example.org
+                    passwordFile: red.password
+                """);
+        assertEquals(List.of("signalling[1].overlay", "signalling[1].account"),
+                p.stream().map(ConfigProblem::key).toList(), p.toString());
+        assertTrue(p.get(0).message().contains("signalling[0].overlay (line"), p.get(0).message());
+        assertTrue(p.get(1).message().contains("give each overlay its own account"), p.get(1).message());
+    }
+}
