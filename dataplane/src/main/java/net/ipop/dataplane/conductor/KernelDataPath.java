@@ -14,6 +14,7 @@ import org.agrona.concurrent.AgentRunner;
 
 import io.aeron.Publication;
 import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.pipeline.DropReason;
 import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
 import net.ipop.dataplane.pipeline.PollIdleStrategy;
@@ -233,8 +234,11 @@ public final class KernelDataPath implements DataPath {
         }
     }
 
-    /** Per-peer traffic into this pipeline's counters file records; pipeline thread. */
+    /** Per-peer traffic and drops into this pipeline's counters file records; pipeline thread. */
     private static final class PeerCounting implements PathStats.PeerTraffic {
+        /** Pipeline drop reason (by ordinal) to the counters file's; a shared immutable table. */
+        private static final net.ipop.ipc.counters.DropReason[] FILE_REASON = CountedPipeline.mapReasons();
+
         private final PipelineCounters counters;
 
         PeerCounting(PipelineCounters counters) {
@@ -249,6 +253,11 @@ public final class KernelDataPath implements DataPath {
         @Override
         public void received(int peerSlot, int bytes) {
             counters.peerReceived(peerSlot, bytes);
+        }
+
+        @Override
+        public void dropped(int peerSlot, DropReason reason) {
+            counters.peerDropped(peerSlot, FILE_REASON[reason.ordinal()]);
         }
     }
 }
