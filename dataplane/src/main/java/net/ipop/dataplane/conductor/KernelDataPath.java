@@ -132,6 +132,7 @@ public final class KernelDataPath implements DataPath {
             netlink = RtnetlinkClient.open();
             tun = TunDevice.tun().name(interfaceName).vnetHeader(true).offloads(TunOffload.ALL).open();
             netlink.setMtu(interfaceName, newMtu);
+            noKernelIpv6Addresses();
             socket = UdpSocket.open(listen.getAddress() instanceof Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             socket.setGro(true);
@@ -152,6 +153,22 @@ public final class KernelDataPath implements DataPath {
         } catch (Exception | Error e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Before the link first goes up: no kernel-made IPv6 link-local address, so the kernel sends no router
+     * solicitations, MLD reports or DAD probes into the overlay, which the pipeline would only count as NO_ROUTE
+     * drops. Overlay IPv6 addresses from the configuration are added explicitly and still work. A link
+     * without IPv6 (MTU below 1280) has nothing to stop.
+     */
+    private void noKernelIpv6Addresses() throws ErrnoException {
+        try {
+            netlink.setIpv6AddressGeneration(interfaceName, false);
+        } catch (ErrnoException e) {
+            if (!e.is(Errno.EAFNOSUPPORT)) {
+                throw e;
+            }
         }
     }
 
