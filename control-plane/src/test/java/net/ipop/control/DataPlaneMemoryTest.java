@@ -66,7 +66,7 @@ class DataPlaneMemoryTest {
     }
 
     @Test
-    @Timeout(value = 420, unit = TimeUnit.SECONDS)
+    @Timeout(value = 720, unit = TimeUnit.SECONDS)
     void aMillionPacketsGrowNeitherMemoryNorDescriptorsNorThreads() throws Exception {
         try (TwoNodes nodes = TwoNodes.up(temp, "mem")) {
             TwoNodes.Node a = nodes.a();
@@ -74,10 +74,10 @@ class DataPlaneMemoryTest {
             try {
                 long pid = a.dataPlane().pid();
                 long start = sentPackets(a);
-                long warmUp = pump(a, start + WARM_UP_PACKETS, 120);
+                long warmUp = pump(a, start + WARM_UP_PACKETS, 200);
                 Sample before = Sample.of(pid);
                 long target = warmUp + PACKETS;
-                long end = pump(a, target, 300);
+                long end = pump(a, target, 450);
                 Sample after = Sample.of(pid);
                 assertEquals(pid, a.dataPlane().pid(), "the data plane restarted during the test" + a.log());
                 PeerTotals peer = a.counters().peers().get(0);
@@ -120,7 +120,7 @@ class DataPlaneMemoryTest {
         while (sent < target) {
             assertTrue(System.nanoTime() - deadline < 0, "only " + sent + " of " + target + " packets in " + seconds
                     + " s");
-            TestNamespace.Cmd.Result r = a.ns().execAllowingFailure(30, "iperf3", "-c", TwoNodes.OVERLAY_B, "-u",
+            TestNamespace.Cmd.Result r = a.ns().execAllowingFailure(60, "iperf3", "-c", TwoNodes.OVERLAY_B, "-u",
                     "-b", "400M", "-l", "200", "-t", "5", "--connect-timeout", "3000");
             if (r.exitCode() != 0 && !r.output().contains("refused")) {
                 throw new AssertionError("iperf3 failed: " + r.output() + a.log());

@@ -40,7 +40,7 @@ class DataPlaneRestartTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void aDataPlaneKilledUnderIperf3ComesBackAndTheTransferResumes() throws Exception {
         try (TwoNodes nodes = TwoNodes.up(temp, "rst")) {
             TwoNodes.Node a = nodes.a();

@@ -63,7 +63,7 @@ class MalformedFloodTest {
     }
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 480, unit = TimeUnit.SECONDS)
     void garbageAtHighRateIsCountedByReasonAndHarmsNothing() throws Exception {
         try (TwoNodes nodes = TwoNodes.up(temp, "mal")) {
             TwoNodes.Node a = nodes.a();

@@ -111,17 +111,18 @@ final class TwoNodes implements AutoCloseable {
             nodes = new TwoNodes(nsA, nsB, a, b);
             Process upA = cli(nsA, a.runDir(), "up", "--config", a.config().toString());
             Process upB = cli(nsB, b.runDir(), "up", "--config", b.config().toString());
+            // Two JVMs starting two more on a loaded 2-core machine: a minute is not unusual.
             for (Process up : List.of(upA, upB)) {
-                if (!up.waitFor(60, TimeUnit.SECONDS) || up.exitValue() != 0) {
+                if (!up.waitFor(150, TimeUnit.SECONDS) || up.exitValue() != 0) {
                     up.destroyForcibly();
                     throw new AssertionError("ipop up failed: "
                             + new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + a.log() + b.log());
                 }
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (nsA.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", OVERLAY_B).exitCode() != 0) {
                 if (System.nanoTime() - deadline > 0) {
-                    throw new AssertionError("no ping reply over the tunnel in 30 s" + a.log() + b.log());
+                    throw new AssertionError("no ping reply over the tunnel in 60 s" + a.log() + b.log());
                 }
             }
             return nodes;
