@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +78,7 @@ class MalformedFloodTest {
                     .getInt(TransportHeader.RECEIVER_INDEX_OFFSET);
 
             CountersSnapshot before = a.counters();
-            Map<String, Long> udpBefore = udpStats(a.ns());
+            Map<String, Long> snmpBefore = snmp(a.ns());
             // Legitimate traffic for exactly as long as the flood lasts: SIGINT makes ping print its summary.
             Process ping = a.ns().start("ping", "-i", "0.02", "-W", "1", TwoNodes.OVERLAY_B);
             long floodStart = System.nanoTime();
@@ -87,7 +89,7 @@ class MalformedFloodTest {
             String pingOut = new String(ping.getInputStream().readAllBytes());
             Thread.sleep(1000); // whatever the socket still holds is handled by then
             CountersSnapshot after = a.counters();
-            Map<String, Long> udpAfter = udpStats(a.ns());
+            Map<String, Long> snmpAfter = snmp(a.ns());
 
             assertTrue(ProcessHandle.of(dataPlane).map(ProcessHandle::isAlive).orElse(false),
                     "the data plane died" + a.log());
@@ -101,8 +103,10 @@ class MalformedFloodTest {
             TestNamespace.Cmd.Result afterwards = a.ns().execAllowingFailure(30, "ping", "-c", "3", "-W", "2",
                     TwoNodes.OVERLAY_B);
 
-            long rcvbufErrors = udpAfter.get("RcvbufErrors") - udpBefore.get("RcvbufErrors");
-            long reasm = udpAfter.getOrDefault("ReasmFails", 0L) - udpBefore.getOrDefault("ReasmFails", 0L);
+            // What the kernel dropped before the data plane could see it: a full receive buffer, or a large
+            // datagram whose fragments did not all arrive.
+            long rcvbufErrors = snmpAfter.get("Udp:RcvbufErrors") - snmpBefore.get("Udp:RcvbufErrors");
+            long reasm = snmpAfter.get("Ip:ReasmFails") - snmpBefore.get("Ip:ReasmFails");
             long total = 0;
             for (long n : sent.values()) {
                 total += n;
@@ -303,25 +307,22 @@ class MalformedFloodTest {
         return (b >= 1 && b <= 4) || (b >= 0x11 && b <= 0x14);
     }
 
-    /** The Udp and Ip lines of the namespace's /proc/net/snmp, by field name (Ip fields: ReasmFails). */
-    private static Map<String, Long> udpStats(TestNamespace ns) throws IOException {
-        String snmp = ns.exec("cat", "/proc/net/snmp");
-        Map<String, Long> values = new java.util.HashMap<>();
-        String[] lines = snmp.split("\n");
-        for (int i = 0; i + 1 < lines.length; i++) {
-            if ((lines[i].startsWith("Udp: ") || lines[i].startsWith("Ip: ")) && lines[i].startsWith(
-                    lines[i + 1].substring(0, lines[i + 1].indexOf(' ') + 1))) {
-                String[] names = lines[i].substring(lines[i].indexOf(' ') + 1).trim().split("\\s+");
-                String[] numbers = lines[i + 1].substring(lines[i + 1].indexOf(' ') + 1).trim().split("\\s+");
-                if (names.length == numbers.length && !names[0].matches("\\d+")) {
-                    for (int j = 0; j < names.length; j++) {
-                        values.putIfAbsent(names[j], Long.parseLong(numbers[j]));
-                    }
-                }
+    /**
+     * The namespace's /proc/net/snmp as {@code "Udp:RcvbufErrors" -> value}: the file is pairs of lines, field
+     * names then values, each starting with the protocol.
+     */
+    private static Map<String, Long> snmp(TestNamespace ns) throws IOException {
+        List<String> lines = ns.exec("cat", "/proc/net/snmp").lines().toList();
+        Map<String, Long> values = new HashMap<>();
+        for (int i = 0; i + 1 < lines.size(); i += 2) {
+            String[] names = lines.get(i).trim().split("\\s+");
+            String[] numbers = lines.get(i + 1).trim().split("\\s+");
+            for (int j = 1; j < names.length && j < numbers.length; j++) {
+                values.put(names[0] + names[j], Long.parseLong(numbers[j]));
             }
         }
-        if (!values.containsKey("RcvbufErrors")) {
-            throw new AssertionError("no Udp RcvbufErrors in /proc/net/snmp:\n" + snmp);
+        if (!values.containsKey("Udp:RcvbufErrors") || !values.containsKey("Ip:ReasmFails")) {
+            throw new AssertionError("no Udp RcvbufErrors or Ip ReasmFails in /proc/net/snmp: " + lines);
         }
         return values;
     }
