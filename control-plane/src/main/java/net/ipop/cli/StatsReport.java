@@ -12,7 +12,11 @@ import net.ipop.ipc.counters.GlobalCounter;
 import net.ipop.ipc.counters.PeerTotals;
 import net.ipop.ipc.counters.WriterStatus;
 
-/** A counters snapshot as text tables (human units) or as one JSON object (raw numbers). */
+/**
+ * A counters snapshot as text tables (human units) or as one JSON object (raw numbers). Per-peer drops: a
+ * DROPPED column and, for peers with drops, a line by reason; in JSON every peer has a {@code drops} object
+ * with every reason (0 when none), like the node-wide {@code drops}.
+ */
 final class StatsReport {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
@@ -34,18 +38,35 @@ final class StatsReport {
         for (PeerTotals p : s.peers()) {
             nameWidth = Math.max(nameWidth, p.name().length());
         }
-        String row = "%-" + nameWidth + "s  %10s  %10s  %10s  %10s  %10s%n";
-        sb.append(String.format(Locale.ROOT, row, "PEER", "ID", "SENT", "PACKETS", "RECEIVED", "PACKETS"));
+        String row = "%-" + nameWidth + "s  %10s  %10s  %10s  %10s  %10s  %10s%n";
+        sb.append(String.format(Locale.ROOT, row, "PEER", "ID", "SENT", "PACKETS", "RECEIVED", "PACKETS", "DROPPED"));
         if (s.peers().isEmpty()) {
             sb.append("(no peers)\n");
         }
         for (PeerTotals p : s.peers()) {
             sb.append(String.format(Locale.ROOT, row, p.name(), p.peerId(), bytes(p.txBytes()), count(p.txPackets()),
-                    bytes(p.rxBytes()), count(p.rxPackets())));
+                    bytes(p.rxBytes()), count(p.rxPackets()), count(p.totalDrops())));
         }
         sb.append(String.format(Locale.ROOT, "%nDROPS (%,d)%n", s.totalDrops()));
         for (Map.Entry<DropReason, Long> e : s.drops().entrySet()) {
             sb.append(String.format(Locale.ROOT, "  %-20s %,15d%n", e.getKey().key().replace('_', ' '), e.getValue()));
+        }
+        boolean any = false;
+        for (PeerTotals p : s.peers()) {
+            if (p.drops().isEmpty()) {
+                continue;
+            }
+            if (!any) {
+                sb.append(String.format(Locale.ROOT, "%nDROPS BY PEER (where the peer was known)%n"));
+                any = true;
+            }
+            sb.append("  ").append(p.name()).append(" (id ").append(p.peerId()).append("):");
+            String sep = " ";
+            for (Map.Entry<DropReason, Long> e : p.drops().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "%s%s %,d", sep, e.getKey().key().replace('_', ' '), e.getValue()));
+                sep = ", ";
+            }
+            sb.append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%nTOTALS%n"));
         for (Map.Entry<GlobalCounter, Long> e : s.globals().entrySet()) {
@@ -69,7 +90,13 @@ final class StatsReport {
                     .append(",\"name\":").append(Json.quote(p.name()))
                     .append(",\"txBytes\":").append(p.txBytes()).append(",\"txPackets\":").append(p.txPackets())
                     .append(",\"rxBytes\":").append(p.rxBytes()).append(",\"rxPackets\":").append(p.rxPackets())
-                    .append('}');
+                    .append(",\"drops\":{");
+            String sep = "";
+            for (DropReason r : DropReason.values()) {
+                sb.append(sep).append(Json.quote(r.key())).append(':').append(p.drops(r));
+                sep = ",";
+            }
+            sb.append("}}");
         }
         sb.append("],\"drops\":{");
         String sep = "";

@@ -39,6 +39,8 @@ class StatsCommandTest {
                     k -> CountersLayout.putKey(k, queue, 70, "alice \"a\"")), 1_200_000);
             m.setCounterValue(m.allocate("rx bytes", CountersLayout.PEER_RX_BYTES,
                     k -> CountersLayout.putKey(k, queue, 3, "bob")), 768);
+            m.setCounterValue(m.allocate("bob auth", CountersLayout.PEER_DROPS,
+                    k -> CountersLayout.putPeerDropKey(k, queue, DropReason.AUTH_FAILED, 3, "bob")), 1);
             m.setCounterValue(m.allocate("auth", CountersLayout.DROP,
                     k -> CountersLayout.putKey(k, queue, DropReason.AUTH_FAILED.code())), 2);
             m.setCounterValue(m.allocate("tun reads", CountersLayout.GLOBAL,
@@ -55,8 +57,9 @@ class StatsCommandTest {
             assertEquals(0, r.code, r.err);
             assertTrue(r.out.contains("pid " + ProcessHandle.current().pid() + " (alive)"), r.out);
             assertTrue(r.out.contains("2 queues"), r.out);
-            assertTrue(r.out.matches("(?s).*alice \"a\"\\s+70\\s+6\\.0 GiB\\s+2\\.4M\\s+0 B\\s+0\\n.*"), r.out);
-            assertTrue(r.out.matches("(?s).*bob\\s+3\\s+0 B\\s+0\\s+1\\.5 KiB\\s+0\\n.*"), r.out);
+            assertTrue(r.out.matches("(?s).*alice \"a\"\\s+70\\s+6\\.0 GiB\\s+2\\.4M\\s+0 B\\s+0\\s+0\\n.*"), r.out);
+            assertTrue(r.out.matches("(?s).*bob\\s+3\\s+0 B\\s+0\\s+1\\.5 KiB\\s+0\\s+2\\n.*"), r.out);
+            assertTrue(r.out.contains("DROPS BY PEER (where the peer was known)\n  bob (id 3): auth failed 2\n"), r.out);
             assertTrue(r.out.contains("DROPS (4)"), r.out);
             assertTrue(r.out.matches("(?s).*auth failed\\s+4\\n.*"), r.out);
             assertTrue(r.out.matches("(?s).*tun reads\\s+2,000,000\\n.*"), r.out);
@@ -74,8 +77,10 @@ class StatsCommandTest {
             assertTrue(json.startsWith("{\"file\":" + Json.quote(file.path().toString()) + ",\"writer\":{\"pid\":"
                     + ProcessHandle.current().pid() + ",\"liveness\":\"alive\",\"startTime\":\""), json);
             assertTrue(json.contains(",\"peers\":[{\"id\":3,\"name\":\"bob\",\"txBytes\":0,\"txPackets\":0,\"rxBytes\":1536,"
-                    + "\"rxPackets\":0},{\"id\":70,\"name\":\"alice \\\"a\\\"\",\"txBytes\":6442450944,"
-                    + "\"txPackets\":2400000,\"rxBytes\":0,\"rxPackets\":0}],"), json);
+                    + "\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":2,\"no_route\":0,"), json);
+            assertTrue(json.contains("\"tun_write_failed\":0}},{\"id\":70,\"name\":\"alice \\\"a\\\"\",\"txBytes\":6442450944,"
+                    + "\"txPackets\":2400000,\"rxBytes\":0,\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":0,"), json);
+            assertTrue(json.contains("\"tun_write_failed\":0}}],\"drops\":{"), json);
             assertTrue(json.contains("\"drops\":{\"replay\":0,\"auth_failed\":4,\"no_route\":0,"), json);
             assertTrue(json.endsWith("\"globals\":{\"tun_reads\":2000000,\"udp_sends\":0,\"gso_fallbacks\":0,\"punted\":0}}"),
                     json);

@@ -14,6 +14,7 @@ import org.agrona.concurrent.AgentRunner;
 
 import io.aeron.Publication;
 import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.pipeline.DropReason;
 import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
 import net.ipop.dataplane.pipeline.PollIdleStrategy;
@@ -131,6 +132,7 @@ public final class KernelDataPath implements DataPath {
             netlink = RtnetlinkClient.open();
             tun = TunDevice.tun().name(interfaceName).vnetHeader(true).offloads(TunOffload.ALL).open();
             netlink.setMtu(interfaceName, newMtu);
+            noKernelIpv6Addresses();
             socket = UdpSocket.open(listen.getAddress() instanceof Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
             socket.setGro(true);
@@ -151,6 +153,22 @@ public final class KernelDataPath implements DataPath {
         } catch (Exception | Error e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Before the link first goes up: no kernel-made IPv6 link-local address, so the kernel sends no router
+     * solicitations, MLD reports or DAD probes into the overlay, which the pipeline would only count as NO_ROUTE
+     * drops. Overlay IPv6 addresses from the configuration are added explicitly and still work. A link
+     * without IPv6 (MTU below 1280) has nothing to stop.
+     */
+    private void noKernelIpv6Addresses() throws ErrnoException {
+        try {
+            netlink.setIpv6AddressGeneration(interfaceName, false);
+        } catch (ErrnoException e) {
+            if (!e.is(Errno.EAFNOSUPPORT)) {
+                throw e;
+            }
         }
     }
 
@@ -233,8 +251,11 @@ public final class KernelDataPath implements DataPath {
         }
     }
 
-    /** Per-peer traffic into this pipeline's counters file records; pipeline thread. */
+    /** Per-peer traffic and drops into this pipeline's counters file records; pipeline thread. */
     private static final class PeerCounting implements PathStats.PeerTraffic {
+        /** Pipeline drop reason (by ordinal) to the counters file's; a shared immutable table. */
+        private static final net.ipop.ipc.counters.DropReason[] FILE_REASON = CountedPipeline.mapReasons();
+
         private final PipelineCounters counters;
 
         PeerCounting(PipelineCounters counters) {
@@ -249,6 +270,11 @@ public final class KernelDataPath implements DataPath {
         @Override
         public void received(int peerSlot, int bytes) {
             counters.peerReceived(peerSlot, bytes);
+        }
+
+        @Override
+        public void dropped(int peerSlot, DropReason reason) {
+            counters.peerDropped(peerSlot, FILE_REASON[reason.ordinal()]);
         }
     }
 }

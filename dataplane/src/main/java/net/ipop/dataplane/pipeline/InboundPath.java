@@ -114,7 +114,7 @@ public final class InboundPath {
         Session session = index.session(position);
         int r = session.opener().open(buffer, off, length);
         if (r < 0) {
-            stats.drop(reason(r));
+            stats.peerDrop(peer.slot(), reason(r));
             return;
         }
         stats.messagesOpened++;
@@ -139,18 +139,18 @@ public final class InboundPath {
             innerLength = Ipv6.HEADER + Ipv6.payloadLength(buffer, ip);
             allowed = peer.allowsSource6(Ipv6.srcHi(buffer, ip), Ipv6.srcLo(buffer, ip));
         } else {
-            stats.drop(DropReason.MALFORMED);
+            stats.peerDrop(peer.slot(), DropReason.MALFORMED);
             return;
         }
         if (!allowed) {
-            stats.drop(DropReason.SOURCE_NOT_ALLOWED);
+            stats.peerDrop(peer.slot(), DropReason.SOURCE_NOT_ALLOWED);
             return;
         }
         if (tun.write(buffer, ip, innerLength)) {
             stats.packetsDelivered++;
             stats.peerReceived(peer.slot(), innerLength);
         } else {
-            stats.drop(DropReason.TUN_WRITE_FAILED);
+            stats.peerDrop(peer.slot(), DropReason.TUN_WRITE_FAILED);
         }
     }
 

@@ -137,17 +137,21 @@ public final class OutboundPath implements AutoCloseable {
         Peer peer = table.peer(slot);
         Session session = peer == null ? null : peer.current();
         if (session == null) {
-            stats.drop(DropReason.NO_SESSION);
+            if (peer == null) {
+                stats.drop(DropReason.NO_SESSION);
+            } else {
+                stats.peerDrop(peer.slot(), DropReason.NO_SESSION);
+            }
             return;
         }
         if (!peer.endpoint().known()) {
-            stats.drop(DropReason.NO_ENDPOINT);
+            stats.peerDrop(peer.slot(), DropReason.NO_ENDPOINT);
             return;
         }
         int stride;
         if (gsoType == Segmenter.GSO_NONE) {
             if (ipLength > mtu) {
-                tooBig(buffer, ip, ipLength, version);
+                tooBig(peer, buffer, ip, ipLength, version);
                 return;
             }
             stride = TransportPadding.paddedLength(ipLength, mtu) + TransportHeader.OVERHEAD;
@@ -158,7 +162,7 @@ public final class OutboundPath implements AutoCloseable {
                 return;
             }
             if (headers + gsoSize > mtu) {
-                tooBig(buffer, ip, ipLength, version);
+                tooBig(peer, buffer, ip, ipLength, version);
                 return;
             }
             stride = TransportPadding.paddedLength(headers + gsoSize, mtu) + TransportHeader.OVERHEAD;
@@ -182,7 +186,7 @@ public final class OutboundPath implements AutoCloseable {
             }
             int r = session.sealer().seal(area, at, padded);
             if (r < 0) {
-                stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
+                stats.peerDrop(peer.slot(), r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;
             }
             stats.peerSent(peer.slot(), lengths[i]);
@@ -202,8 +206,8 @@ public final class OutboundPath implements AutoCloseable {
      * interface with a local source address (a martian), so our own applications would never learn
      * the path MTU (seen in TunnelTest).
      */
-    private void tooBig(MemorySegment buffer, long ip, int length, int version) {
-        stats.drop(DropReason.TOO_BIG);
+    private void tooBig(Peer peer, MemorySegment buffer, long ip, int length, int version) {
+        stats.peerDrop(peer.slot(), DropReason.TOO_BIG);
         int n = version == 4
                 ? IcmpTooBig.writeV4(buffer, ip, length, mtu, Ipv4.dst(buffer, ip), icmp, TransportHeader.LENGTH)
                 : IcmpTooBig.writeV6(buffer, ip, length, Math.max(mtu, Ipv6.MIN_MTU), Ipv6.dstHi(buffer, ip),

@@ -46,6 +46,14 @@ public final class PathStats {
         void sent(int peerSlot, int bytes);
 
         void received(int peerSlot, int bytes);
+
+        /**
+         * One packet of the peer in {@code peerSlot} dropped for {@code reason}; the per-reason total counts it
+         * too. Only drops where the packet path knows the peer (after the route lookup, or once the receiver
+         * index found a session) come here.
+         */
+        default void dropped(int peerSlot, DropReason reason) {
+        }
     }
 
     /** Counts per-peer traffic into {@code sink} from now on; call before the pipeline's thread starts. */
@@ -67,6 +75,14 @@ public final class PathStats {
 
     void drop(DropReason reason) {
         drops[reason.ordinal()]++;
+    }
+
+    /** A drop of the peer in {@code peerSlot}: counted per reason and, if a sink is set, for that peer. */
+    void peerDrop(int peerSlot, DropReason reason) {
+        drops[reason.ordinal()]++;
+        if (peers != null) {
+            peers.dropped(peerSlot, reason);
+        }
     }
 
     void drop(DropReason reason, int count) {

@@ -26,8 +26,8 @@ import net.ipop.ipc.counters.WriterStatus;
  * counters metadata and of the peer slot tables); the {@link PipelineCounters} belong to their
  * pipelines. Peer slots are the conductor's dense peer table indices, {@code [0, maxPeers)}.
  *
- * <p>Capacity: per pipeline, one counter per drop reason and global count, and four per peer; room
- * is made for twice {@code maxPeers} peers, because a freed counter is not reused until the
+ * <p>Capacity: per pipeline, one counter per drop reason and global count, and per peer four for
+ * traffic and one per drop reason; room is made for twice {@code maxPeers} peers, because a freed counter is not reused until the
  * free-to-reuse timeout has passed (so that a pipeline still holding the old slot table cannot
  * count into a recycled counter) and a peer that leaves and comes back within it needs new ones.
  *
@@ -38,6 +38,8 @@ public final class CountersFileWriter implements AutoCloseable {
     public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1000;
     /** Far longer than a pipeline holds one peer snapshot (one batch), far shorter than peer churn. */
     public static final long DEFAULT_FREE_TO_REUSE_TIMEOUT_MS = 2000;
+    /** Counters one peer has in one pipeline: traffic by kind, then drops by reason. */
+    private static final int PEER_COUNTERS = PipelineCounters.PEER_KINDS + PipelineCounters.PEER_DROP_KINDS;
     /** Label words by peer counter kind, in {@link PipelineCounters} kind order. */
     private static final String[] KIND_LABELS = {"tx bytes", "tx packets", "rx bytes", "rx packets"};
 
@@ -45,9 +47,10 @@ public final class CountersFileWriter implements AutoCloseable {
     private final CountersManager manager;
     private final EpochClock clock;
     private final PipelineCounters[] pipelines;
-    /** Counter ids of each occupied slot, by {@code queue * PEER_KINDS + kind}; null when free. */
+    /** Counter ids of each occupied slot, by {@code queue * PEER_COUNTERS + kind}; null when free. */
     private final int[][] peerCounterIds;
     private final int[] scratchOffsets = new int[PipelineCounters.PEER_KINDS];
+    private final int[] scratchDropOffsets = new int[PipelineCounters.PEER_DROP_KINDS];
 
     private CountersFileWriter(CountersFile file, EpochClock clock, long freeToReuseTimeoutMs, int queues,
             int maxPeers) {
@@ -96,7 +99,7 @@ public final class CountersFileWriter implements AutoCloseable {
         }
         refuseIfLiveWriter(path, clock.time());
         int perQueue = DropReason.values().length + GlobalCounter.values().length
-                + 2 * maxPeers * PipelineCounters.PEER_KINDS;
+                + 2 * maxPeers * PEER_COUNTERS;
         int maxCounters = Math.multiplyExact(queues, perQueue);
         CountersFile file = CountersFile.create(path, maxCounters, queues, heartbeatIntervalMs, clock.time());
         return new CountersFileWriter(file, clock, freeToReuseTimeoutMs, queues, maxPeers);
@@ -140,7 +143,7 @@ public final class CountersFileWriter implements AutoCloseable {
             throw new IllegalStateException("peer slot " + slot + " already has counters; remove its peer first");
         }
         int queues = pipelines.length;
-        int[] ids = new int[queues * PipelineCounters.PEER_KINDS];
+        int[] ids = new int[queues * PEER_COUNTERS];
         int allocated = 0;
         try {
             for (int q = 0; q < queues; q++) {
@@ -149,6 +152,12 @@ public final class CountersFileWriter implements AutoCloseable {
                     int type = CountersLayout.PEER_TX_BYTES + kind;
                     ids[allocated] = manager.allocate("peer " + name + " (id " + peerId + ") " + KIND_LABELS[kind]
                             + " queue " + q, type, k -> CountersLayout.putKey(k, queue, peerId, name));
+                    allocated++;
+                }
+                for (DropReason r : DropReason.values()) {
+                    ids[allocated] = manager.allocate("peer " + name + " (id " + peerId + ") drops " + r.key()
+                            + " queue " + q, CountersLayout.PEER_DROPS,
+                            k -> CountersLayout.putPeerDropKey(k, queue, r, peerId, name));
                     allocated++;
                 }
             }
@@ -161,9 +170,14 @@ public final class CountersFileWriter implements AutoCloseable {
         peerCounterIds[slot] = ids;
         for (int q = 0; q < queues; q++) {
             for (int kind = 0; kind < PipelineCounters.PEER_KINDS; kind++) {
-                scratchOffsets[kind] = CountersReader.counterOffset(ids[q * PipelineCounters.PEER_KINDS + kind]);
+                scratchOffsets[kind] = CountersReader.counterOffset(ids[q * PEER_COUNTERS + kind]);
+            }
+            for (int r = 0; r < PipelineCounters.PEER_DROP_KINDS; r++) {
+                scratchDropOffsets[r] = CountersReader.counterOffset(
+                        ids[q * PEER_COUNTERS + PipelineCounters.PEER_KINDS + r]);
             }
             pipelines[q].publish(slot, scratchOffsets);
+            pipelines[q].publishDrops(slot, scratchDropOffsets);
         }
         return true;
     }
@@ -186,7 +200,10 @@ public final class CountersFileWriter implements AutoCloseable {
         peerCounterIds[slot] = null;
     }
 
-    /** The Agrona counter ids of the peer in {@code slot}, by {@code queue * 4 + kind}; for tests and tools. */
+    /**
+     * The Agrona counter ids of the peer in {@code slot}, by {@code queue * (4 + reasons) + kind}, the drop
+     * counters after the four traffic kinds; for tests and tools.
+     */
     int[] peerCounterIds(int slot) {
         int[] ids = peerCounterIds[slot];
         return ids == null ? null : ids.clone();
@@ -201,7 +218,10 @@ public final class CountersFileWriter implements AutoCloseable {
         int[] ids = peerCounterIds[slot];
         if (ids != null) {
             for (int i = 0; i < ids.length; i++) {
-                totals[i % PipelineCounters.PEER_KINDS] += manager.getCounterValue(ids[i]);
+                int kind = i % PEER_COUNTERS;
+                if (kind < PipelineCounters.PEER_KINDS) {
+                    totals[kind] += manager.getCounterValue(ids[i]);
+                }
             }
         }
         return totals;

@@ -14,9 +14,9 @@ import net.ipop.ipc.counters.GlobalCounter;
  *
  * <p><b>No contention by construction.</b> A peer's traffic is not confined to one pipeline: the
  * TUN spreads a peer's inner flows over queues, and {@code SO_REUSEPORT} spreads its datagrams over
- * sockets. So every pipeline has its own counter for every (peer, kind), every drop reason and every
- * global count, and readers sum over pipelines. Each counter then has exactly one writer thread:
- * an increment is a plain load and an opaque store of the mapped long ({@code addLongOpaque}), no
+ * sockets. So every pipeline has its own counter for every (peer, kind), every (peer, drop reason),
+ * every drop reason and every global count, and readers sum over pipelines. Each counter then has
+ * exactly one writer thread: an increment is a plain load and an opaque store of the mapped long ({@code addLongOpaque}), no
  * lock and no atomic read-modify-write ({@code addLongRelease} would be a locked {@code xadd}).
  * Opaque is enough because readers need an untorn, eventually visible value, not an order relative
  * to other memory. Each Agrona value record is 128 bytes, so two pipelines never share a cache line.
@@ -38,12 +38,17 @@ public final class PipelineCounters {
     static final int PEER_KINDS = 4;
     static final int NONE = -1;
 
+    /** Drop reasons a peer has counters for: all of them, by ordinal. */
+    static final int PEER_DROP_KINDS = DropReason.values().length;
+
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int queue;
     private final AtomicBuffer values;
     /** Value offsets by {@code slot * PEER_KINDS + kind}, or {@link #NONE}. Written by the conductor. */
     private final int[] peerOffsets;
+    /** Value offsets by {@code slot * PEER_DROP_KINDS + reason ordinal}, or {@link #NONE}; conductor-written. */
+    private final int[] peerDropOffsets;
     private final int[] dropOffsets;
     private final int[] globalOffsets;
 
@@ -52,6 +57,8 @@ public final class PipelineCounters {
         this.values = values;
         this.peerOffsets = new int[maxPeers * PEER_KINDS];
         Arrays.fill(peerOffsets, NONE);
+        this.peerDropOffsets = new int[maxPeers * PEER_DROP_KINDS];
+        Arrays.fill(peerDropOffsets, NONE);
         this.dropOffsets = dropOffsets.clone();
         this.globalOffsets = globalOffsets.clone();
     }
@@ -91,6 +98,17 @@ public final class PipelineCounters {
         values.addLongOpaque(dropOffsets[reason.ordinal()], packets);
     }
 
+    /**
+     * One packet of the peer in {@code peerSlot} dropped for {@code reason}, counted for that peer only: the
+     * pipeline counts the same drop once more in its per-reason total ({@link #drop}).
+     */
+    public void peerDropped(int peerSlot, DropReason reason) {
+        int offset = (int) SLOT.getOpaque(peerDropOffsets, peerSlot * PEER_DROP_KINDS + reason.ordinal());
+        if (offset != NONE) {
+            values.addLongOpaque(offset, 1);
+        }
+    }
+
     /** Adds {@code delta} to a global count. */
     public void count(GlobalCounter counter, long delta) {
         values.addLongOpaque(globalOffsets[counter.ordinal()], delta);
@@ -118,10 +136,20 @@ public final class PipelineCounters {
         }
     }
 
+    /** Conductor: the peer in {@code slot} now counts its drops into these value offsets (by reason ordinal). */
+    void publishDrops(int slot, int[] offsetsByReason) {
+        for (int r = 0; r < PEER_DROP_KINDS; r++) {
+            SLOT.setRelease(peerDropOffsets, slot * PEER_DROP_KINDS + r, offsetsByReason[r]);
+        }
+    }
+
     /** Conductor: the peer in {@code slot} is gone; called before its counters are freed. */
     void unpublish(int slot) {
         for (int kind = 0; kind < PEER_KINDS; kind++) {
             SLOT.setRelease(peerOffsets, slot * PEER_KINDS + kind, NONE);
+        }
+        for (int r = 0; r < PEER_DROP_KINDS; r++) {
+            SLOT.setRelease(peerDropOffsets, slot * PEER_DROP_KINDS + r, NONE);
         }
     }
 }

@@ -228,6 +228,52 @@ class PathTest {
     }
 
     @Test
+    void dropsOfAKnownPeerAreCountedForThatPeerToo() {
+        install(Suite.AES256GCM);
+        List<String> peerDropsA = new ArrayList<>();
+        List<String> peerDropsB = new ArrayList<>();
+        statsA.countPeersInto(recordDrops(peerDropsA));
+        statsB.countPeersInto(recordDrops(peerDropsB));
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 20)));
+        byte[] copy = wire.buffer(0).asSlice(0, wire.length(0)).toArray(ValueLayout.JAVA_BYTE);
+        receive();
+        MemorySegment.copy(copy, 0, wire.buffer(0), ValueLayout.JAVA_BYTE, 0, copy.length);
+        wireSlots = 1;
+        receive();                                                    // replayed: B knows it came from A
+        send(Packets.udp4("192.0.2.99", "192.0.2.2", random(64, 21)));
+        receive();                                                    // source not allowed: from A
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 22)));
+        wire.buffer(0).set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0x12345678);
+        receive();                                                    // unknown index: nobody's
+        send(Packets.udp4("192.0.2.1", "203.0.113.5", random(64, 23))); // no route: nobody's
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(MTU, 24)));  // too big for the path to B
+
+        assertEquals(List.of("0 " + DropReason.REPLAYED, "0 " + DropReason.SOURCE_NOT_ALLOWED), peerDropsB);
+        assertEquals(List.of("0 " + DropReason.TOO_BIG), peerDropsA);
+        assertEquals(1, statsB.drops(DropReason.NO_SESSION), "still counted per reason");
+        assertEquals(1, statsB.drops(DropReason.REPLAYED));
+        assertEquals(1, statsA.drops(DropReason.NO_ROUTE));
+        assertEquals(1, statsA.drops(DropReason.TOO_BIG));
+    }
+
+    private static PathStats.PeerTraffic recordDrops(List<String> into) {
+        return new PathStats.PeerTraffic() {
+            @Override
+            public void sent(int peerSlot, int bytes) {
+            }
+
+            @Override
+            public void received(int peerSlot, int bytes) {
+            }
+
+            @Override
+            public void dropped(int peerSlot, DropReason reason) {
+                into.add(peerSlot + " " + reason);
+            }
+        };
+    }
+
+    @Test
     void unknownReceiverIndexIsNoSession() {
         install(Suite.AES256GCM);
         send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 10)));

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -54,10 +55,15 @@ class CountersFileWriterTest {
             q1.drop(DropReason.BACKPRESSURE);
             q0.increment(GlobalCounter.TUN_READS);
             q1.count(GlobalCounter.UDP_SENDS, 7);
+            q0.peerDropped(2, DropReason.AUTH_FAILED);
+            q1.peerDropped(2, DropReason.AUTH_FAILED);
+            q1.peerDropped(0, DropReason.TOO_BIG);
+            q1.peerDropped(1, DropReason.TOO_BIG); // slot 1 has no peer: not counted anywhere
 
             CountersSnapshot s = CountersFileReader.open(path).snapshot(System.currentTimeMillis());
-            assertEquals(List.of(new PeerTotals(30, "bob", 0, 0, 3000, 3), new PeerTotals(70, "alice", 14_100, 11, 60, 1)),
-                    s.peers());
+            assertEquals(List.of(new PeerTotals(30, "bob", 0, 0, 3000, 3, Map.of(DropReason.TOO_BIG, 1L)),
+                    new PeerTotals(70, "alice", 14_100, 11, 60, 1, Map.of(DropReason.AUTH_FAILED, 2L))), s.peers());
+            assertArrayEquals(new long[] {14_100, 11, 60, 1}, w.peerTotals(2), "drop counters are not traffic");
             assertEquals(5L, s.drops().get(DropReason.REPLAY));
             assertEquals(1L, s.drops().get(DropReason.BACKPRESSURE));
             assertEquals(6L, s.totalDrops());
@@ -82,6 +88,7 @@ class CountersFileWriterTest {
             assertNull(w.peerCounterIds(0));
             assertEquals(List.of(), reader.snapshot(clock.time()).peers(), "a removed peer is gone from snapshots");
             w.pipeline(0).peerSent(0, 500); // a pipeline with a stale view: skipped, no exception
+            w.pipeline(0).peerDropped(0, DropReason.REPLAY);
 
             assertTrue(w.addPeer(0, 2, "soon"));
             int[] soonIds = w.peerCounterIds(0);

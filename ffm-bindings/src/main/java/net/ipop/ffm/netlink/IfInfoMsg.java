@@ -24,6 +24,14 @@ final class IfInfoMsg {
     static final int IFLA_IFNAME = 3;
     static final int IFLA_MTU = 4;
     static final int IFLA_OPERSTATE = 16;
+    /** Nested per address family settings: one nested attribute per family, typed by its AF_* number. */
+    static final int IFLA_AF_SPEC = 26;
+    /** Inside {@code IFLA_AF_SPEC / AF_INET6}: u8 {@code enum in6_addr_gen_mode} ({@code <linux/if_link.h>}). */
+    static final int IFLA_INET6_ADDR_GEN_MODE = 8;
+    /** {@code IN6_ADDR_GEN_MODE_EUI64}: the kernel's default, a link-local address from the link address. */
+    static final int IN6_ADDR_GEN_MODE_EUI64 = 0;
+    /** {@code IN6_ADDR_GEN_MODE_NONE}: no link-local address, hence no DAD, MLD or router solicitations. */
+    static final int IN6_ADDR_GEN_MODE_NONE = 1;
 
     static final int IFF_UP = 0x1;
     static final int IFF_RUNNING = 0x40;

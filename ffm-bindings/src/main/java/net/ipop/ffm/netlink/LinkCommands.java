@@ -65,6 +65,22 @@ final class LinkCommands {
     }
 
     /**
+     * Sets the IPv6 address generation mode, {@code IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }}, as
+     * {@code ip link set LINK addrgenmode none|eui64} does.
+     */
+    void setIpv6AddrGenMode(String link, boolean generate) throws ErrnoException {
+        String what = "rtnetlink set addrgenmode " + (generate ? "eui64" : "none") + " on " + link;
+        beginChange(link);
+        int afSpec = request.beginNested(IfInfoMsg.IFLA_AF_SPEC);
+        int inet6 = request.beginNested(Sockets.AF_INET6);
+        request.putU8(IfInfoMsg.IFLA_INET6_ADDR_GEN_MODE,
+                generate ? IfInfoMsg.IN6_ADDR_GEN_MODE_EUI64 : IfInfoMsg.IN6_ADDR_GEN_MODE_NONE);
+        request.endNested(inet6);
+        request.endNested(afSpec);
+        channel.exchange(out, request.finish(), what, NetlinkChannel.IGNORE);
+    }
+
+    /**
      * RTM_NEWLINK without NLM_F_CREATE only changes an existing link; with index 0 the kernel finds it
      * by IFLA_IFNAME and answers ENODEV if there is none.
      */

@@ -46,6 +46,26 @@ final class NetlinkRequest {
         segment.set(JAVA_INT_UNALIGNED, payload, value);
     }
 
+    void putU8(int type, int value) {
+        long payload = putHeader(type, 1);
+        segment.set(JAVA_BYTE, payload, (byte) value);
+    }
+
+    /**
+     * Opens a nested attribute ({@code NLA_NESTED}): the attributes put until {@link #endNested} are its
+     * payload. Returns its start, to pass to {@link #endNested}.
+     */
+    int beginNested(int type) {
+        int start = position;
+        putHeader(type, 0);
+        return start;
+    }
+
+    /** Closes the nested attribute opened at {@code start}: its length now covers everything put since. */
+    void endNested(int start) {
+        segment.set(JAVA_SHORT_UNALIGNED, start + RtAttr.LENGTH_OFFSET, (short) (position - start));
+    }
+
     void putBytes(int type, byte[] value) {
         long payload = putHeader(type, value.length);
         MemorySegment.copy(value, 0, segment, JAVA_BYTE, payload, value.length);

@@ -82,6 +82,20 @@ public final class RtnetlinkClient implements AutoCloseable {
         links.setMtu(link, mtu);
     }
 
+    /**
+     * Stops (or restores) the kernel's own IPv6 addresses on {@code link}, like
+     * {@code ip link set LINK addrgenmode none} (or {@code eui64}). With generation off, a link brought up
+     * afterwards gets no link-local address and so sends no duplicate address detection, MLD reports or
+     * router solicitations of its own; addresses added explicitly still work. Set it before the link goes
+     * up: a link-local address the kernel already made stays.
+     *
+     * @throws ErrnoException {@code EAFNOSUPPORT} if IPv6 is off on the link (an MTU below 1280, or
+     *                        {@code disable_ipv6}), {@code ENODEV} for an unknown link
+     */
+    public void setIpv6AddressGeneration(String link, boolean generate) throws ErrnoException {
+        links.setIpv6AddrGenMode(link, generate);
+    }
+
     /** Adds {@code address} to {@code link}, with duplicate address detection for IPv6. */
     public void addAddress(String link, IpPrefix address) throws ErrnoException {
         addresses.add(link, address, false);

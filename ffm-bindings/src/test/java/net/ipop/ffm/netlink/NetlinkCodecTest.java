@@ -75,6 +75,31 @@ class NetlinkCodecTest {
     }
 
     @Test
+    void nestsTheIpv6AddrGenModeInsideAfSpecLikeIproute2() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment segment = arena.allocate(256);
+            segment.fill((byte) 0x5a);
+            NetlinkRequest request = new NetlinkRequest(segment);
+            request.begin(IfInfoMsg.RTM_NEWLINK, NlMsgHdr.NLM_F_REQUEST | NlMsgHdr.NLM_F_ACK, 3, IfInfoMsg.SIZE);
+            int afSpec = request.beginNested(IfInfoMsg.IFLA_AF_SPEC);
+            int inet6 = request.beginNested(Sockets.AF_INET6);
+            request.putU8(IfInfoMsg.IFLA_INET6_ADDR_GEN_MODE, IfInfoMsg.IN6_ADDR_GEN_MODE_NONE);
+            request.endNested(inet6);
+            request.endNested(afSpec);
+            int length = request.finish();
+
+            ByteBuffer want = ByteBuffer.allocate(48).order(ByteOrder.nativeOrder());
+            want.putInt(48).putShort((short) 16).putShort((short) 5).putInt(3).putInt(0);  // nlmsghdr
+            want.put(new byte[16]);                                                       // ifinfomsg
+            want.putShort((short) 16).putShort((short) 26);                               // IFLA_AF_SPEC
+            want.putShort((short) 12).putShort((short) 10);                               //   AF_INET6
+            want.putShort((short) 5).putShort((short) 8).put((byte) 1).put(new byte[3]); //     ADDR_GEN_MODE none
+            assertEquals(48, length);
+            assertArrayEquals(want.array(), segment.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Test
     void attributeWalkStopsAtMalformedLengths() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment segment = arena.allocate(64);

@@ -75,6 +75,43 @@ class RtnetlinkClientTest {
     }
 
     @Test
+    void addrGenModeNoneKeepsTheKernelFromMakingALinkLocalAddress() throws Exception {
+        try (TestNamespace ns = TestNamespace.create("nlg");
+             RtnetlinkClient rt = openIn(ns)) {
+            ns.exec("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+            rt.setIpv6AddressGeneration("v0", false);
+            assertTrue(ns.exec("ip", "-d", "link", "show", "v0").contains("addrgenmode none"),
+                    ns.exec("ip", "-d", "link", "show", "v0"));
+            assertTrue(ns.exec("ip", "-d", "link", "show", "v1").contains("addrgenmode eui64"));
+            rt.linkUp("v0");
+            rt.linkUp("v1");
+            // v1, left at the default, gets its fe80:: address as soon as it is up (tentative at first);
+            // by then v0 would have had one too.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!ns.exec("ip", "-6", "addr", "show", "dev", "v1").contains("fe80::")) {
+                assertTrue(System.nanoTime() < deadline, "v1 never got a link-local address");
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(), rt.addresses("v0"), ns.exec("ip", "addr", "show", "dev", "v0"));
+            // Explicit IPv6 addresses still work on it.
+            rt.addAddress("v0", V6, true);
+            assertEquals(List.of(V6), rt.addresses("v0"));
+
+            rt.setIpv6AddressGeneration("v0", true);
+            assertTrue(ns.exec("ip", "-d", "link", "show", "v0").contains("addrgenmode eui64"));
+
+            // Below the IPv6 minimum MTU the link has no IPv6 to configure: a clear error, not silence.
+            rt.setMtu("v1", 1200);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> rt.setIpv6AddressGeneration("v1", false));
+            assertTrue(e.getMessage().contains("rtnetlink set addrgenmode none on v1"), e.getMessage());
+            System.out.println("addrgenmode on a link without IPv6: " + e.getMessage());
+            ErrnoException unknown = assertThrows(ErrnoException.class,
+                    () -> rt.setIpv6AddressGeneration("nosuch0", false));
+            assertTrue(unknown.is(Errno.ENODEV), unknown.getMessage());
+        }
+    }
+
+    @Test
     void addListAndRemoveAddressesBothFamilies() throws Exception {
         try (TestNamespace ns = TestNamespace.create("nl");
              RtnetlinkClient rt = openIn(ns)) {

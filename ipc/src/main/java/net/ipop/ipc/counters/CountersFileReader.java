@@ -170,14 +170,15 @@ public final class CountersFileReader {
     }
 
     /**
-     * Reads every allocated counter and sums per peer, per drop reason and per global counter over
-     * the pipelines. Counters of unknown type or code (a newer writer) are skipped.
+     * Reads every allocated counter and sums per peer (traffic and drops by reason), per drop reason and per
+     * global counter over the pipelines. Counters of unknown type or code (a newer writer) are skipped.
      *
      * @param nowMs epoch ms, for the writer verdict
      */
     public CountersSnapshot snapshot(long nowMs) {
         WriterStatus writer = writerStatus(nowMs);
         Map<Long, long[]> peerValues = new TreeMap<>();
+        Map<Long, long[]> peerDrops = new TreeMap<>();
         Map<Long, String> names = new TreeMap<>();
         long[] drops = new long[DropReason.values().length];
         long[] globals = new long[GlobalCounter.values().length];
@@ -200,6 +201,14 @@ public final class CountersFileReader {
                     peerValues.computeIfAbsent(keyId, k -> new long[4])[type - CountersLayout.PEER_TX_BYTES] += value;
                     names.putIfAbsent(keyId, CountersLayout.keyName(meta, keyOffset));
                 }
+                case CountersLayout.PEER_DROPS -> {
+                    DropReason r = DropReason.ofCode(CountersLayout.keyReason(meta, keyOffset));
+                    if (r != null) {
+                        peerDrops.computeIfAbsent(keyId, k -> new long[DropReason.values().length])[r.ordinal()] += value;
+                        peerValues.computeIfAbsent(keyId, k -> new long[4]);
+                        names.putIfAbsent(keyId, CountersLayout.keyName(meta, keyOffset));
+                    }
+                }
                 case CountersLayout.DROP -> {
                     DropReason r = keyId == (int) keyId ? DropReason.ofCode((int) keyId) : null;
                     if (r != null) {
@@ -220,7 +229,16 @@ public final class CountersFileReader {
         List<PeerTotals> peers = new ArrayList<>(peerValues.size());
         for (Map.Entry<Long, long[]> e : peerValues.entrySet()) {
             long[] v = e.getValue();
-            peers.add(new PeerTotals(e.getKey(), names.get(e.getKey()), v[0], v[1], v[2], v[3]));
+            Map<DropReason, Long> dropsOfPeer = new EnumMap<>(DropReason.class);
+            long[] d = peerDrops.get(e.getKey());
+            if (d != null) {
+                for (DropReason r : DropReason.values()) {
+                    if (d[r.ordinal()] != 0) {
+                        dropsOfPeer.put(r, d[r.ordinal()]);
+                    }
+                }
+            }
+            peers.add(new PeerTotals(e.getKey(), names.get(e.getKey()), v[0], v[1], v[2], v[3], dropsOfPeer));
         }
         Map<DropReason, Long> dropMap = new EnumMap<>(DropReason.class);
         for (DropReason r : DropReason.values()) {

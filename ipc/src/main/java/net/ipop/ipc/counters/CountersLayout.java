@@ -30,10 +30,13 @@ import org.agrona.concurrent.status.CountersReader;
  * <ul>
  *   <li>{@link #PEER_TX_BYTES}, {@link #PEER_TX_PACKETS}, {@link #PEER_RX_BYTES},
  *       {@link #PEER_RX_PACKETS}: key = queue, peer id, peer name; the label repeats them in words.
- *   <li>{@link #DROP}: key = queue, {@link DropReason#code()}.
+ *   <li>{@link #PEER_DROPS}: key = queue, {@link DropReason#code()} at {@link #KEY_REASON_OFFSET}, peer id,
+ *       peer name: the packets of one peer dropped for one reason (version 2).
+ *   <li>{@link #DROP}: key = queue, {@link DropReason#code()}; every drop, whether its peer was known or not.
  *   <li>{@link #GLOBAL}: key = queue, {@link GlobalCounter#code()}.
  * </ul>
- * Key layout: queue (int) at {@link #KEY_QUEUE_OFFSET}, id (long) at {@link #KEY_ID_OFFSET},
+ * Key layout: queue (int) at {@link #KEY_QUEUE_OFFSET}, reason code (int, peer drops only) at
+ * {@link #KEY_REASON_OFFSET}, id (long) at {@link #KEY_ID_OFFSET},
  * name length (int) at {@link #KEY_NAME_LENGTH_OFFSET}, name (UTF-8) at {@link #KEY_NAME_OFFSET}.
  * Readers skip type ids and codes they do not know, so a writer may add counters without a new
  * layout version; anything else changes {@link #VERSION}.
@@ -41,8 +44,12 @@ import org.agrona.concurrent.status.CountersReader;
 public final class CountersLayout {
     /** The first 8 bytes of every counters file, ASCII. */
     public static final String MAGIC = "IPOPCNT1";
-    /** The layout version this code writes and reads. */
-    public static final int VERSION = 1;
+    /**
+     * The layout version this code writes and reads; readers refuse any other. Version 2 added the per-peer
+     * drop counters and the reason field of their key: a version 1 reader would silently show no per-peer
+     * drops, so the two refuse each other's files instead of showing partial numbers.
+     */
+    public static final int VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -65,10 +72,13 @@ public final class CountersLayout {
     public static final int PEER_TX_PACKETS = 102;
     public static final int PEER_RX_BYTES = 103;
     public static final int PEER_RX_PACKETS = 104;
+    /** Since version 2: one peer's drops for one reason. */
+    public static final int PEER_DROPS = 105;
     public static final int DROP = 201;
     public static final int GLOBAL = 301;
 
     public static final int KEY_QUEUE_OFFSET = 0;
+    public static final int KEY_REASON_OFFSET = 4;
     public static final int KEY_ID_OFFSET = 8;
     public static final int KEY_NAME_LENGTH_OFFSET = 16;
     public static final int KEY_NAME_OFFSET = 20;
@@ -103,12 +113,25 @@ public final class CountersLayout {
     /** Writes a key into a counter's key buffer; returns its length. Slow path: encodes the name. */
     public static int putKey(MutableDirectBuffer key, int queue, long id, String name) {
         key.putInt(KEY_QUEUE_OFFSET, queue);
+        key.putInt(KEY_REASON_OFFSET, 0);
         key.putLong(KEY_ID_OFFSET, id);
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         int length = Math.min(utf8.length, MAX_NAME_BYTES);
         key.putInt(KEY_NAME_LENGTH_OFFSET, length);
         key.putBytes(KEY_NAME_OFFSET, utf8, 0, length);
         return KEY_NAME_OFFSET + length;
+    }
+
+    /** Writes a peer drop key: {@code queue}, the reason's code, the peer's id and name. Slow path. */
+    public static int putPeerDropKey(MutableDirectBuffer key, int queue, DropReason reason, long peerId, String name) {
+        int length = putKey(key, queue, peerId, name);
+        key.putInt(KEY_REASON_OFFSET, reason.code());
+        return length;
+    }
+
+    /** The reason code of a {@link #PEER_DROPS} key. */
+    public static int keyReason(DirectBuffer key, int keyOffset) {
+        return key.getInt(keyOffset + KEY_REASON_OFFSET);
     }
 
     public static int keyQueue(DirectBuffer key, int keyOffset) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,43 @@ class CountersFileTest {
     }
 
     @Test
+    void peerDropsAreSummedPerPeerAndReason() throws IOException {
+        Path path = dir.resolve("drops.counters");
+        try (CountersFile file = CountersFile.create(path, 64, 2, 1000, System.currentTimeMillis())) {
+            CountersManager m = new CountersManager(file.metadataBuffer(), file.valuesBuffer());
+            for (int q = 0; q < 2; q++) {
+                int queue = q;
+                m.setCounterValue(m.allocate("rx packets", CountersLayout.PEER_RX_PACKETS,
+                        k -> CountersLayout.putKey(k, queue, 7, "alice")), 10);
+                m.setCounterValue(m.allocate("alice replay", CountersLayout.PEER_DROPS,
+                        k -> CountersLayout.putPeerDropKey(k, queue, DropReason.REPLAY, 7, "alice")), 3 + q);
+                m.setCounterValue(m.allocate("alice auth", CountersLayout.PEER_DROPS,
+                        k -> CountersLayout.putPeerDropKey(k, queue, DropReason.AUTH_FAILED, 7, "alice")), 0);
+                m.setCounterValue(m.allocate("bob source", CountersLayout.PEER_DROPS,
+                        k -> CountersLayout.putPeerDropKey(k, queue, DropReason.SOURCE_NOT_ALLOWED, 3, "bob")), 2);
+                m.setCounterValue(m.allocate("replay", CountersLayout.DROP,
+                        k -> CountersLayout.putKey(k, queue, DropReason.REPLAY.code())), 9);
+            }
+            // A reason code this reader does not know (a newer writer): skipped.
+            m.setCounterValue(m.allocate("future", CountersLayout.PEER_DROPS, k -> {
+                CountersLayout.putKey(k, 0, 7, "alice");
+                k.putInt(CountersLayout.KEY_REASON_OFFSET, 99);
+            }), 1000);
+
+            CountersSnapshot s = CountersFileReader.open(path).snapshot(System.currentTimeMillis());
+            PeerTotals bob = s.peers().get(0);
+            PeerTotals alice = s.peers().get(1);
+            assertEquals(new PeerTotals(3, "bob", 0, 0, 0, 0, Map.of(DropReason.SOURCE_NOT_ALLOWED, 4L)), bob,
+                    "a peer with drops only is still listed");
+            assertEquals(new PeerTotals(7, "alice", 0, 0, 0, 20, Map.of(DropReason.REPLAY, 7L)), alice);
+            assertEquals(7L, alice.drops(DropReason.REPLAY));
+            assertEquals(0L, alice.drops(DropReason.AUTH_FAILED), "zero counts are left out of the map");
+            assertEquals(7L, alice.totalDrops());
+            assertEquals(18L, s.drops().get(DropReason.REPLAY), "node-wide drops come from their own counters");
+        }
+    }
+
+    @Test
     void fileIsOwnerOnlyAndReplacedAtomically() throws IOException {
         Path path = dir.resolve("ipop0.counters");
         Files.writeString(path, "left over by a crash");
@@ -98,8 +136,13 @@ class CountersFileTest {
         try (CountersFile file = CountersFile.create(path, 8, 1, 1000, NOW)) {
             patchInt(file.path(), CountersLayout.VERSION_OFFSET, 99);
             e = assertThrows(CountersFormatException.class, () -> CountersFileReader.open(path));
-            assertTrue(e.getMessage().contains("layout version 99") && e.getMessage().contains("reads version 1"),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains("layout version 99")
+                    && e.getMessage().contains("reads version " + CountersLayout.VERSION), e.getMessage());
+            // A file of the layout before per-peer drops: refused with what to do, not misread.
+            patchInt(path, CountersLayout.VERSION_OFFSET, 1);
+            e = assertThrows(CountersFormatException.class, () -> CountersFileReader.open(path));
+            assertEquals(path + ": counters layout version 1, but this ipop reads version 2; use the ipop of the same"
+                    + " release as the data plane", e.getMessage());
             patchInt(path, CountersLayout.VERSION_OFFSET, CountersLayout.VERSION);
             patchInt(path, CountersLayout.VALUES_LENGTH_OFFSET, 1 << 20);
             e = assertThrows(CountersFormatException.class, () -> CountersFileReader.open(path));
