@@ -22,6 +22,7 @@ import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.session.Session;
@@ -76,6 +77,7 @@ public final class Conductor implements Agent, CommandListener {
     private final ArrayDeque<Retired> retired = new ArrayDeque<>();
     private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
     private final byte[] address = new byte[16];
+    private final LivenessMonitor liveness;
 
     /**
      * @param maxPeers the number of peer slots (the counters file must have room for as many)
@@ -83,6 +85,16 @@ public final class Conductor implements Agent, CommandListener {
      */
     public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
             NanoClock clock, int maxPeers, Consumer<String> log) {
+        this(dataPath, tables, counters, events, clock, maxPeers, LivenessMonitor.DEFAULT_DEAD_AFTER_NANOS, log);
+    }
+
+    /**
+     * @param deadPeerAfterNanos how long data sent to a peer may go unanswered before it is declared down
+     *                           (its routes count NO_ROUTE until it answers); see {@link LivenessMonitor}
+     */
+    public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
+            NanoClock clock, int maxPeers, long deadPeerAfterNanos, Consumer<String> log) {
+        this.liveness = new LivenessMonitor(deadPeerAfterNanos, log);
         this.dataPath = dataPath;
         this.tables = tables;
         this.counters = counters;
@@ -100,6 +112,7 @@ public final class Conductor implements Agent, CommandListener {
     public int doWork() {
         int work = counters.doWork();
         long now = clock.nanoTime();
+        work += liveness.check(peers.values(), now);
         while (!retired.isEmpty() && now - retired.peekFirst().dueNanos() >= 0) {
             Retired r = retired.pollFirst();
             if (r.resource() != null) {
@@ -160,9 +173,15 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.BAD_ARGUMENT, "peer " + peerId + ": unknown suite " + command.suiteRaw());
             return;
         }
+        int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, command.keepaliveIntervalMs());
         PeerEntry existing = peers.get(peerId);
         if (existing != null) {
             existing.name = name;
+            if (existing.keepaliveMs != keepaliveMs) {
+                existing.keepaliveMs = keepaliveMs;
+                existing.liveness = newLiveness(keepaliveMs);
+                publish(build());
+            }
             events.commandResult(id, Result.OK, "updated");
             return;
         }
@@ -171,14 +190,16 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.TABLE_FULL, "all " + maxPeers + " peer slots are in use");
             return;
         }
-        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint());
+        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint(), newLiveness(keepaliveMs), keepaliveMs,
+                clock.nanoTime());
         slotBusy[slot] = true;
         peers.put(peerId, entry);
         if (!counters.addPeer(slot, peerId, name)) {
             log.accept("counters file full: peer " + peerId + " goes uncounted");
         }
         publish(build());
-        log.accept("peer added: " + peerId + " '" + name + "' in slot " + slot);
+        log.accept("peer added: " + peerId + " '" + name + "' in slot " + slot
+                + (keepaliveMs > 0 ? ", persistent keepalive every " + keepaliveMs + " ms" : ""));
         events.commandResult(id, Result.OK);
     }
 
@@ -291,6 +312,7 @@ public final class Conductor implements Agent, CommandListener {
         }
         publish(next);
         retire(oldPrevious);
+        liveness.contact(entry, clock.nanoTime());
         log.accept("session installed: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex)
                 + " remote index " + Integer.toUnsignedString(remoteIndex) + " " + suite);
         events.commandResult(id, Result.OK);
@@ -418,7 +440,8 @@ public final class Conductor implements Agent, CommandListener {
             long[] totals = counters.peerTotals(p.slot);
             events.peerState(id, p.id, family, addressBuffer, 0, port, p.path,
                     p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex()),
-                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3], 0);
+                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3],
+                    p.liveness.lastReceivedNanos());
         }
         events.stateDone(id, sorted.size());
         events.commandResult(id, Result.OK);
@@ -465,7 +488,7 @@ public final class Conductor implements Agent, CommandListener {
         }
         for (PeerEntry p : peers.values()) {
             // A peer may send from exactly the prefixes routed to it (WireGuard's allowed IPs).
-            Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint);
+            Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint, p.liveness);
             if (p.previous != null) {
                 peer = peer.withSession(p.previous);
             }
@@ -475,6 +498,10 @@ public final class Conductor implements Agent, CommandListener {
             b.put(peer);
         }
         return b.routes(r.build()).build();
+    }
+
+    private PeerLiveness newLiveness(int keepaliveMs) {
+        return new PeerLiveness(keepaliveMs * 1_000_000L, liveness.passiveKeepaliveNanos(), clock.nanoTime());
     }
 
     private void publish(PeerTable next) {

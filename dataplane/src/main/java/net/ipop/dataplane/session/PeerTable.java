@@ -34,6 +34,11 @@ public final class PeerTable {
         return slot >= 0 && slot < peers.length ? peers[slot] : null;
     }
 
+    /** One more than the highest slot a peer may be in: iterate {@code peer(0 .. slots() - 1)}. */
+    public int slots() {
+        return peers.length;
+    }
+
     public RouteTable routes() {
         return routes;
     }
