@@ -55,6 +55,10 @@ import net.ipop.ipc.sbe.Suite;
  * peer's slot is reused only after the same grace, so late counting of its old snapshot never lands on a new
  * peer. Peer counters are allocated in the counters file on AddPeer and freed on RemovePeer.
  *
+ * <p>Liveness: each peer has a {@link PeerLiveness} (its AddPeer keepalive interval, timestamps the pipeline
+ * keeps); the conductor's {@link LivenessMonitor} is the only writer of its down flag, which makes the peer's
+ * routes count NO_ROUTE without a new snapshot. An installed session counts as fresh contact.
+ *
  * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
  * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
  * housekeeping (counters heartbeat, deferred closes). Slow path: allocates freely.
