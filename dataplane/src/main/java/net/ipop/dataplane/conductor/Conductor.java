@@ -41,6 +41,7 @@ import net.ipop.ipc.sbe.RemovePeerDecoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
+import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
 import net.ipop.ipc.sbe.Suite;
 
@@ -57,7 +58,8 @@ import net.ipop.ipc.sbe.Suite;
  *
  * <p>Liveness: each peer has a {@link PeerLiveness} (its AddPeer keepalive interval, timestamps the pipeline
  * keeps); the conductor's {@link LivenessMonitor} is the only writer of its down flag, which makes the peer's
- * routes count NO_ROUTE without a new snapshot. An installed session counts as fresh contact.
+ * routes count NO_ROUTE without a new snapshot, and asks the control plane for a new handshake with a REKEY_DUE
+ * session event. An installed session counts as fresh contact.
  *
  * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
  * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
@@ -98,7 +100,7 @@ public final class Conductor implements Agent, CommandListener {
      */
     public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
             NanoClock clock, int maxPeers, long deadPeerAfterNanos, Consumer<String> log) {
-        this.liveness = new LivenessMonitor(deadPeerAfterNanos, log);
+        this.liveness = new LivenessMonitor(deadPeerAfterNanos, this::askForHandshake, log);
         this.dataPath = dataPath;
         this.tables = tables;
         this.counters = counters;
@@ -502,6 +504,17 @@ public final class Conductor implements Agent, CommandListener {
             b.put(peer);
         }
         return b.routes(r.build()).build();
+    }
+
+    /**
+     * A peer just declared down: as WireGuard does after KEEPALIVE + REKEY_TIMEOUT without an answer, a new
+     * handshake is wanted; REKEY_DUE for its current session tells the control plane so. If the peer is alive
+     * after all (a healed partition), the handshake's session brings it up at once, even without keepalives.
+     */
+    private void askForHandshake(PeerEntry p) {
+        if (p.current != null) {
+            events.sessionEvent(p.id, Integer.toUnsignedLong(p.current.localIndex()), SessionEventKind.REKEY_DUE);
+        }
     }
 
     private PeerLiveness newLiveness(int keepaliveMs) {

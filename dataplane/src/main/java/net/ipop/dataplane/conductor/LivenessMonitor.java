@@ -23,16 +23,21 @@ final class LivenessMonitor {
     static final long CHECK_INTERVAL_NANOS = 100_000_000L;
 
     private final long deadAfterNanos;
+    private final Consumer<PeerEntry> onDown;
     private final Consumer<String> log;
     private long lastCheckNanos;
     private boolean checked;
 
-    /** @param deadAfterNanos the dead interval, &gt; 0 */
-    LivenessMonitor(long deadAfterNanos, Consumer<String> log) {
+    /**
+     * @param deadAfterNanos the dead interval, &gt; 0
+     * @param onDown         told of each peer just declared down (after its flag is set)
+     */
+    LivenessMonitor(long deadAfterNanos, Consumer<PeerEntry> onDown, Consumer<String> log) {
         if (deadAfterNanos <= 0) {
             throw new IllegalArgumentException("dead interval " + deadAfterNanos + " ns must be > 0");
         }
         this.deadAfterNanos = deadAfterNanos;
+        this.onDown = onDown;
         this.log = log;
     }
 
@@ -65,6 +70,9 @@ final class LivenessMonitor {
                         ? "peer " + p.id + " '" + p.name + "' is down: nothing authenticated from it for "
                                 + deadAfterNanos / 1_000_000 + " ms after sending it data; its routes count no_route"
                         : "peer " + p.id + " '" + p.name + "' is up again");
+                if (dead) {
+                    onDown.accept(p);
+                }
             }
         }
         return changes;

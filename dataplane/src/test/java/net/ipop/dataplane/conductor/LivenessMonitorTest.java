@@ -17,7 +17,8 @@ class LivenessMonitorTest {
     private static final long T0 = 1_000 * MS;
 
     private final List<String> log = new ArrayList<>();
-    private final LivenessMonitor monitor = new LivenessMonitor(3_000 * MS, log::add);
+    private final List<PeerEntry> declaredDown = new ArrayList<>();
+    private final LivenessMonitor monitor = new LivenessMonitor(3_000 * MS, declaredDown::add, log::add);
     private final PeerLiveness liveness = new PeerLiveness(0, monitor.passiveKeepaliveNanos(), T0);
     private final PeerEntry peer = new PeerEntry(7, 0, "beta", new PeerEndpoint(), liveness, 0, T0);
 
@@ -32,11 +33,13 @@ class LivenessMonitorTest {
         assertEquals(1, monitor.check(List.of(peer), T0 + 64_000 * MS));
         assertTrue(liveness.down());
         assertTrue(log.get(0).contains("peer 7 'beta' is down"), log.toString());
+        assertEquals(List.of(peer), declaredDown);
         assertEquals(0, monitor.check(List.of(peer), T0 + 65_000 * MS), "no change, no log");
         liveness.received(T0 + 66_000 * MS, false);
         assertEquals(1, monitor.check(List.of(peer), T0 + 66_100 * MS));
         assertFalse(liveness.down());
         assertEquals(2, log.size(), log.toString());
+        assertEquals(1, declaredDown.size(), "told once, on the way down only");
     }
 
     @Test
