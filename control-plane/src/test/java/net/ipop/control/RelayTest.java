@@ -30,7 +30,7 @@ import net.ipop.ipc.counters.GlobalCounter;
  * veth pairs, so alpha and gamma have no link of their own. Alpha's config routes gamma's addresses through
  * beta and gamma's routes alpha's through beta; beta is configured with both as ordinary peers. Alpha pings
  * gamma over IPv4 and IPv6 through beta's data plane, which counts them as forwarded; a TTL-1 ping dies at
- * beta as hop_limit. With beta stopped, alpha declares it down within its dead interval and its pings to gamma
+ * beta as hop_limit and alpha's ping hears beta's time-exceeded. With beta stopped, alpha declares it down within its dead interval and its pings to gamma
  * count as no_route; with beta back, the pings go through again.
  */
 @Privileged
@@ -96,6 +96,9 @@ class RelayTest {
                 TestNamespace.Cmd.Result ttl1 = nsA.execAllowingFailure(10, "ping", "-c", "1", "-t", "1", "-W", "1",
                         C4);
                 assertTrue(ttl1.exitCode() != 0, ttl1.output());
+                // Beta answers as a router does: time exceeded, from its own overlay address, through the tunnel.
+                assertTrue(ttl1.output().contains("From 192.0.2.2") && ttl1.output().contains("Time to live exceeded"),
+                        ttl1.output());
                 awaitTrue(() -> drops(b, DropReason.HOP_LIMIT) > hopLimitBefore, 5,
                         "beta did not count the TTL-1 packet as hop_limit" + logs(nodes));
 

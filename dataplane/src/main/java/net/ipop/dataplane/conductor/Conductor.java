@@ -21,6 +21,7 @@ import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.LocalAddresses;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
@@ -84,6 +85,8 @@ public final class Conductor implements Agent, CommandListener {
     private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
     private final byte[] address = new byte[16];
     private final LivenessMonitor liveness;
+    /** The interface's first IPv4 and IPv6 address: where a relay's ICMP errors come from. */
+    private LocalAddresses local = LocalAddresses.NONE;
 
     /**
      * @param maxPeers the number of peer slots (the counters file must have room for as many)
@@ -165,6 +168,8 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.FAILED, "configuring the interface failed: " + e);
             return;
         }
+        local = localAddresses(addresses);
+        publish(build());
         log.accept("interface configured: mtu " + mtu + ", addresses " + addresses);
         events.commandResult(id, Result.OK);
     }
@@ -503,7 +508,28 @@ public final class Conductor implements Agent, CommandListener {
             }
             b.put(peer);
         }
-        return b.routes(r.build()).build();
+        return b.routes(r.build()).local(local).build();
+    }
+
+    private static LocalAddresses localAddresses(List<IpPrefix> addresses) {
+        int v4 = 0;
+        boolean hasV4 = false;
+        long hi = 0;
+        long lo = 0;
+        boolean hasV6 = false;
+        for (IpPrefix p : addresses) {
+            byte[] a = p.address().getAddress();
+            if (a.length == 4 && !hasV4) {
+                v4 = java.nio.ByteBuffer.wrap(a).getInt();
+                hasV4 = true;
+            } else if (a.length == 16 && !hasV6 && !p.address().isLinkLocalAddress()) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(a);
+                hi = b.getLong();
+                lo = b.getLong();
+                hasV6 = true;
+            }
+        }
+        return new LocalAddresses(hasV4, v4, hasV6, hi, lo);
     }
 
     /**

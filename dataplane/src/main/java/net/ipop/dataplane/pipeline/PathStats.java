@@ -32,7 +32,7 @@ public final class PathStats {
     long punted;
     /** Peer endpoints changed by the roaming rule. */
     long roams;
-    /** ICMP too-big errors written back toward the TUN. */
+    /** ICMP errors sent: too-big written back toward the TUN, time-exceeded sealed back to a peer. */
     long icmpSent;
     /** Inner packets received from one peer and sealed for another (never through the TUN). */
     long forwarded;

@@ -44,6 +44,7 @@ public final class PipelineAgent implements Agent {
     private final OutboundPath outbound;
     private final InboundPath inbound;
     private final Keepalives keepalives;
+    private final Forwarder forwarder;
     private final NanoClock clock;
     /** Inbound TCP coalescing into GSO super-packets; null without virtio-net headers. */
     private final TcpCoalescer coalescer;
@@ -74,8 +75,8 @@ public final class PipelineAgent implements Agent {
         this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
         this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
         this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
-        this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt,
-                new Forwarder(stats, outbound.batcher()));
+        this.forwarder = new Forwarder(stats, outbound.batcher());
+        this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt, forwarder);
         this.keepalives = new Keepalives(stats, outbound.batcher(), scratch);
     }
 
@@ -135,6 +136,7 @@ public final class PipelineAgent implements Agent {
     @Override
     public void onClose() {
         keepalives.close();
+        forwarder.close();
         outbound.close();
         if (coalescer != null) {
             coalescer.close();

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import net.ipop.crypto.Suite;
@@ -16,6 +17,7 @@ import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.packet.InternetChecksum;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.session.LocalAddresses;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerLiveness;
@@ -50,6 +52,7 @@ class ForwardTest {
     private int slotsBC;
     /** Datagrams B sent towards A (the reverse direction, C -> A). */
     private int bToAFrames;
+    private final List<byte[]> toA = new ArrayList<>();
     private final PathStats statsA = new PathStats();
     private final PathStats statsB = new PathStats();
     private final PathStats statsC = new PathStats();
@@ -88,7 +91,8 @@ class ForwardTest {
         tableA = table(peer(0, "b", viaBFromA, UNDERLAY_B, aToB, PeerLiveness.standard(System.nanoTime())), viaBFromA);
         Peer a = peer(0, "a", A_NETS, UNDERLAY_A, bToA, PeerLiveness.standard(System.nanoTime()));
         Peer c = peer(1, "c", C_NETS, UNDERLAY_C, bToC, cAtB);
-        tableB = tableOf(a, c);
+        tableB = new PeerTable.Builder(tableOf(a, c))
+                .local(new LocalAddresses(true, 0xC0000202, true, 0x20010DB8_00000000L, 2L)).build();
         tableC = table(peer(0, "b", viaBFromC, UNDERLAY_B, cToB, PeerLiveness.standard(System.nanoTime())), viaBFromC);
     }
 
@@ -144,6 +148,52 @@ class ForwardTest {
         assertEquals(2, statsB.drops(DropReason.HOP_LIMIT), statsB::toString);
         assertEquals(0, statsB.forwarded());
         assertTrue(tunC.isEmpty());
+
+        // B answered each with a time-exceeded from its own address, sealed back to A.
+        assertEquals(2, toA.size(), statsB::toString);
+        assertEquals(2, statsB.icmpSent());
+        byte[] icmp4 = openAtA(toA.get(0));
+        assertEquals(0x45, icmp4[0] & 0xFF);
+        assertEquals(1, icmp4[9], "ICMP");
+        assertArrayEquals(new byte[] {(byte) 192, 0, 2, 2}, Arrays.copyOfRange(icmp4, 12, 16), "from B");
+        assertArrayEquals(new byte[] {(byte) 192, 0, 2, 1}, Arrays.copyOfRange(icmp4, 16, 20), "to A");
+        assertEquals(11, icmp4[20], "time exceeded");
+        assertEquals(0, icmp4[21], "in transit");
+        assertEquals(0, InternetChecksum.of(MemorySegment.ofArray(icmp4), 0, 20));
+        assertEquals(0, InternetChecksum.of(MemorySegment.ofArray(icmp4), 20, icmp4.length - 20));
+        assertArrayEquals(v4, Arrays.copyOfRange(icmp4, 28, 28 + v4.length), "the dropped packet, quoted");
+        byte[] icmp6 = openAtA(toA.get(1));
+        assertEquals(58, icmp6[6], "ICMPv6");
+        assertEquals(2, icmp6[23], "from 2001:db8::2");
+        assertEquals(3, icmp6[40], "hop limit exceeded");
+        assertEquals(0, icmp6[41]);
+        assertArrayEquals(v6, Arrays.copyOfRange(icmp6, 48, 48 + v6.length));
+    }
+
+    @Test
+    void anIcmpErrorWithTtlOneGetsNoIcmpBackAndFloodsAreLimited() {
+        byte[] error = Packets.udp4("192.0.2.1", "192.0.2.3", new byte[10]);
+        error[9] = 1; // ICMP
+        error[20] = 11; // itself a time exceeded
+        error[8] = 1;
+        relay(error);
+        assertEquals(1, statsB.drops(DropReason.HOP_LIMIT));
+        assertEquals(0, statsB.icmpSent(), "never an error about an error");
+        for (int i = 0; i < Forwarder.ICMP_PER_SECOND + 20; i++) {
+            byte[] p = Packets.udp4("192.0.2.1", "192.0.2.3", new byte[10]);
+            p[8] = 1;
+            relay(p);
+        }
+        assertEquals(Forwarder.ICMP_PER_SECOND, statsB.icmpSent(), "rate limited within one second");
+    }
+
+    /** Opens a datagram B sent to A with A's session; returns the inner packet. */
+    private byte[] openAtA(byte[] datagram) {
+        MemorySegment m = arena.allocate(datagram.length);
+        MemorySegment.copy(datagram, 0, m, ValueLayout.JAVA_BYTE, 0, datagram.length);
+        int r = tableA.peer(0).current().opener().open(m, 0, datagram.length);
+        assertTrue(r > 0, "A cannot open it: " + r);
+        return m.asSlice(16, r).toArray(ValueLayout.JAVA_BYTE);
     }
 
     @Test
@@ -237,6 +287,11 @@ class ForwardTest {
         for (int i = 0; i < count; i++) {
             if (batch.remote(i).toInetSocketAddress().equals(UNDERLAY_A)) {
                 bToAFrames++;
+                int segment = batch.segmentSize(i) > 0 ? batch.segmentSize(i) : batch.length(i);
+                for (int off = 0; off < batch.length(i); off += segment) {
+                    toA.add(batch.buffer(i).asSlice(off, Math.min(segment, batch.length(i) - off))
+                            .toArray(ValueLayout.JAVA_BYTE));
+                }
             } else {
                 copy(batch, i, i + 1, wireBC, UNDERLAY_C, UNDERLAY_B, false);
             }
