@@ -379,7 +379,8 @@ public final class NodeMain {
                 "--interface", config.iface().name(),
                 "--listen", listenArgument(config),
                 "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
-                "--counters", config.dataPlane().countersFile().toString()));
+                "--counters", config.dataPlane().countersFile().toString(),
+                "--dead-peer-after-ms", Integer.toString(config.dataPlane().deadPeerAfterMs())));
         Process process;
         synchronized (lock) {
             if (stopping) {

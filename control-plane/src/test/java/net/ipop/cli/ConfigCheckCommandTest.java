@@ -123,7 +123,7 @@ class ConfigCheckCommandTest {
         assertTrue(lines.get(0).startsWith(file + ":13:8: interface.mtu: expected a whole number"), lines.get(0));
         assertTrue(lines.get(1).startsWith(file + ":24:14: dataplane.threading: unknown value 'dedicate';"
                 + " did you mean 'dedicated'?"), lines.get(1));
-        assertTrue(lines.get(2).startsWith(file + ":33:15: peers[0].endpoint: '198.51.100.2' has no port"),
+        assertTrue(lines.get(2).startsWith(file + ":34:15: peers[0].endpoint: '198.51.100.2' has no port"),
                 lines.get(2));
         assertEquals("ipop config check: 3 problems in " + file + "; the format is described in"
                 + " docs/configuration.md", lines.get(3));

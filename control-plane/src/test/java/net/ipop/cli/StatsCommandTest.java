@@ -82,7 +82,8 @@ class StatsCommandTest {
                     + "\"txPackets\":2400000,\"rxBytes\":0,\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":0,"), json);
             assertTrue(json.contains("\"tun_write_failed\":0}}],\"drops\":{"), json);
             assertTrue(json.contains("\"drops\":{\"replay\":0,\"auth_failed\":4,\"no_route\":0,"), json);
-            assertTrue(json.endsWith("\"globals\":{\"tun_reads\":2000000,\"udp_sends\":0,\"gso_fallbacks\":0,\"punted\":0}}"),
+            assertTrue(json.endsWith("\"globals\":{\"tun_reads\":2000000,\"udp_sends\":0,\"gso_fallbacks\":0,\"punted\":0,"
+                    + "\"forwarded\":0,\"keepalives_sent\":0}}"),
                     json);
         }
     }

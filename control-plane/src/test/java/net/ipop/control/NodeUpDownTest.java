@@ -40,7 +40,7 @@ class NodeUpDownTest {
     Path temp;
 
     /** One node's files: config, key, run directory, and where its data plane keeps driver and counters. */
-    private record NodeFiles(Path config, Path runDir, Path aeronDir, Path counters) {
+    record NodeFiles(Path config, Path runDir, Path aeronDir, Path counters) {
     }
 
     @Test

@@ -25,7 +25,9 @@ import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.stats.CountersFileWriter;
 
 /**
- * The data plane process: {@code --interface NAME --listen ADDR:PORT [--aeron-dir DIR] [--counters FILE]}.
+ * The data plane process: {@code --interface NAME --listen ADDR:PORT [--aeron-dir DIR] [--counters FILE]
+ * [--dead-peer-after-ms MS]} (the last: how long data to a peer may go unanswered before the peer is declared
+ * down, default 15000).
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
  * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
@@ -39,12 +41,16 @@ public final class DataPlaneMain {
     private DataPlaneMain() {
     }
 
-    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters) {
+    /** WireGuard's keepalive timeout plus rekey timeout. */
+    static final long DEFAULT_DEAD_PEER_AFTER_MS = 15_000;
+
+    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, long deadPeerAfterMs) {
         static Args parse(String[] args) {
             String name = null;
             String listen = null;
             String aeron = null;
             String counters = null;
+            long deadAfter = DEFAULT_DEAD_PEER_AFTER_MS;
             for (int i = 0; i < args.length; i++) {
                 String key = args[i];
                 if (i + 1 >= args.length) {
@@ -56,8 +62,9 @@ public final class DataPlaneMain {
                     case "--listen" -> listen = value;
                     case "--aeron-dir" -> aeron = value;
                     case "--counters" -> counters = value;
+                    case "--dead-peer-after-ms" -> deadAfter = positive(key, value);
                     default -> throw new IllegalArgumentException("unknown option " + key
-                            + " (expected --interface, --listen, --aeron-dir, --counters)");
+                            + " (expected --interface, --listen, --aeron-dir, --counters, --dead-peer-after-ms)");
                 }
             }
             if (name == null || listen == null) {
@@ -65,7 +72,19 @@ public final class DataPlaneMain {
             }
             return new Args(name, endpoint(listen),
                     aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
-                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters));
+                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), deadAfter);
+        }
+
+        private static long positive(String key, String value) {
+            try {
+                long v = Long.parseLong(value);
+                if (v > 0) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(key + " " + value + ": expected a number of milliseconds > 0");
         }
 
         private static InetSocketAddress endpoint(String text) {
@@ -122,7 +141,8 @@ public final class DataPlaneMain {
         KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.listen(), tables, counters, events,
                 Throwable::printStackTrace);
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
-                new SystemNanoClock(), MAX_PEERS, DataPlaneMain::log);
+                new SystemNanoClock(), MAX_PEERS, TimeUnit.MILLISECONDS.toNanos(args.deadPeerAfterMs()),
+                DataPlaneMain::log);
         AgentRunner runner = new AgentRunner(
                 new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)),
                 Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));

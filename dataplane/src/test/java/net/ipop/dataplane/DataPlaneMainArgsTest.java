@@ -18,23 +18,27 @@ class DataPlaneMainArgsTest {
         assertEquals(new InetSocketAddress("198.51.100.1", 51820), a.listen());
         assertEquals(Path.of("/dev/shm/ipop-ipop7"), a.aeronDir());
         assertEquals(Path.of("/run/ipop/ipop7.counters"), a.counters());
+        assertEquals(15_000, a.deadPeerAfterMs());
     }
 
     @Test
     void explicitPathsAndAnIpv6ListenAddress() {
         DataPlaneMain.Args a = DataPlaneMain.Args.parse(new String[] {"--listen", "[2001:db8::1]:4500",
-                "--interface", "ipop0", "--aeron-dir", "/dev/shm/x", "--counters", "/tmp/c"});
+                "--interface", "ipop0", "--aeron-dir", "/dev/shm/x", "--counters", "/tmp/c", "--dead-peer-after-ms", "2500"});
         assertEquals(new InetSocketAddress("2001:db8::1", 4500), a.listen());
         assertEquals(Path.of("/dev/shm/x"), a.aeronDir());
         assertEquals(Path.of("/tmp/c"), a.counters());
+        assertEquals(2500, a.deadPeerAfterMs());
     }
 
     @Test
     void mistakesAreNamed() {
         assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
         assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
-        assertMessage("unknown option --mtu (expected --interface, --listen, --aeron-dir, --counters)",
-                "--mtu", "1420");
+        assertMessage("unknown option --mtu (expected --interface, --listen, --aeron-dir, --counters,"
+                + " --dead-peer-after-ms)", "--mtu", "1420");
+        assertMessage("--dead-peer-after-ms 0: expected a number of milliseconds > 0",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--dead-peer-after-ms", "0");
         assertMessage("--listen 198.51.100.1: expected ADDR:PORT, e.g. 198.51.100.1:51820 or [2001:db8::1]:51820",
                 "--interface", "ipop0", "--listen", "198.51.100.1");
         assertMessage("--listen example.org:1: the address must be a literal IP address",

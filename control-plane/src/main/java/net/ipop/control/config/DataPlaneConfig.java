@@ -11,9 +11,13 @@ import java.nio.file.Path;
  * @param offloads       TUN/UDP segmentation offloads (virtio-net header, GSO/GRO)
  * @param countersFile   absolute path of the memory-mapped counters file
  * @param aeronDirectory absolute path of the embedded Aeron driver's directory
+ * @param deadPeerAfterMs how long data sent to a peer may go unanswered before the data plane declares the
+ *                        peer down (its routes then count no_route until it answers again)
  */
 public record DataPlaneConfig(IdleStrategy idleStrategy, Threading threading, boolean ioUring, boolean offloads,
-                              Path countersFile, Path aeronDirectory) {
+                              Path countersFile, Path aeronDirectory, int deadPeerAfterMs) {
+    /** WireGuard's keepalive timeout (10 s) plus its rekey timeout (5 s). */
+    public static final int DEFAULT_DEAD_PEER_AFTER_MS = 15_000;
 
     /** The default counters file for an interface: {@code /run/ipop/<interface>.counters}. */
     public static Path defaultCountersFile(String interfaceName) {

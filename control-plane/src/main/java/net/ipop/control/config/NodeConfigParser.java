@@ -43,7 +43,9 @@ public final class NodeConfigParser {
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
     static final List<String> DATAPLANE_KEYS = List.of("idleStrategy", "threading", "ioUring", "offloads",
-            "countersFile", "aeronDirectory");
+            "countersFile", "aeronDirectory", "deadPeerAfterMs");
+    static final int MIN_DEAD_PEER_AFTER_MS = 1_000;
+    static final int MAX_DEAD_PEER_AFTER_MS = 600_000;
     static final int MIN_MTU = 576;
     static final int MIN_MTU_IPV6 = 1280;
     static final int MAX_MTU = 9000;
@@ -163,7 +165,7 @@ public final class NodeConfigParser {
         String ifName = iface == null ? "ipop0" : iface.name();
         DataPlaneConfig dataPlane = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF,
                 DataPlaneConfig.Threading.DEDICATED, true, true, DataPlaneConfig.defaultCountersFile(ifName),
-                DataPlaneConfig.defaultAeronDirectory(ifName));
+                DataPlaneConfig.defaultAeronDirectory(ifName), DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS);
         Node dpNode = top.get("dataplane");
         if (dpNode != null && !isNull(dpNode)) {
             Section dp = Section.open(dpNode, "dataplane", problems, DATAPLANE_KEYS);
@@ -262,8 +264,11 @@ public final class NodeConfigParser {
                 "write a file path, e.g. /run/ipop/" + ifName + ".counters");
         Path aeron = s.path("aeronDirectory", base, DataPlaneConfig.defaultAeronDirectory(ifName),
                 "write a directory path, e.g. /dev/shm/ipop-" + ifName);
+        int deadAfter = s.integer("deadPeerAfterMs", DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS,
+                MIN_DEAD_PEER_AFTER_MS, MAX_DEAD_PEER_AFTER_MS, "use " + MIN_DEAD_PEER_AFTER_MS + " to "
+                        + MAX_DEAD_PEER_AFTER_MS + " ms, e.g. 15000 (WireGuard's 10 s keepalive + 5 s rekey timeout)");
         return counters == null || aeron == null ? null : new DataPlaneConfig(is, th, ioUring, offloads, counters,
-                aeron);
+                aeron, deadAfter);
     }
 
     /** The {@code suite} key of {@code s}, or {@code dflt} if absent (or wrong: then reported). */

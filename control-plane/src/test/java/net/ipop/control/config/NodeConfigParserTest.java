@@ -52,6 +52,7 @@ class NodeConfigParserTest {
         assertTrue(c.dataPlane().offloads());
         assertEquals(Path.of("/run/ipop/ipop0.counters"), c.dataPlane().countersFile());
         assertEquals(Path.of("/dev/shm/ipop-ipop0"), c.dataPlane().aeronDirectory());
+        assertEquals(15_000, c.dataPlane().deadPeerAfterMs(), "WireGuard's keepalive + rekey timeout");
         assertEquals(2, c.peers().size());
         PeerConfig beta = c.peers().get(0);
         assertEquals(files.betaKey, beta.publicKey().toString());
@@ -61,6 +62,33 @@ class NodeConfigParserTest {
         PeerConfig gamma = c.peers().get(1);
         assertEquals(Suite.CHACHA20POLY1305, gamma.suite());
         assertEquals(Optional.of(new InetSocketAddress(InetAddress.ofLiteral("2001:db8::3"), 51820)), gamma.endpoint());
+    }
+
+    @Test
+    void aFarNodeReachedThroughAPeerIsListedInThatPeersAllowedAddresses() throws Exception {
+        // gamma (192.0.2.3) is reached through beta: beta's list holds both, gamma is not a peer of ours.
+        String text = files.valid().substring(0, files.valid().indexOf("  - name: gamma"))
+                .replace("allowedAddresses: [192.0.2.2/32]",
+                        "allowedAddresses: [192.0.2.2/32, 192.0.2.3/32, \"2001:db8::3/128\"]")
+                .replace("  ioUring: true\n", "  ioUring: true\n  deadPeerAfterMs: 2500\n");
+        NodeConfig c = NodeConfigParser.parse(files.write("relay.yaml", text));
+        assertEquals(1, c.peers().size());
+        assertEquals(List.of(IpPrefix.parse("192.0.2.2/32"), IpPrefix.parse("192.0.2.3/32"),
+                IpPrefix.parse("2001:db8::3/128")), c.peers().get(0).allowedAddresses());
+        assertEquals(2500, c.dataPlane().deadPeerAfterMs());
+    }
+
+    @Test
+    void aDeadIntervalOutOfRangeNamesTheKeyAndTheRange() throws Exception {
+        String text = files.valid().replace("  ioUring: true\n", "  ioUring: true\n  deadPeerAfterMs: 500\n");
+        List<ConfigProblem> problems = problemsOf(text);
+        assertEquals(1, problems.size(), problems.toString());
+        assertEquals("dataplane.deadPeerAfterMs", problems.get(0).key());
+        assertTrue(problems.get(0).message().contains("500 is out of range; use 1000 to 600000 ms, e.g. 15000"),
+                problems.get(0).message());
+        String words = files.valid().replace("  ioUring: true\n", "  ioUring: true\n  deadPeerAfterMs: 15s\n");
+        assertTrue(problemsOf(words).get(0).message().startsWith("expected a whole number, found '15s'"),
+                problemsOf(words).toString());
     }
 
     @Test

@@ -55,7 +55,7 @@ final class Nodes {
         InterfaceConfig iface = new InterfaceConfig("ipopt0", List.of(IpPrefix.parse(address)), 1420, 1);
         DataPlaneConfig dp = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF,
                 DataPlaneConfig.Threading.SHARED, false, false, Path.of("/run/ipop/ipopt0.counters"),
-                Path.of("/dev/shm/ipop-ipopt0"));
+                Path.of("/dev/shm/ipop-ipopt0"), DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS);
         return new NodeConfig(name, Path.of("/etc/ipop/" + name + ".key"), StaticPublicKey.of(key.publicKey()), iface,
                 new ListenConfig(51820, Optional.empty()), suite, dp, new ArrayList<>(List.of(peers)));
     }

@@ -21,7 +21,9 @@ import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.LocalAddresses;
 import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.session.Session;
@@ -41,6 +43,7 @@ import net.ipop.ipc.sbe.RemovePeerDecoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
+import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
 import net.ipop.ipc.sbe.Suite;
 
@@ -54,6 +57,11 @@ import net.ipop.ipc.sbe.Suite;
  * previous snapshot, so it is closed only {@link #RETIRE_GRACE_NANOS} later (many pipeline batches); a removed
  * peer's slot is reused only after the same grace, so late counting of its old snapshot never lands on a new
  * peer. Peer counters are allocated in the counters file on AddPeer and freed on RemovePeer.
+ *
+ * <p>Liveness: each peer has a {@link PeerLiveness} (its AddPeer keepalive interval, timestamps the pipeline
+ * keeps); the conductor's {@link LivenessMonitor} is the only writer of its down flag, which makes the peer's
+ * routes count NO_ROUTE without a new snapshot, and asks the control plane for a new handshake with a REKEY_DUE
+ * session event. An installed session counts as fresh contact.
  *
  * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
  * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
@@ -79,6 +87,9 @@ public final class Conductor implements Agent, CommandListener {
     private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
     private final byte[] address = new byte[16];
     private final SessionWatch sessionWatch;
+    private final LivenessMonitor liveness;
+    /** The interface's first IPv4 and IPv6 address: where a relay's ICMP errors come from. */
+    private LocalAddresses local = LocalAddresses.NONE;
 
     /**
      * @param maxPeers the number of peer slots (the counters file must have room for as many)
@@ -86,6 +97,16 @@ public final class Conductor implements Agent, CommandListener {
      */
     public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
             NanoClock clock, int maxPeers, Consumer<String> log) {
+        this(dataPath, tables, counters, events, clock, maxPeers, LivenessMonitor.DEFAULT_DEAD_AFTER_NANOS, log);
+    }
+
+    /**
+     * @param deadPeerAfterNanos how long data sent to a peer may go unanswered before it is declared down
+     *                           (its routes count NO_ROUTE until it answers); see {@link LivenessMonitor}
+     */
+    public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
+            NanoClock clock, int maxPeers, long deadPeerAfterNanos, Consumer<String> log) {
+        this.liveness = new LivenessMonitor(deadPeerAfterNanos, this::askForHandshake, log);
         this.dataPath = dataPath;
         this.tables = tables;
         this.counters = counters;
@@ -105,6 +126,7 @@ public final class Conductor implements Agent, CommandListener {
         int work = counters.doWork();
         long now = clock.nanoTime();
         work += sessionWatch.poll(now);
+        work += liveness.check(peers.values(), now);
         while (!retired.isEmpty() && now - retired.peekFirst().dueNanos() >= 0) {
             Retired r = retired.pollFirst();
             if (r.resource() != null) {
@@ -151,6 +173,8 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.FAILED, "configuring the interface failed: " + e);
             return;
         }
+        local = localAddresses(addresses);
+        publish(build());
         log.accept("interface configured: mtu " + mtu + ", addresses " + addresses);
         events.commandResult(id, Result.OK);
     }
@@ -165,9 +189,15 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.BAD_ARGUMENT, "peer " + peerId + ": unknown suite " + command.suiteRaw());
             return;
         }
+        int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, command.keepaliveIntervalMs());
         PeerEntry existing = peers.get(peerId);
         if (existing != null) {
             existing.name = name;
+            if (existing.keepaliveMs != keepaliveMs) {
+                existing.keepaliveMs = keepaliveMs;
+                existing.liveness = newLiveness(keepaliveMs);
+                publish(build());
+            }
             events.commandResult(id, Result.OK, "updated");
             return;
         }
@@ -176,14 +206,16 @@ public final class Conductor implements Agent, CommandListener {
             events.commandResult(id, Result.TABLE_FULL, "all " + maxPeers + " peer slots are in use");
             return;
         }
-        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint());
+        PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint(), newLiveness(keepaliveMs), keepaliveMs,
+                clock.nanoTime());
         slotBusy[slot] = true;
         peers.put(peerId, entry);
         if (!counters.addPeer(slot, peerId, name)) {
             log.accept("counters file full: peer " + peerId + " goes uncounted");
         }
         publish(build());
-        log.accept("peer added: " + peerId + " '" + name + "' in slot " + slot);
+        log.accept("peer added: " + peerId + " '" + name + "' in slot " + slot
+                + (keepaliveMs > 0 ? ", persistent keepalive every " + keepaliveMs + " ms" : ""));
         events.commandResult(id, Result.OK);
     }
 
@@ -297,6 +329,7 @@ public final class Conductor implements Agent, CommandListener {
         publish(next);
         retire(oldPrevious);
         sessionWatch.installed(entry, session, command.initiator() == BooleanType.TRUE, clock.nanoTime());
+        liveness.contact(entry, clock.nanoTime());
         log.accept("session installed: peer " + entry.id + " local index " + Integer.toUnsignedString(localIndex)
                 + " remote index " + Integer.toUnsignedString(remoteIndex) + " " + suite);
         events.commandResult(id, Result.OK);
@@ -443,7 +476,8 @@ public final class Conductor implements Agent, CommandListener {
             long[] totals = counters.peerTotals(p.slot);
             events.peerState(id, p.id, family, addressBuffer, 0, port, p.path,
                     p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex()),
-                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3], 0);
+                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3],
+                    p.liveness.lastReceivedNanos());
         }
         events.stateDone(id, sorted.size());
         events.commandResult(id, Result.OK);
@@ -490,7 +524,7 @@ public final class Conductor implements Agent, CommandListener {
         }
         for (PeerEntry p : peers.values()) {
             // A peer may send from exactly the prefixes routed to it (WireGuard's allowed IPs).
-            Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint);
+            Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint, p.liveness);
             if (p.previous != null) {
                 peer = peer.withSession(p.previous);
             }
@@ -499,7 +533,43 @@ public final class Conductor implements Agent, CommandListener {
             }
             b.put(peer);
         }
-        return b.routes(r.build()).build();
+        return b.routes(r.build()).local(local).build();
+    }
+
+    private static LocalAddresses localAddresses(List<IpPrefix> addresses) {
+        int v4 = 0;
+        boolean hasV4 = false;
+        long hi = 0;
+        long lo = 0;
+        boolean hasV6 = false;
+        for (IpPrefix p : addresses) {
+            byte[] a = p.address().getAddress();
+            if (a.length == 4 && !hasV4) {
+                v4 = java.nio.ByteBuffer.wrap(a).getInt();
+                hasV4 = true;
+            } else if (a.length == 16 && !hasV6 && !p.address().isLinkLocalAddress()) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(a);
+                hi = b.getLong();
+                lo = b.getLong();
+                hasV6 = true;
+            }
+        }
+        return new LocalAddresses(hasV4, v4, hasV6, hi, lo);
+    }
+
+    /**
+     * A peer just declared down: as WireGuard does after KEEPALIVE + REKEY_TIMEOUT without an answer, a new
+     * handshake is wanted; REKEY_DUE for its current session tells the control plane so. If the peer is alive
+     * after all (a healed partition), the handshake's session brings it up at once, even without keepalives.
+     */
+    private void askForHandshake(PeerEntry p) {
+        if (p.current != null) {
+            events.sessionEvent(p.id, Integer.toUnsignedLong(p.current.localIndex()), SessionEventKind.REKEY_DUE);
+        }
+    }
+
+    private PeerLiveness newLiveness(int keepaliveMs) {
+        return new PeerLiveness(keepaliveMs * 1_000_000L, liveness.passiveKeepaliveNanos(), clock.nanoTime());
     }
 
     private void publish(PeerTable next) {

@@ -28,6 +28,8 @@ final class CountedPipeline implements Agent {
     private long lastTunReads;
     private long lastSlotsSent;
     private long lastPunted;
+    private long lastForwarded;
+    private long lastKeepalivesSent;
 
     CountedPipeline(PipelineAgent pipeline, PipelineCounters counters) {
         this.pipeline = pipeline;
@@ -50,6 +52,8 @@ final class CountedPipeline implements Agent {
                 case SOURCE_NOT_ALLOWED -> net.ipop.ipc.counters.DropReason.SOURCE_NOT_ALLOWED;
                 case SEND_FAILED -> net.ipop.ipc.counters.DropReason.SEND_FAILED;
                 case TUN_WRITE_FAILED -> net.ipop.ipc.counters.DropReason.TUN_WRITE_FAILED;
+                case HOP_LIMIT -> net.ipop.ipc.counters.DropReason.HOP_LIMIT;
+                case LOOP -> net.ipop.ipc.counters.DropReason.LOOP;
             };
         }
         return map;
@@ -75,6 +79,8 @@ final class CountedPipeline implements Agent {
         lastTunReads = carry(GlobalCounter.TUN_READS, stats.tunReads(), lastTunReads);
         lastSlotsSent = carry(GlobalCounter.UDP_SENDS, stats.slotsSent(), lastSlotsSent);
         lastPunted = carry(GlobalCounter.PUNTED, stats.punted(), lastPunted);
+        lastForwarded = carry(GlobalCounter.FORWARDED, stats.forwarded(), lastForwarded);
+        lastKeepalivesSent = carry(GlobalCounter.KEEPALIVES_SENT, stats.keepalivesSent(), lastKeepalivesSent);
     }
 
     private long carry(GlobalCounter counter, long now, long last) {

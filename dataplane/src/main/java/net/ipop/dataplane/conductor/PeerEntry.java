@@ -1,6 +1,7 @@
 package net.ipop.dataplane.conductor;
 
 import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.Session;
 import net.ipop.ipc.sbe.PathKind;
 
@@ -16,11 +17,20 @@ final class PeerEntry {
     PathKind path = PathKind.DIRECT;
     Session current;
     Session previous;
+    /** Shared with the packet path; replaced (with a new snapshot) when the keepalive interval changes. */
+    PeerLiveness liveness;
+    int keepaliveMs;
+    /** When a session was last installed: fresh authenticated contact, for the {@link LivenessMonitor}. */
+    long contactNanos;
 
-    PeerEntry(long id, int slot, String name, PeerEndpoint endpoint) {
+    PeerEntry(long id, int slot, String name, PeerEndpoint endpoint, PeerLiveness liveness, int keepaliveMs,
+              long nowNanos) {
         this.id = id;
         this.slot = slot;
         this.name = name;
         this.endpoint = endpoint;
+        this.liveness = liveness;
+        this.keepaliveMs = keepaliveMs;
+        this.contactNanos = nowNanos;
     }
 }

@@ -92,7 +92,7 @@ public final class IcmpTooBig {
     }
 
     /** ICMPv4 errors are types 3, 4, 5, 11, 12; ICMPv6 errors are types below 128. */
-    private static boolean isIcmpError(MemorySegment s, long ip, boolean icmp, long upper, int upperLen, boolean v6) {
+    static boolean isIcmpError(MemorySegment s, long ip, boolean icmp, long upper, int upperLen, boolean v6) {
         if (!icmp) {
             return false;
         }

@@ -2,7 +2,7 @@ package net.ipop.dataplane.pipeline;
 
 /** Why the packet path dropped a packet; one counter each in {@link PathStats}. */
 public enum DropReason {
-    /** Outbound: no route for the inner destination. */
+    /** Outbound and forwarding: no route for the inner destination, or its peer was declared down. */
     NO_ROUTE,
     /** Outbound: the peer has no session yet; inbound: the receiver index names no session. */
     NO_SESSION,
@@ -23,5 +23,9 @@ public enum DropReason {
     /** Outbound: the UDP send failed or the socket buffer was full. */
     SEND_FAILED,
     /** Inbound: the TUN write failed or would have blocked. */
-    TUN_WRITE_FAILED
+    TUN_WRITE_FAILED,
+    /** Forwarding: the inner packet's TTL / hop limit would reach 0 at this node. */
+    HOP_LIMIT,
+    /** Forwarding: the route for the inner destination points back at the peer it came from (split horizon). */
+    LOOP
 }

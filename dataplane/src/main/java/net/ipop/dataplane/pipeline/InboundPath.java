@@ -9,6 +9,7 @@ import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.Session;
@@ -30,9 +31,13 @@ import net.ipop.ffm.udp.SockAddr;
  *       reports a responder session confirmed);</li>
  *   <li>roaming: the datagram authenticated, so if it came from a new source that becomes the
  *       peer's endpoint;</li>
+ *   <li>liveness: the peer's last-receive time is stamped (see {@link net.ipop.dataplane.session.PeerLiveness});</li>
  *   <li>a zero-length payload is a keepalive: counted, consumed;</li>
  *   <li>the inner packet must parse and its source must be inside the peer's allowed prefixes
- *       (SOURCE_NOT_ALLOWED otherwise), then it goes to the {@link TunSink}.</li>
+ *       (SOURCE_NOT_ALLOWED otherwise);</li>
+ *   <li>with a {@link Forwarder}: if the inner destination is routed to a peer, the packet is not for
+ *       this node and the forwarder relays it (or counts why not); otherwise it goes to the
+ *       {@link TunSink}: this node's addresses are never routed to a peer.</li>
  * </ol>
  *
  * <p>The {@link TunSink} may hold packets back to coalesce them ({@link TcpCoalescer}); it is
@@ -52,15 +57,33 @@ public final class InboundPath {
     private final PathStats stats;
     private final TunSink tun;
     private final Punt punt;
+    /** Relays packets routed to another peer; null: everything authenticated goes to the TUN. */
+    private final Forwarder forwarder;
+    private long now;
 
+    /** An inbound path that delivers every allowed packet to the TUN (no forwarding). */
     public InboundPath(PathStats stats, TunSink tun, Punt punt) {
+        this(stats, tun, punt, null);
+    }
+
+    InboundPath(PathStats stats, TunSink tun, Punt punt, Forwarder forwarder) {
         this.stats = stats;
         this.tun = tun;
         this.punt = punt;
+        this.forwarder = forwarder;
     }
 
-    /** Handles slots {@code [0, count)} of a batch filled by {@code UdpSocket.receive}. */
+    /** As {@link #process(PeerTable, MessageBatch, int, long)} at the current {@link System#nanoTime()}. */
     public void process(PeerTable table, MessageBatch batch, int count) {
+        process(table, batch, count, System.nanoTime());
+    }
+
+    /**
+     * Handles slots {@code [0, count)} of a batch filled by {@code UdpSocket.receive}; {@code nowNanos}
+     * ({@link System#nanoTime()} of this cycle) stamps the peers' liveness.
+     */
+    public void process(PeerTable table, MessageBatch batch, int count, long nowNanos) {
+        now = nowNanos;
         for (int slot = 0; slot < count; slot++) {
             MemorySegment buffer = batch.buffer(slot);
             int length = batch.length(slot);
@@ -80,6 +103,9 @@ public final class InboundPath {
             }
         }
         tun.flush();
+        if (forwarder != null) {
+            forwarder.flush();
+        }
     }
 
     private void datagram(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {
@@ -124,6 +150,7 @@ public final class InboundPath {
             endpoint.copyFrom(source);
             stats.roams++;
         }
+        peer.liveness().received(now, r != 0);
         if (r == 0) {
             stats.keepalives++;
             return;
@@ -132,18 +159,30 @@ public final class InboundPath {
         int version = (buffer.get(ValueLayout.JAVA_BYTE, ip) & 0xFF) >>> 4;
         int innerLength;
         boolean allowed;
+        int nextHop = RouteTable.NO_ROUTE;
         if (version == 4 && Ipv4.valid(buffer, ip, r)) {
             innerLength = Ipv4.totalLength(buffer, ip);
             allowed = peer.allowsSource4(Ipv4.src(buffer, ip));
+            if (forwarder != null) {
+                nextHop = table.routes().lookup4(Ipv4.dst(buffer, ip));
+            }
         } else if (version == 6 && Ipv6.valid(buffer, ip, r)) {
             innerLength = Ipv6.HEADER + Ipv6.payloadLength(buffer, ip);
             allowed = peer.allowsSource6(Ipv6.srcHi(buffer, ip), Ipv6.srcLo(buffer, ip));
+            if (forwarder != null) {
+                nextHop = table.routes().lookup6(Ipv6.dstHi(buffer, ip), Ipv6.dstLo(buffer, ip));
+            }
         } else {
             stats.peerDrop(peer.slot(), DropReason.MALFORMED);
             return;
         }
         if (!allowed) {
             stats.peerDrop(peer.slot(), DropReason.SOURCE_NOT_ALLOWED);
+            return;
+        }
+        if (nextHop != RouteTable.NO_ROUTE) {
+            stats.peerReceived(peer.slot(), innerLength);
+            forwarder.forward(table, peer, nextHop, buffer, off, innerLength, version, now);
             return;
         }
         if (tun.write(buffer, ip, innerLength)) {

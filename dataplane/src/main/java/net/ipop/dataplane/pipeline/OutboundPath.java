@@ -22,8 +22,9 @@ import net.ipop.ffm.udp.MessageBatch;
  *
  * <ol>
  *   <li>parse the virtio-net header (if the device has one) and the IP version;</li>
- *   <li>route lookup on the inner destination gives the peer (NO_ROUTE, NO_SESSION, NO_ENDPOINT
- *       drop and count; a later step queues the packet and asks for a handshake);</li>
+ *   <li>route lookup on the inner destination gives the peer (NO_ROUTE, also while the peer is
+ *       declared down, NO_SESSION, NO_ENDPOINT drop and count; a later step queues the packet and
+ *       asks for a handshake);</li>
  *   <li>a packet (or a super-packet's segment) larger than the tunnel MTU is answered with an ICMP
  *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG); IPv4 packets
  *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
@@ -64,6 +65,7 @@ public final class OutboundPath implements AutoCloseable {
     private final VirtioNetHeader vnet = new VirtioNetHeader();
 
     private PeerTable table = PeerTable.empty();
+    private long now;
 
     /**
      * @param mtu tunnel MTU: the largest inner packet we send without an ICMP error
@@ -83,9 +85,23 @@ public final class OutboundPath implements AutoCloseable {
         this.icmp = arena.allocate(ICMP_BUFFER, 64);
     }
 
-    /** Starts a batch on the snapshot the pipeline loaded for it. */
+    /** As {@link #begin(PeerTable, long)} at the current {@link System#nanoTime()}. */
     public void begin(PeerTable snapshot) {
+        begin(snapshot, System.nanoTime());
+    }
+
+    /**
+     * Starts a batch on the snapshot the pipeline loaded for it; {@code nowNanos}
+     * ({@link System#nanoTime()} of this cycle) stamps the peers' liveness.
+     */
+    public void begin(PeerTable snapshot, long nowNanos) {
         table = snapshot;
+        now = nowNanos;
+    }
+
+    /** The send batcher, shared with the pipeline's forwarder and keepalives between batches. */
+    GsoBatcher batcher() {
+        return batcher;
     }
 
     /**
@@ -135,6 +151,10 @@ public final class OutboundPath implements AutoCloseable {
             return;
         }
         Peer peer = table.peer(slot);
+        if (peer != null && peer.liveness().down()) {
+            stats.drop(DropReason.NO_ROUTE);
+            return;
+        }
         Session session = peer == null ? null : peer.current();
         if (session == null) {
             if (peer == null) {
@@ -193,6 +213,7 @@ public final class OutboundPath implements AutoCloseable {
             batcher.add(peer, area, at, r);
         }
         session.signals().onSendCounter(session.sealer().nextCounter());
+        peer.liveness().sentData(now);
     }
 
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */

@@ -32,8 +32,12 @@ public final class PathStats {
     long punted;
     /** Peer endpoints changed by the roaming rule. */
     long roams;
-    /** ICMP too-big errors written back toward the TUN. */
+    /** ICMP errors sent: too-big written back toward the TUN, time-exceeded sealed back to a peer. */
     long icmpSent;
+    /** Inner packets received from one peer and sealed for another (never through the TUN). */
+    long forwarded;
+    /** Keepalives (empty data messages) sent, persistent and passive. */
+    long keepalivesSent;
     private final long[] drops = new long[REASONS.length];
     /** Where per-peer traffic is counted (the counters file), or null: set before the pipeline starts. */
     private PeerTraffic peers;
@@ -153,6 +157,14 @@ public final class PathStats {
         return icmpSent;
     }
 
+    public long forwarded() {
+        return forwarded;
+    }
+
+    public long keepalivesSent() {
+        return keepalivesSent;
+    }
+
     /** For logs and test failure messages (allocates). */
     @Override
     public String toString() {
@@ -162,7 +174,8 @@ public final class PathStats {
                 .append(" opened=").append(messagesOpened).append(" delivered=").append(packetsDelivered)
                 .append(" tunWrites=").append(tunWrites)
                 .append(" keepalives=").append(keepalives).append(" punted=").append(punted)
-                .append(" roams=").append(roams).append(" icmp=").append(icmpSent);
+                .append(" roams=").append(roams).append(" icmp=").append(icmpSent)
+                .append(" forwarded=").append(forwarded).append(" keepalivesSent=").append(keepalivesSent);
         for (DropReason r : REASONS) {
             if (drops[r.ordinal()] != 0) {
                 b.append(' ').append(r.name()).append('=').append(drops[r.ordinal()]);

@@ -9,14 +9,18 @@ import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.ffm.tun.VirtioNetHeader;
 import net.ipop.ffm.udp.MessageBatch;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * One pipeline: TUN queue <i>i</i> and UDP socket <i>i</i>, both directions, on one thread. A
  * cycle loads the current {@link PeerTable} snapshot once (acquire), reads up to
  * {@code tunBatch} packets from the TUN and runs them through the {@link OutboundPath} (which sends),
- * then receives one batch from the socket and runs the {@link InboundPath}. It returns the number
- * of packets and datagrams handled, so the runner's idle strategy ({@link PollIdleStrategy}) can
- * block in {@code poll} when there was nothing.
+ * then receives one batch from the socket and runs the {@link InboundPath} (whose {@link Forwarder}
+ * relays packets routed to another peer through the same send batcher), then queues the
+ * {@link Keepalives} that are due. It returns the number of packets and datagrams handled, so the
+ * runner's idle strategy ({@link PollIdleStrategy}) can block in {@code poll} when there was
+ * nothing; the idle timeout bounds how late a keepalive leaves. The clock is read once per cycle.
  *
  * <p>The sessions of the peers this pipeline serves must be built with this pipeline's
  * {@link #scratch()} (see {@link net.ipop.dataplane.session.Session}): its thread is then the only
@@ -39,6 +43,9 @@ public final class PipelineAgent implements Agent {
     private final MessageBatch receiveBatch;
     private final OutboundPath outbound;
     private final InboundPath inbound;
+    private final Keepalives keepalives;
+    private final Forwarder forwarder;
+    private final NanoClock clock;
     /** Inbound TCP coalescing into GSO super-packets; null without virtio-net headers. */
     private final TcpCoalescer coalescer;
 
@@ -48,6 +55,13 @@ public final class PipelineAgent implements Agent {
      * @param punt where handshake and STUN datagrams go
      */
     public PipelineAgent(int queue, PeerTableHolder tables, PipelineIo io, Settings settings, Punt punt) {
+        this(queue, tables, io, settings, punt, new SystemNanoClock());
+    }
+
+    /** As the other constructor, with the clock that stamps liveness and times keepalives (tests: a fake). */
+    public PipelineAgent(int queue, PeerTableHolder tables, PipelineIo io, Settings settings, Punt punt,
+                         NanoClock clock) {
+        this.clock = clock;
         this.roleName = "pipeline-" + queue;
         this.tables = tables;
         this.io = io;
@@ -61,7 +75,9 @@ public final class PipelineAgent implements Agent {
         this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
         this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
         this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
-        this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt);
+        this.forwarder = new Forwarder(stats, outbound.batcher());
+        this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt, forwarder);
+        this.keepalives = new Keepalives(stats, outbound.batcher(), scratch);
     }
 
     /**
@@ -84,9 +100,10 @@ public final class PipelineAgent implements Agent {
     @Override
     public int doWork() throws Exception {
         PeerTable table = tables.acquire();
+        long now = clock.nanoTime();
         int read = io.readTun(tunBuffers, tunLengths, tunBuffers.length);
         if (read > 0) {
-            outbound.begin(table);
+            outbound.begin(table, now);
             for (int i = 0; i < read; i++) {
                 outbound.process(tunBuffers[i], tunLengths[i]);
             }
@@ -94,9 +111,13 @@ public final class PipelineAgent implements Agent {
         }
         int received = io.receive(receiveBatch);
         if (received > 0) {
-            inbound.process(table, receiveBatch, received);
+            inbound.process(table, receiveBatch, received, now);
         }
-        return read + received;
+        int sentKeepalives = keepalives.run(table, now);
+        if (sentKeepalives > 0) {
+            outbound.flush();
+        }
+        return read + received + sentKeepalives;
     }
 
     /**
@@ -114,6 +135,8 @@ public final class PipelineAgent implements Agent {
 
     @Override
     public void onClose() {
+        keepalives.close();
+        forwarder.close();
         outbound.close();
         if (coalescer != null) {
             coalescer.close();

@@ -12,7 +12,7 @@ import net.ipop.dataplane.route.RouteTable;
  *
  * <p>Immutable except for the {@link PeerEndpoint} memory, which is shared by every version of the
  * peer: a session change makes a new {@code Peer} ({@link #withSession}) and a new snapshot, while
- * roaming updates the endpoint in place. Sending uses {@link #current()}; receiving accepts either
+ * roaming updates the endpoint in place. The {@link PeerLiveness} is shared the same way. Sending uses {@link #current()}; receiving accepts either
  * session (the previous one covers packets in flight across a rekey).
  */
 public final class Peer {
@@ -20,10 +20,11 @@ public final class Peer {
     private final String name;
     private final RouteTable allowedSources;
     private final PeerEndpoint endpoint;
+    private final PeerLiveness liveness;
     private final Session current;
     private final Session previous;
 
-    private Peer(int slot, String name, RouteTable allowedSources, PeerEndpoint endpoint,
+    private Peer(int slot, String name, RouteTable allowedSources, PeerEndpoint endpoint, PeerLiveness liveness,
                  Session current, Session previous) {
         if (slot < 0) {
             throw new IllegalArgumentException("peer '" + name + "': slot " + slot + " is negative");
@@ -32,22 +33,32 @@ public final class Peer {
         this.name = name;
         this.allowedSources = allowedSources;
         this.endpoint = endpoint;
+        this.liveness = liveness;
         this.current = current;
         this.previous = previous;
     }
 
-    /** A peer without sessions; {@code allowedSources} are the inner source prefixes it may use. */
+    /**
+     * A peer without sessions and keepalives ({@link PeerLiveness#standard}); {@code allowedSources}
+     * are the inner source prefixes it may use.
+     */
     public static Peer create(int slot, String name, List<Prefix> allowedSources, PeerEndpoint endpoint) {
+        return create(slot, name, allowedSources, endpoint, PeerLiveness.standard(System.nanoTime()));
+    }
+
+    /** As {@link #create(int, String, List, PeerEndpoint)}, with the peer's long-lived liveness record. */
+    public static Peer create(int slot, String name, List<Prefix> allowedSources, PeerEndpoint endpoint,
+                              PeerLiveness liveness) {
         RouteTable.Builder b = new RouteTable.Builder();
         for (Prefix p : allowedSources) {
             b.add(p, slot);
         }
-        return new Peer(slot, name, b.build(), endpoint, null, null);
+        return new Peer(slot, name, b.build(), endpoint, liveness, null, null);
     }
 
     /** This peer with {@code session} as current and the old current as previous. */
     public Peer withSession(Session session) {
-        return new Peer(slot, name, allowedSources, endpoint, session, current);
+        return new Peer(slot, name, allowedSources, endpoint, liveness, session, current);
     }
 
     public int slot() {
@@ -60,6 +71,11 @@ public final class Peer {
 
     public PeerEndpoint endpoint() {
         return endpoint;
+    }
+
+    /** Keepalive timers and the down flag; shared by every version of the peer. */
+    public PeerLiveness liveness() {
+        return liveness;
     }
 
     /** The session to send with, or {@code null} before the first handshake completes. */

@@ -13,16 +13,18 @@ import net.ipop.dataplane.route.RouteTable;
  * <p>Built and published only by the single writer (the conductor), see {@link Builder}.
  */
 public final class PeerTable {
-    private static final PeerTable EMPTY = new PeerTable(new Peer[0], RouteTable.empty());
+    private static final PeerTable EMPTY = new PeerTable(new Peer[0], RouteTable.empty(), LocalAddresses.NONE);
 
     private final Peer[] peers;
     private final RouteTable routes;
     private final SessionIndex sessions;
+    private final LocalAddresses local;
 
-    private PeerTable(Peer[] peers, RouteTable routes) {
+    private PeerTable(Peer[] peers, RouteTable routes, LocalAddresses local) {
         this.peers = peers;
         this.routes = routes;
         this.sessions = SessionIndex.of(peers);
+        this.local = local;
     }
 
     public static PeerTable empty() {
@@ -34,6 +36,11 @@ public final class PeerTable {
         return slot >= 0 && slot < peers.length ? peers[slot] : null;
     }
 
+    /** One more than the highest slot a peer may be in: iterate {@code peer(0 .. slots() - 1)}. */
+    public int slots() {
+        return peers.length;
+    }
+
     public RouteTable routes() {
         return routes;
     }
@@ -42,10 +49,16 @@ public final class PeerTable {
         return sessions;
     }
 
+    /** This node's own overlay addresses (the source of ICMP errors it sends). */
+    public LocalAddresses local() {
+        return local;
+    }
+
     /** Single-writer builder of the next snapshot; allocates freely (control path). */
     public static final class Builder {
         private Peer[] peers;
         private RouteTable routes;
+        private LocalAddresses local;
 
         public Builder() {
             this(EMPTY);
@@ -54,6 +67,7 @@ public final class PeerTable {
         public Builder(PeerTable from) {
             peers = from.peers.clone();
             routes = from.routes;
+            local = from.local;
         }
 
         /** Adds or replaces the peer in its slot. */
@@ -77,9 +91,14 @@ public final class PeerTable {
             return this;
         }
 
+        public Builder local(LocalAddresses value) {
+            local = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException if two sessions share a local index */
         public PeerTable build() {
-            return new PeerTable(peers.clone(), routes);
+            return new PeerTable(peers.clone(), routes, local);
         }
     }
 }

@@ -25,6 +25,7 @@ public final class Session implements AutoCloseable {
     private final Suite suite;
     private final PacketSealer sealer;
     private final PacketOpener opener;
+    private final AeadScratch owner;
     private final long createdNanos;
     private final SessionSignals signals = new SessionSignals();
 
@@ -41,6 +42,7 @@ public final class Session implements AutoCloseable {
         this.suite = suite;
         this.sealer = new PacketSealer(suite, sendKey, remoteIndex, scratch);
         this.opener = new PacketOpener(suite, receiveKey, localIndex, scratch);
+        this.owner = scratch;
         this.createdNanos = createdNanos;
     }
 
@@ -64,6 +66,11 @@ public final class Session implements AutoCloseable {
     /** Owning pipeline thread only. */
     public PacketOpener opener() {
         return opener;
+    }
+
+    /** Whether the pipeline whose scratch this is owns the session (may seal and open with it). */
+    public boolean ownedBy(AeadScratch scratch) {
+        return owner == scratch;
     }
 
     public long createdNanos() {

@@ -1,6 +1,7 @@
 package net.ipop.dataplane.conductor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -39,6 +40,7 @@ import net.ipop.dataplane.ipc.DataPlaneDriver;
 import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.session.SessionSignals;
@@ -228,6 +230,30 @@ class ConductorTest {
     }
 
     @Test
+    void aPeerWhoseDataGoesUnansweredIsDeclaredDownAskedToRehandshakeAndUpWithANewSession() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b", 1000));
+        assertOk(installSession(7, 11, 21));
+        PeerLiveness liveness = tables.acquire().peer(0).liveness();
+        assertEquals(TimeUnit.SECONDS.toNanos(1), liveness.keepaliveIntervalNanos(), "AddPeer's keepalive interval");
+        assertEquals(TimeUnit.SECONDS.toNanos(10), liveness.passiveKeepaliveNanos(), "2/3 of the default 15 s");
+
+        liveness.sentData(clock.nanoTime()); // what the pipeline does on sending to it
+        clock.update(clock.nanoTime() + TimeUnit.SECONDS.toNanos(15) - 1);
+        conductor.doWork();
+        assertFalse(liveness.down());
+        clock.update(clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
+        conductor.doWork();
+        assertTrue(liveness.down(), log.toString());
+        assertEquals("7 11 REKEY_DUE", nextSessionEvent(), "a new handshake is wanted");
+
+        assertOk(installSession(7, 12, 22));
+        assertFalse(liveness.down(), "a new session is fresh contact");
+        assertSame(liveness, tables.acquire().peer(0).liveness(), "one liveness record across snapshots");
+        assertTrue(log.stream().anyMatch(l -> l.contains("'b' is up again")), log.toString());
+    }
+
+    @Test
     void injectSendsThePayloadThroughTheDataPath() {
         assertAnswer(Result.FAILED, "ConfigureInterface first", inject("198.51.100.2", 3478, 20));
         assertOk(configure(1420, "192.0.2.1", 24));
@@ -357,8 +383,12 @@ class ConductorTest {
     }
 
     private int addPeer(long peerId, String name) {
+        return addPeer(peerId, name, 0);
+    }
+
+    private int addPeer(long peerId, String name, int keepaliveMs) {
         AddPeerEncoder e = new AddPeerEncoder().wrapAndApplyHeader(buffer, 0, header);
-        e.correlationId(nextCorrelation).peerId(peerId).suite(Suite.AES256GCM).keepaliveIntervalMs(0)
+        e.correlationId(nextCorrelation).peerId(peerId).suite(Suite.AES256GCM).keepaliveIntervalMs(keepaliveMs)
                 .putStaticPublicKey(new byte[32], 0, 32);
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         e.putName(n, 0, n.length);
@@ -472,6 +502,24 @@ class ConductorTest {
             }, 10);
         }
         return events;
+    }
+
+    /** The next SessionEvent on the event stream, as "peerId localIndex KIND". */
+    private String nextSessionEvent() {
+        String[] seen = new String[1];
+        MessageHeaderDecoder h = new MessageHeaderDecoder();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seen[0] == null) {
+            assertTrue(System.nanoTime() - deadline < 0, "no session event");
+            eventsIn.poll((DirectBuffer b, int offset, int len, io.aeron.logbuffer.Header ignored) -> {
+                h.wrap(b, offset);
+                assertEquals(SessionEventDecoder.TEMPLATE_ID, h.templateId(), "unexpected event");
+                SessionEventDecoder d = new SessionEventDecoder().wrap(b, offset + MessageHeaderDecoder.ENCODED_LENGTH,
+                        h.blockLength(), h.version());
+                seen[0] = d.peerId() + " " + d.localIndex() + " " + d.kind();
+            }, 1);
+        }
+        return seen[0];
     }
 
     private void assertOk(int length) {

@@ -14,8 +14,12 @@ import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.PacketOpener;
 import net.ipop.crypto.aead.PacketSealer;
+import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.Session;
 import net.ipop.ffm.tun.VirtioNetHeader;
 import net.ipop.ffm.udp.MessageBatch;
 import org.junit.jupiter.api.Test;
@@ -157,6 +161,75 @@ class PathAllocationTest {
                 assertEquals(WARMUP + PACKETS, statsB.drops(DropReason.REPLAYED), statsB::toString);
                 assertTrue(statsB.drops(DropReason.NO_SESSION) >= PACKETS);
                 assertTrue(bytes < PACKETS / 100, bytes + " B allocated over " + PACKETS + " rounds");
+            }
+        }
+    }
+
+    /**
+     * The relay: A's outbound path seals for B, B's inbound path opens, decrements the TTL and seals
+     * again for C through its {@link Forwarder}. Per packet that is two seals and one open, so the
+     * bound is twice the seal + open baseline plus the same slack.
+     */
+    @Test
+    void forwardPathAllocatesNothingBeyondTheCipher() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch sendA = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             MessageBatch sendB = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             MessageBatch wire = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint ofB = new PeerEndpoint();
+             PeerEndpoint ofA = new PeerEndpoint();
+             PeerEndpoint ofC = new PeerEndpoint()) {
+            PathStats statsA = new PathStats();
+            PathStats statsB = new PathStats();
+            long[] relayed = new long[1];
+            TunSink none = (b, o, l) -> true;
+            InetSocketAddress underlayA = new InetSocketAddress("198.51.100.1", 51820);
+            wire.remote(0).set(underlayA);
+            DatagramSink toWire = (batch, count) -> {
+                MemorySegment.copy(batch.buffer(0), 0, wire.buffer(0), 0, batch.length(0));
+                wire.setLength(0, batch.length(0));
+                wire.setSegmentSize(0, batch.segmentSize(0));
+                return 0;
+            };
+            DatagramSink toC = (batch, count) -> {
+                relayed[0] += count;
+                return 0;
+            };
+            List<String> viaB = List.of("192.0.2.2/32", "192.0.2.3/32");
+            AeadScratch scratchB = new AeadScratch();
+            PeerTable tableA = StaticSessions.side(true, Suite.AES256GCM, new AeadScratch(), ofB,
+                    new InetSocketAddress("198.51.100.2", 51820), viaB, viaB);
+            PeerTable sideB = StaticSessions.side(false, Suite.AES256GCM, scratchB, ofA, underlayA,
+                    List.of("192.0.2.1/32"), List.of("192.0.2.1/32"));
+            ofC.set(new InetSocketAddress("203.0.113.3", 51820));
+            Session bToC = new Session(0xB2, 0xC1, Suite.AES256GCM, StaticSessions.key(3), StaticSessions.key(4),
+                    scratchB, System.nanoTime());
+            Peer c = Peer.create(1, "c", List.of(Prefix.parse("192.0.2.3/32")), ofC).withSession(bToC);
+            PeerTable tableB = new PeerTable.Builder(sideB).put(c)
+                    .routes(new RouteTable.Builder(sideB.routes()).add(Prefix.parse("192.0.2.3/32"), 1).build())
+                    .build();
+            byte[] packet = Packets.udp4("192.0.2.1", "192.0.2.3", new byte[1000]);
+            MemorySegment read = arena.allocate(VirtioNetHeader.SIZE + 2048);
+            MemorySegment.copy(packet, 0, read, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, packet.length);
+            try (OutboundPath out = new OutboundPath(statsA, 1420, true, none, toWire, sendA);
+                 OutboundPath outB = new OutboundPath(statsB, 1420, true, none, toC, sendB)) {
+                InboundPath in = new InboundPath(statsB, none, (buf, o, l, s) -> { },
+                        new Forwarder(statsB, outB.batcher()));
+                for (int i = 0; i < WARMUP; i++) {
+                    roundTrip(out, in, tableA, tableB, read, packet.length, wire);
+                }
+                long before = allocated();
+                for (int i = 0; i < PACKETS; i++) {
+                    roundTrip(out, in, tableA, tableB, read, packet.length, wire);
+                }
+                double pathPerPacket = (allocated() - before) / (double) PACKETS;
+                double cipherPerPacket = cipherOnly(arena, packet.length);
+                System.out.printf("allocation per relayed packet: paths %.1f B, seal+open alone %.1f B%n",
+                        pathPerPacket, cipherPerPacket);
+                assertEquals(WARMUP + PACKETS, relayed[0], statsB::toString);
+                assertEquals(WARMUP + PACKETS, statsB.forwarded(), statsB::toString);
+                assertTrue(pathPerPacket <= 2 * cipherPerPacket + SLACK_BYTES,
+                        "paths " + pathPerPacket + " B/packet vs cipher " + cipherPerPacket);
             }
         }
     }

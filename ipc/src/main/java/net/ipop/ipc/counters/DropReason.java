@@ -12,7 +12,7 @@ public enum DropReason {
     REPLAY(0),
     /** The AEAD tag did not verify. */
     AUTH_FAILED(1),
-    /** No route for the inner destination. */
+    /** No route for the inner destination, or the peer it routes to was declared down. */
     NO_ROUTE(2),
     /** No session for the receiver index, or the peer has no current session to send with. */
     NO_SESSION(3),
@@ -31,7 +31,11 @@ public enum DropReason {
     /** Outbound: the kernel refused the UDP send. */
     SEND_FAILED(10),
     /** Inbound: the write to the TUN device failed. */
-    TUN_WRITE_FAILED(11);
+    TUN_WRITE_FAILED(11),
+    /** Forwarding: the inner TTL / hop limit would have reached 0 at this node. */
+    HOP_LIMIT(12),
+    /** Forwarding: the route pointed back at the peer the packet came from (split horizon). */
+    LOOP(13);
 
     private static final DropReason[] BY_CODE = values();
 

@@ -12,7 +12,11 @@ public enum GlobalCounter {
     /** Sends that the kernel refused with GSO and were redone one datagram at a time. */
     GSO_FALLBACKS(2),
     /** Packets handed to the control plane (handshakes, cookies, STUN). */
-    PUNTED(3);
+    PUNTED(3),
+    /** Inner packets relayed from one peer to another inside the data plane. */
+    FORWARDED(4),
+    /** Keepalives (empty data messages) sent, persistent and passive. */
+    KEEPALIVES_SENT(5);
 
     private static final GlobalCounter[] BY_CODE = values();
 

@@ -1,0 +1,110 @@
+package net.ipop.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerLiveness;
+import net.ipop.dataplane.session.PeerTable;
+import net.ipop.dataplane.session.Session;
+import net.ipop.ffm.udp.MessageBatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Persistent and passive keepalives on a hand-driven clock; each one must open as a keepalive at the peer. */
+class KeepalivesTest {
+    private static final long MS = 1_000_000L;
+    private static final long T0 = 5_000 * MS;
+    private static final InetSocketAddress FAR = new InetSocketAddress("198.51.100.2", 51820);
+
+    private final AeadScratch scratch = new AeadScratch();
+    private final AeadScratch farScratch = new AeadScratch();
+    private final PathStats stats = new PathStats();
+    private final MessageBatch batch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+    private final MessageBatch received = new MessageBatch(1, MessageBatch.MAX_BUFFER_SIZE);
+    private final List<Integer> sentLengths = new ArrayList<>();
+    private final GsoBatcher batcher = new GsoBatcher(stats, this::send, batch);
+    private final Keepalives keepalives = new Keepalives(stats, batcher, scratch);
+    private final PeerEndpoint endpoint = new PeerEndpoint();
+    private final Session far = new Session(StaticSessions.INDEX_B, StaticSessions.INDEX_A, Suite.AES256GCM,
+            StaticSessions.key(2), StaticSessions.key(1), farScratch, 0);
+    private int keepalivesOpened;
+
+    @AfterEach
+    void close() {
+        keepalives.close();
+        batch.close();
+        received.close();
+        endpoint.close();
+    }
+
+    private int send(MessageBatch b, int count) {
+        for (int i = 0; i < count; i++) {
+            assertEquals(FAR, b.remote(i).toInetSocketAddress());
+            sentLengths.add(b.length(i));
+            java.lang.foreign.MemorySegment.copy(b.buffer(i), 0, received.buffer(0), 0, b.length(i));
+            if (far.opener().open(received.buffer(0), 0, b.length(i)) == 0) {
+                keepalivesOpened++;
+            }
+        }
+        return 0;
+    }
+
+    private PeerTable table(PeerLiveness liveness, AeadScratch owner) {
+        endpoint.set(FAR);
+        Session s = new Session(StaticSessions.INDEX_A, StaticSessions.INDEX_B, Suite.AES256GCM,
+                StaticSessions.key(1), StaticSessions.key(2), owner, 0);
+        Peer p = Peer.create(0, "b", List.of(Prefix.parse("192.0.2.2/32")), endpoint, liveness).withSession(s);
+        return new PeerTable.Builder().put(p).build();
+    }
+
+    private int run(PeerTable t, long now) {
+        int n = keepalives.run(t, now);
+        batcher.flush();
+        return n;
+    }
+
+    @Test
+    void persistentKeepaliveGoesWhenNothingWasSentForTheInterval() {
+        PeerLiveness l = new PeerLiveness(1_000 * MS, 10_000 * MS, T0);
+        PeerTable t = table(l, scratch);
+        assertEquals(0, run(t, T0 + 500 * MS));
+        assertEquals(1, run(t, T0 + 1_000 * MS));
+        assertEquals(0, run(t, T0 + 1_005 * MS), "scans are 10 ms apart and one was just sent");
+        l.sentData(T0 + 1_500 * MS); // traffic resets the interval
+        assertEquals(0, run(t, T0 + 2_100 * MS));
+        assertEquals(1, run(t, T0 + 2_500 * MS));
+        assertEquals(List.of(32, 32), sentLengths);
+        assertEquals(2, keepalivesOpened);
+        assertEquals(2, stats.keepalivesSent());
+    }
+
+    @Test
+    void passiveKeepaliveAnswersDataThatGotNoReply() {
+        PeerLiveness l = new PeerLiveness(0, 2_000 * MS, T0);
+        PeerTable t = table(l, scratch);
+        assertEquals(0, run(t, T0 + 60_000 * MS), "no persistent keepalive and nothing received");
+        l.received(T0 + 61_000 * MS, true);
+        assertEquals(0, run(t, T0 + 62_950 * MS));
+        assertEquals(1, run(t, T0 + 63_000 * MS));
+        assertEquals(0, run(t, T0 + 64_000 * MS), "answered once");
+        l.received(T0 + 70_000 * MS, false);
+        assertEquals(0, run(t, T0 + 80_000 * MS), "a keepalive is not answered");
+        assertEquals(1, keepalivesOpened);
+    }
+
+    @Test
+    void peersOfAnotherPipelineGetNoKeepaliveFromThisOne() {
+        PeerLiveness l = new PeerLiveness(1_000 * MS, 10_000 * MS, T0);
+        PeerTable t = table(l, new AeadScratch());
+        assertEquals(0, run(t, T0 + 5_000 * MS));
+        assertEquals(0, sentLengths.size());
+    }
+}
