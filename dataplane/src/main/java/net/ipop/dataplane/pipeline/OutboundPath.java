@@ -34,9 +34,10 @@ import net.ipop.ffm.udp.MessageBatch;
  *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
  *
- * <p>Known copy: sealed datagrams are copied from the sealing area into the batch slot. The
- * batch's slots are separate 64 KiB buffers and a super-packet's sealed segments exceed one
- * datagram limit (64 KiB) anyway; removing the copy needs iovecs pointing into the sealing area.
+ * <p>No copy after segmentation: the sealing area is the send memory. Each TUN read is cut at
+ * the area's cursor, so a peer's sealed datagrams lie back to back and the {@link GsoBatcher}
+ * points its GSO slots straight at them. The cursor goes back to the start only after a
+ * {@link GsoBatcher#flush}, i.e. once nothing in the area waits to be sent.
  *
  * <p>Usage per batch: {@link #begin}, {@link #process} per TUN read, {@link #flush}. Threading:
  * the owning pipeline thread only. Nothing here allocates per packet (the JDK cipher does, inside
@@ -45,7 +46,10 @@ import net.ipop.ffm.udp.MessageBatch;
 public final class OutboundPath implements AutoCloseable {
     /** Segments one super-packet may be cut into (64 KiB at 256-byte MSS). */
     static final int MAX_SEGMENTS = 256;
-    private static final int AREA_SIZE = 256 * 1024;
+    /** Sealing area: several super-packets, so one send covers a cycle's worth of TUN reads. */
+    private static final int AREA_SIZE = 512 * 1024;
+    /** Largest span one TUN read may take in the area (a super-packet's sealed segments). */
+    private static final int MAX_SPAN = 256 * 1024;
     private static final int ICMP_BUFFER = TransportHeader.LENGTH + Ipv6.MIN_MTU;
     private static final int TCP = 6;
     private static final int UDP = 17;
@@ -59,6 +63,8 @@ public final class OutboundPath implements AutoCloseable {
     private final MemorySegment area;
     private final MemorySegment icmp;
     private final int[] lengths = new int[MAX_SEGMENTS];
+    /** Where the next TUN read is cut into the area; back to 0 after each flush. */
+    private long cursor;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
 
     private PeerTable table = PeerTable.empty();
@@ -160,20 +166,28 @@ public final class OutboundPath implements AutoCloseable {
                 return;
             }
             stride = headers + gsoSize + TransportHeader.OVERHEAD;
-            long segments = (ipLength - headers + (long) gsoSize - 1) / gsoSize;
-            if (segments * stride > AREA_SIZE) {
-                stats.drop(DropReason.MALFORMED);
-                return;
-            }
         }
+        // An upper bound (the headers counted as payload): the space check need not be exact.
+        long segments = gsoType == Segmenter.GSO_NONE ? 1 : (ipLength - 1L + gsoSize) / gsoSize;
+        long span = segments * stride;
+        if (span > MAX_SPAN) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (cursor + span > AREA_SIZE) {
+            batcher.flush(); // sends everything the area holds, so it can be reused from the start
+            cursor = 0;
+        }
+        long base = cursor;
         int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum, csumStart, csumOffset,
-                area, TransportHeader.LENGTH, stride, lengths);
+                area, base + TransportHeader.LENGTH, stride, lengths);
         if (n == Segmenter.MALFORMED) {
             stats.drop(DropReason.MALFORMED);
             return;
         }
+        cursor = base + (long) n * stride;
         for (int i = 0; i < n; i++) {
-            long at = (long) i * stride;
+            long at = base + (long) i * stride;
             int r = session.sealer().seal(area, at, lengths[i]);
             if (r < 0) {
                 stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
@@ -187,6 +201,7 @@ public final class OutboundPath implements AutoCloseable {
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */
     public void flush() {
         batcher.flush();
+        cursor = 0;
     }
 
     /**

@@ -16,9 +16,10 @@ import net.ipop.ffm.uring.IoUringUnavailableException;
 
 /**
  * {@link PipelineIo} over one io_uring per pipeline. TUN reads: {@link #READS_IN_FLIGHT} READ
- * entries stay queued on the TUN fd, each into a buffer of ours; completed ones are copied into the
- * caller's buffers and re-armed together, so a busy cycle costs one {@code io_uring_enter} for all
- * its TUN reads instead of one {@code read(2)} each (plus the one that finds the queue empty).
+ * entries stay queued on the TUN fd, each into a buffer of ours; completed ones are lent to the
+ * caller (their segments put into its array, no copy of the up to 64 KiB super-packet) and re-armed
+ * together when it comes back, so a busy cycle costs one {@code io_uring_enter} for all its TUN
+ * reads instead of one {@code read(2)} each (plus the one that finds the queue empty).
  * Idle: a POLL_ADD on the socket joins the pending reads and the thread sleeps in
  * {@code io_uring_enter} with a timeout until either completes; nothing spins.
  *
@@ -58,6 +59,9 @@ public final class UringIo implements PipelineIo {
     /** Buffers whose READ completed and was handed out, to be re-armed. */
     private final int[] idle = new int[READS_IN_FLIGHT];
     private int idleCount;
+    /** Buffers lent to the caller by the last {@link #readTun}: re-armed when it calls again or idles. */
+    private final int[] lent = new int[READS_IN_FLIGHT];
+    private int lentCount;
     private boolean socketPollArmed;
     private int tunReadErrno;
     private long rearmedReads;
@@ -150,8 +154,14 @@ public final class UringIo implements PipelineIo {
         }
     }
 
+    /**
+     * Lends completed reads: {@code buffers[i]} is replaced by one of this engine's read buffers
+     * (the caller's own segments in the array are left alone otherwise). The lent buffers are
+     * borrowed until the next {@code readTun} or {@link #awaitReadable}, which queue them again.
+     */
     @Override
     public int readTun(MemorySegment[] buffers, int[] lengths, int count) throws ErrnoException {
+        returnLent();
         ring.drain(onCompletion, RING_ENTRIES);
         int n = 0;
         while (n < count && readyCount > 0) {
@@ -159,9 +169,9 @@ public final class UringIo implements PipelineIo {
             int length = readyResults[readyHead];
             readyHead = (readyHead + 1) % READS_IN_FLIGHT;
             readyCount--;
-            MemorySegment.copy(readBuffers[index], 0, buffers[n], 0, length);
+            buffers[n] = readBuffers[index];
             lengths[n++] = length;
-            idle[idleCount++] = index;
+            lent[lentCount++] = index;
         }
         if (idleCount > 0) {
             armReads();
@@ -173,6 +183,13 @@ public final class UringIo implements PipelineIo {
             throw new ErrnoException("io_uring read(tun)", errno);
         }
         return n;
+    }
+
+    private void returnLent() {
+        for (int i = 0; i < lentCount; i++) {
+            idle[idleCount++] = lent[i];
+        }
+        lentCount = 0;
     }
 
     @Override
@@ -203,6 +220,7 @@ public final class UringIo implements PipelineIo {
      */
     @Override
     public void awaitReadable(int timeoutMs) throws ErrnoException {
+        returnLent();
         ring.drain(onCompletion, RING_ENTRIES);
         if (readyCount > 0) {
             return;
