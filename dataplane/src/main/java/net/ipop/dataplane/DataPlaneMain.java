@@ -25,7 +25,13 @@ import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.stats.CountersFileWriter;
 
 /**
- * The data plane process: {@code --interface NAME --listen ADDR:PORT [--aeron-dir DIR] [--counters FILE]}.
+ * The data plane process:
+ * {@code --interface NAME --listen ADDR:PORT [--queues N] [--aeron-dir DIR] [--counters FILE]}.
+ *
+ * <p>{@code --queues}: TUN queues, one pipeline thread each, 1..{@value #MAX_QUEUES}; by default half the
+ * cores, at least one ({@link #defaultQueues}). Why half: a pipeline shares its core with the kernel's own work
+ * for its packets (TUN and UDP copies, the TCP stacks of local applications), and measured on 2 cores a second
+ * pipeline only takes time from them (docs/architecture.md).
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
  * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
@@ -35,16 +41,23 @@ import net.ipop.dataplane.stats.CountersFileWriter;
  */
 public final class DataPlaneMain {
     static final int MAX_PEERS = 256;
+    static final int MAX_QUEUES = 16;
 
     private DataPlaneMain() {
     }
 
-    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters) {
+    /** Half the available processors, at least 1 and at most {@value #MAX_QUEUES}. */
+    static int defaultQueues(int processors) {
+        return Math.max(1, Math.min(processors / 2, MAX_QUEUES));
+    }
+
+    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, int queues) {
         static Args parse(String[] args) {
             String name = null;
             String listen = null;
             String aeron = null;
             String counters = null;
+            int queues = defaultQueues(Runtime.getRuntime().availableProcessors());
             for (int i = 0; i < args.length; i++) {
                 String key = args[i];
                 if (i + 1 >= args.length) {
@@ -56,8 +69,9 @@ public final class DataPlaneMain {
                     case "--listen" -> listen = value;
                     case "--aeron-dir" -> aeron = value;
                     case "--counters" -> counters = value;
+                    case "--queues" -> queues = queues(value);
                     default -> throw new IllegalArgumentException("unknown option " + key
-                            + " (expected --interface, --listen, --aeron-dir, --counters)");
+                            + " (expected --interface, --listen, --queues, --aeron-dir, --counters)");
                 }
             }
             if (name == null || listen == null) {
@@ -65,7 +79,20 @@ public final class DataPlaneMain {
             }
             return new Args(name, endpoint(listen),
                     aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
-                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters));
+                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), queues);
+        }
+
+        private static int queues(String text) {
+            try {
+                int n = Integer.parseInt(text);
+                if (n >= 1 && n <= MAX_QUEUES) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the message below
+            }
+            throw new IllegalArgumentException("--queues " + text + ": use 1 to " + MAX_QUEUES
+                    + " (one pipeline thread each)");
         }
 
         private static InetSocketAddress endpoint(String text) {
@@ -107,7 +134,7 @@ public final class DataPlaneMain {
         if (countersDir != null) {
             Files.createDirectories(countersDir);
         }
-        CountersFileWriter counters = CountersFileWriter.create(args.counters(), 1, MAX_PEERS,
+        CountersFileWriter counters = CountersFileWriter.create(args.counters(), args.queues(), MAX_PEERS,
                 SystemEpochClock.INSTANCE);
         DataPlaneDriver driver;
         try {
@@ -119,8 +146,8 @@ public final class DataPlaneMain {
         Subscription commands = driver.addCommandSubscription();
         Publication events = driver.addEventPublication();
         PeerTableHolder tables = new PeerTableHolder();
-        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.listen(), tables, counters, events,
-                Throwable::printStackTrace);
+        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.listen(), tables,
+                counters, events, Throwable::printStackTrace);
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, DataPlaneMain::log);
         AgentRunner runner = new AgentRunner(
@@ -147,7 +174,8 @@ public final class DataPlaneMain {
             Runtime.getRuntime().halt(status);
         }, "ipop-shutdown"));
         AgentRunner.startOnThread(runner);
-        log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", aeron "
+        log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", queues "
+                + args.queues() + ", aeron "
                 + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
         stopped.await();
     }

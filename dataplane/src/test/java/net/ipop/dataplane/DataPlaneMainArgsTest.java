@@ -18,6 +18,21 @@ class DataPlaneMainArgsTest {
         assertEquals(new InetSocketAddress("198.51.100.1", 51820), a.listen());
         assertEquals(Path.of("/dev/shm/ipop-ipop7"), a.aeronDir());
         assertEquals(Path.of("/run/ipop/ipop7.counters"), a.counters());
+        assertEquals(DataPlaneMain.defaultQueues(Runtime.getRuntime().availableProcessors()), a.queues());
+    }
+
+    @Test
+    void queuesDefaultToHalfTheCoresWithinOneToSixteen() {
+        assertEquals(1, DataPlaneMain.defaultQueues(1));
+        assertEquals(1, DataPlaneMain.defaultQueues(2));
+        assertEquals(2, DataPlaneMain.defaultQueues(4));
+        assertEquals(16, DataPlaneMain.defaultQueues(64));
+        assertEquals(3, DataPlaneMain.Args.parse(new String[] {"--interface", "ipop0", "--listen",
+                "198.51.100.1:1", "--queues", "3"}).queues());
+        assertMessage("--queues 0: use 1 to 16 (one pipeline thread each)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--queues", "0");
+        assertMessage("--queues two: use 1 to 16 (one pipeline thread each)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--queues", "two");
     }
 
     @Test
@@ -33,7 +48,7 @@ class DataPlaneMainArgsTest {
     void mistakesAreNamed() {
         assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
         assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
-        assertMessage("unknown option --mtu (expected --interface, --listen, --aeron-dir, --counters)",
+        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --aeron-dir, --counters)",
                 "--mtu", "1420");
         assertMessage("--listen 198.51.100.1: expected ADDR:PORT, e.g. 198.51.100.1:51820 or [2001:db8::1]:51820",
                 "--interface", "ipop0", "--listen", "198.51.100.1");

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import net.ipop.crypto.aead.PacketResult;
+import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.packet.IcmpTooBig;
 import net.ipop.dataplane.packet.Ipv4;
@@ -29,7 +30,8 @@ import net.ipop.ffm.udp.MessageBatch;
  *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
- *   <li>each segment is sealed in place with the peer's current session;</li>
+ *   <li>each segment is sealed in place with the peer's current session, with this queue's sealer
+ *       and counters reserved for the whole read in one atomic update (see {@link Session});</li>
  *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
  *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
@@ -54,6 +56,7 @@ public final class OutboundPath implements AutoCloseable {
     private static final int TCP = 6;
     private static final int UDP = 17;
 
+    private final int queue;
     private final PathStats stats;
     private final int mtu;
     private final boolean vnetHeader;
@@ -75,6 +78,15 @@ public final class OutboundPath implements AutoCloseable {
      * @param batch the send batch this path fills (owned by the pipeline, borrowed by this path)
      */
     public OutboundPath(PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender, MessageBatch batch) {
+        this(0, stats, mtu, vnetHeader, tun, sender, batch);
+    }
+
+    /**
+     * @param queue the pipeline's queue index: it seals with each session's sealer for that queue
+     */
+    public OutboundPath(int queue, PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender,
+                        MessageBatch batch) {
+        this.queue = queue;
         if (mtu < 576 || mtu > 65535 - TransportHeader.OVERHEAD) {
             throw new IllegalArgumentException("mtu " + mtu + " outside 576.." + (65535 - TransportHeader.OVERHEAD));
         }
@@ -186,9 +198,16 @@ public final class OutboundPath implements AutoCloseable {
             return;
         }
         cursor = base + (long) n * stride;
+        // One atomic reservation per TUN read: the session's counter is shared with the other queues' sealers.
+        PacketSealer sealer = session.sealer(queue);
+        long first = sealer.reserve(n);
+        if (first == -1) {
+            stats.drop(DropReason.KEY_EXHAUSTED, n);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             long at = base + (long) i * stride;
-            int r = session.sealer().seal(area, at, lengths[i]);
+            int r = sealer.sealWith(first + i, area, at, lengths[i]);
             if (r < 0) {
                 stats.drop(r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;

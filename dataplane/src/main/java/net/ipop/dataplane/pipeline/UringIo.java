@@ -46,6 +46,7 @@ public final class UringIo implements PipelineIo {
     private static final int RING_ENTRIES = 64;
 
     private final TunQueue tun;
+    private final boolean receives;
     private final PollingIo plain;
     private final IoUring ring;
     private final Arena arena = Arena.ofShared();
@@ -77,11 +78,21 @@ public final class UringIo implements PipelineIo {
      */
     public UringIo(TunQueue tun, boolean vnetHeader, UdpSocket socket)
             throws IoUringUnavailableException, ErrnoException {
+        this(tun, vnetHeader, socket, true);
+    }
+
+    /**
+     * As above; {@code receives} false: idling waits for TUN reads alone (another pipeline receives
+     * from the shared socket).
+     */
+    public UringIo(TunQueue tun, boolean vnetHeader, UdpSocket socket, boolean receives)
+            throws IoUringUnavailableException, ErrnoException {
         this.tun = tun;
+        this.receives = receives;
         this.readSize = (vnetHeader ? VirtioNetHeader.SIZE : 0) + 65535;
         this.ring = IoUring.open(RING_ENTRIES);
         try {
-            this.plain = new PollingIo(tun, vnetHeader, socket);
+            this.plain = new PollingIo(tun, vnetHeader, socket, receives);
             for (int i = 0; i < READS_IN_FLIGHT; i++) {
                 readBuffers[i] = arena.allocate(readSize, 64);
                 idle[idleCount++] = i;
@@ -101,9 +112,15 @@ public final class UringIo implements PipelineIo {
      * system calls.
      */
     public static PipelineIo open(TunQueue tun, boolean vnetHeader, UdpSocket socket) throws ErrnoException {
+        return open(tun, vnetHeader, socket, true);
+    }
+
+    /** As {@link #open(TunQueue, boolean, UdpSocket)}, for a pipeline that receives or not. */
+    public static PipelineIo open(TunQueue tun, boolean vnetHeader, UdpSocket socket, boolean receives)
+            throws ErrnoException {
         if (IoUring.probe().available()) {
             try {
-                UringIo uring = new UringIo(tun, vnetHeader, socket);
+                UringIo uring = new UringIo(tun, vnetHeader, socket, receives);
                 if (uring.waitsWithTimeout()) {
                     return uring;
                 }
@@ -112,7 +129,7 @@ public final class UringIo implements PipelineIo {
                 // Refused after all (e.g. a limit reached since the probe): plain syscalls still work.
             }
         }
-        return new PollingIo(tun, vnetHeader, socket);
+        return new PollingIo(tun, vnetHeader, socket, receives);
     }
 
     /** Whether the kernel can bound a wait in io_uring_enter; without it {@link #awaitReadable} throws. */
@@ -226,7 +243,7 @@ public final class UringIo implements PipelineIo {
             return;
         }
         armReads();
-        if (!socketPollArmed && ring.prepPollAdd(plain.socketFd(), Libc.POLLIN, POLL_TAG)) {
+        if (receives && !socketPollArmed && ring.prepPollAdd(plain.socketFd(), Libc.POLLIN, POLL_TAG)) {
             socketPollArmed = true;
         }
         if (timeoutMs < 0) {
