@@ -21,17 +21,19 @@ import net.ipop.dataplane.conductor.KernelDataPath;
 import net.ipop.dataplane.ipc.CommandAgent;
 import net.ipop.dataplane.ipc.DataPlaneDriver;
 import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.stats.CountersFileWriter;
 
 /**
  * The data plane process:
- * {@code --interface NAME --listen ADDR:PORT [--queues N] [--aeron-dir DIR] [--counters FILE]}.
+ * {@code --interface NAME --listen ADDR:PORT [--queues N] [--idle NAME] [--aeron-dir DIR] [--counters FILE]}.
  *
  * <p>{@code --queues}: TUN queues, one pipeline thread each, 1..{@value #MAX_QUEUES}; by default half the
  * cores, at least one ({@link #defaultQueues}). Why half: a pipeline shares its core with the kernel's own work
  * for its packets (TUN and UDP copies, the TCP stacks of local applications), and measured on 2 cores a second
- * pipeline only takes time from them (docs/architecture.md).
+ * pipeline only takes time from them (docs/architecture.md). {@code --idle}: what a pipeline thread does without
+ * packets, {@link PipelineIdle} by name; default {@code poll}, blocking in the kernel (nothing spins).
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
  * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
@@ -51,13 +53,15 @@ public final class DataPlaneMain {
         return Math.max(1, Math.min(processors / 2, MAX_QUEUES));
     }
 
-    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, int queues) {
+    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, int queues,
+                PipelineIdle idle) {
         static Args parse(String[] args) {
             String name = null;
             String listen = null;
             String aeron = null;
             String counters = null;
             int queues = defaultQueues(Runtime.getRuntime().availableProcessors());
+            PipelineIdle idle = PipelineIdle.POLL;
             for (int i = 0; i < args.length; i++) {
                 String key = args[i];
                 if (i + 1 >= args.length) {
@@ -70,8 +74,9 @@ public final class DataPlaneMain {
                     case "--aeron-dir" -> aeron = value;
                     case "--counters" -> counters = value;
                     case "--queues" -> queues = queues(value);
+                    case "--idle" -> idle = idle(value);
                     default -> throw new IllegalArgumentException("unknown option " + key
-                            + " (expected --interface, --listen, --queues, --aeron-dir, --counters)");
+                            + " (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters)");
                 }
             }
             if (name == null || listen == null) {
@@ -79,7 +84,15 @@ public final class DataPlaneMain {
             }
             return new Args(name, endpoint(listen),
                     aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
-                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), queues);
+                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), queues, idle);
+        }
+
+        private static PipelineIdle idle(String text) {
+            try {
+                return PipelineIdle.of(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--idle: " + e.getMessage());
+            }
         }
 
         private static int queues(String text) {
@@ -146,8 +159,8 @@ public final class DataPlaneMain {
         Subscription commands = driver.addCommandSubscription();
         Publication events = driver.addEventPublication();
         PeerTableHolder tables = new PeerTableHolder();
-        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.listen(), tables,
-                counters, events, Throwable::printStackTrace);
+        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.idle(), args.listen(),
+                tables, counters, events, Throwable::printStackTrace);
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, DataPlaneMain::log);
         AgentRunner runner = new AgentRunner(
@@ -175,7 +188,7 @@ public final class DataPlaneMain {
         }, "ipop-shutdown"));
         AgentRunner.startOnThread(runner);
         log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", queues "
-                + args.queues() + ", aeron "
+                + args.queues() + ", idle " + args.idle().configName() + ", aeron "
                 + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
         stopped.await();
     }

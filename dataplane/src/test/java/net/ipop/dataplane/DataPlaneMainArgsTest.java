@@ -8,6 +8,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
+import net.ipop.dataplane.pipeline.PipelineIdle;
+
 /** The process's arguments: defaults, both address families, and errors that say what to fix. */
 class DataPlaneMainArgsTest {
     @Test
@@ -19,6 +21,17 @@ class DataPlaneMainArgsTest {
         assertEquals(Path.of("/dev/shm/ipop-ipop7"), a.aeronDir());
         assertEquals(Path.of("/run/ipop/ipop7.counters"), a.counters());
         assertEquals(DataPlaneMain.defaultQueues(Runtime.getRuntime().availableProcessors()), a.queues());
+        assertEquals(PipelineIdle.POLL, a.idle());
+    }
+
+    @Test
+    void idleStrategiesByName() {
+        for (PipelineIdle i : PipelineIdle.values()) {
+            assertEquals(i, DataPlaneMain.Args.parse(new String[] {"--interface", "ipop0", "--listen",
+                    "198.51.100.1:1", "--idle", i.configName()}).idle());
+        }
+        assertMessage("--idle: unknown idle strategy 'spin' (expected poll, backoff, yielding or busy-spin)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--idle", "spin");
     }
 
     @Test
@@ -48,7 +61,7 @@ class DataPlaneMainArgsTest {
     void mistakesAreNamed() {
         assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
         assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
-        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --aeron-dir, --counters)",
+        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters)",
                 "--mtu", "1420");
         assertMessage("--listen 198.51.100.1: expected ADDR:PORT, e.g. 198.51.100.1:51820 or [2001:db8::1]:51820",
                 "--interface", "ipop0", "--listen", "198.51.100.1");

@@ -16,7 +16,7 @@ import io.aeron.Publication;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
-import net.ipop.dataplane.pipeline.PollIdleStrategy;
+import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.pipeline.PipelineIo;
 import net.ipop.dataplane.pipeline.UringIo;
 import net.ipop.dataplane.stats.CountersFileWriter;
@@ -36,7 +36,8 @@ import net.ipop.ffm.udp.UdpSocket;
 /**
  * The real {@link DataPath}: one TUN device with virtio-net headers and offloads and {@code queues} queues, one
  * UDP socket bound to the listen address, and one {@link PipelineAgent} per TUN queue, each on its own thread,
- * idling in {@code io_uring_enter} (or {@code poll(2)} where io_uring is refused).
+ * idling as {@link PipelineIdle} says: by default in {@code io_uring_enter} (or {@code poll(2)} where io_uring
+ * is refused).
  *
  * <p>Several queues: the kernel spreads the flows leaving through the TUN device over its queues by flow hash,
  * so one peer's flows reach several pipelines. Each pipeline seals with its own sealer of the peer's session
@@ -51,8 +52,6 @@ import net.ipop.ffm.udp.UdpSocket;
  * is made in the calling thread's network namespace. Threading: the conductor thread only.
  */
 public final class KernelDataPath implements DataPath {
-    /** How long an idle pipeline blocks in poll before it looks at its stop flag again. */
-    static final int POLL_TIMEOUT_MS = 10;
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     /** TUN reads per pipeline cycle and UDP slots per batch. */
@@ -61,6 +60,7 @@ public final class KernelDataPath implements DataPath {
 
     private final String interfaceName;
     private final int queues;
+    private final PipelineIdle idle;
     private final InetSocketAddress listen;
     private final PeerTableHolder tables;
     private final CountersFileWriter counters;
@@ -83,22 +83,24 @@ public final class KernelDataPath implements DataPath {
      */
     public KernelDataPath(String interfaceName, InetSocketAddress listen, PeerTableHolder tables,
             CountersFileWriter counters, Publication events, ErrorHandler errors) {
-        this(interfaceName, 1, listen, tables, counters, events, errors);
+        this(interfaceName, 1, PipelineIdle.POLL, listen, tables, counters, events, errors);
     }
 
     /**
      * @param queues TUN queues, one pipeline each (1..the counters file's pipelines); fewer run if the kernel
      *     refuses a multi-queue device
+     * @param idle what a pipeline thread does after a cycle without packets
      * @param events the event publication punts go out on (shared, thread-safe)
      * @param errors receives what the pipeline threads throw
      */
-    public KernelDataPath(String interfaceName, int queues, InetSocketAddress listen, PeerTableHolder tables,
-            CountersFileWriter counters, Publication events, ErrorHandler errors) {
+    public KernelDataPath(String interfaceName, int queues, PipelineIdle idle, InetSocketAddress listen,
+            PeerTableHolder tables, CountersFileWriter counters, Publication events, ErrorHandler errors) {
         if (queues < 1 || queues > counters.queues()) {
             throw new IllegalArgumentException("queues must be 1.." + counters.queues() + " (the counters file's "
                     + "pipelines): " + queues);
         }
         this.queues = queues;
+        this.idle = idle;
         this.interfaceName = interfaceName;
         this.listen = listen;
         this.tables = tables;
@@ -181,7 +183,7 @@ public final class KernelDataPath implements DataPath {
                         new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives), punt);
                 agents[q].stats().countPeersInto(new PeerCounting(queueCounters));
                 sealScratches[q] = agents[q].scratch();
-                runners[q] = new AgentRunner(new PollIdleStrategy(ios[q], POLL_TIMEOUT_MS), errors, null,
+                runners[q] = new AgentRunner(idle.create(ios[q]), errors, null,
                         new CountedPipeline(agents[q], queueCounters));
             }
             mtu = newMtu;
