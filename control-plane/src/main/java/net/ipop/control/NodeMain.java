@@ -378,6 +378,7 @@ public final class NodeMain {
         command.addAll(List.of("-cp", dataPlaneClassPath, DATAPLANE_MAIN,
                 "--interface", config.iface().name(),
                 "--listen", listenArgument(config),
+                "--queues", Integer.toString(config.iface().queues()),
                 "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
                 "--counters", config.dataPlane().countersFile().toString(),
                 "--dead-peer-after-ms", Integer.toString(config.dataPlane().deadPeerAfterMs())));

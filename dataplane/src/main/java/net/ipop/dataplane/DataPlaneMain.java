@@ -21,13 +21,22 @@ import net.ipop.dataplane.conductor.KernelDataPath;
 import net.ipop.dataplane.ipc.CommandAgent;
 import net.ipop.dataplane.ipc.DataPlaneDriver;
 import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.stats.CountersFileWriter;
 
 /**
- * The data plane process: {@code --interface NAME --listen ADDR:PORT [--aeron-dir DIR] [--counters FILE]
- * [--dead-peer-after-ms MS]} (the last: how long data to a peer may go unanswered before the peer is declared
- * down, default 15000).
+ * The data plane process:
+ * {@code --interface NAME --listen ADDR:PORT [--queues N] [--idle NAME] [--aeron-dir DIR] [--counters FILE]
+ * [--dead-peer-after-ms MS]}.
+ *
+ * <p>{@code --queues}: TUN queues, one pipeline thread each, 1..{@value #MAX_QUEUES}; by default half the
+ * cores, at least one ({@link #defaultQueues}). Why half: a pipeline shares its core with the kernel's own work
+ * for its packets (TUN and UDP copies, the TCP stacks of local applications), and measured on 2 cores a second
+ * pipeline only takes time from them (docs/architecture.md). {@code --idle}: what a pipeline thread does without
+ * packets, {@link PipelineIdle} by name; default {@code poll}, blocking in the kernel (nothing spins).
+ * {@code --dead-peer-after-ms}: how long data to a peer may go unanswered before the peer is declared down,
+ * default 15000.
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
  * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
@@ -37,6 +46,7 @@ import net.ipop.dataplane.stats.CountersFileWriter;
  */
 public final class DataPlaneMain {
     static final int MAX_PEERS = 256;
+    static final int MAX_QUEUES = 16;
 
     private DataPlaneMain() {
     }
@@ -44,13 +54,21 @@ public final class DataPlaneMain {
     /** WireGuard's keepalive timeout plus rekey timeout. */
     static final long DEFAULT_DEAD_PEER_AFTER_MS = 15_000;
 
-    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, long deadPeerAfterMs) {
+    /** Half the available processors, at least 1 and at most {@value #MAX_QUEUES}. */
+    static int defaultQueues(int processors) {
+        return Math.max(1, Math.min(processors / 2, MAX_QUEUES));
+    }
+
+    record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, int queues,
+                PipelineIdle idle, long deadPeerAfterMs) {
         static Args parse(String[] args) {
             String name = null;
             String listen = null;
             String aeron = null;
             String counters = null;
             long deadAfter = DEFAULT_DEAD_PEER_AFTER_MS;
+            int queues = defaultQueues(Runtime.getRuntime().availableProcessors());
+            PipelineIdle idle = PipelineIdle.POLL;
             for (int i = 0; i < args.length; i++) {
                 String key = args[i];
                 if (i + 1 >= args.length) {
@@ -62,9 +80,12 @@ public final class DataPlaneMain {
                     case "--listen" -> listen = value;
                     case "--aeron-dir" -> aeron = value;
                     case "--counters" -> counters = value;
+                    case "--queues" -> queues = queues(value);
+                    case "--idle" -> idle = idle(value);
                     case "--dead-peer-after-ms" -> deadAfter = positive(key, value);
                     default -> throw new IllegalArgumentException("unknown option " + key
-                            + " (expected --interface, --listen, --aeron-dir, --counters, --dead-peer-after-ms)");
+                            + " (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters,"
+                            + " --dead-peer-after-ms)");
                 }
             }
             if (name == null || listen == null) {
@@ -72,7 +93,29 @@ public final class DataPlaneMain {
             }
             return new Args(name, endpoint(listen),
                     aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
-                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), deadAfter);
+                    counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), queues, idle,
+                    deadAfter);
+        }
+
+        private static PipelineIdle idle(String text) {
+            try {
+                return PipelineIdle.of(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--idle: " + e.getMessage());
+            }
+        }
+
+        private static int queues(String text) {
+            try {
+                int n = Integer.parseInt(text);
+                if (n >= 1 && n <= MAX_QUEUES) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the message below
+            }
+            throw new IllegalArgumentException("--queues " + text + ": use 1 to " + MAX_QUEUES
+                    + " (one pipeline thread each)");
         }
 
         private static long positive(String key, String value) {
@@ -126,7 +169,7 @@ public final class DataPlaneMain {
         if (countersDir != null) {
             Files.createDirectories(countersDir);
         }
-        CountersFileWriter counters = CountersFileWriter.create(args.counters(), 1, MAX_PEERS,
+        CountersFileWriter counters = CountersFileWriter.create(args.counters(), args.queues(), MAX_PEERS,
                 SystemEpochClock.INSTANCE);
         DataPlaneDriver driver;
         try {
@@ -138,8 +181,8 @@ public final class DataPlaneMain {
         Subscription commands = driver.addCommandSubscription();
         Publication events = driver.addEventPublication();
         PeerTableHolder tables = new PeerTableHolder();
-        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.listen(), tables, counters, events,
-                Throwable::printStackTrace);
+        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.idle(), args.listen(),
+                tables, counters, events, Throwable::printStackTrace);
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, TimeUnit.MILLISECONDS.toNanos(args.deadPeerAfterMs()),
                 DataPlaneMain::log);
@@ -167,7 +210,8 @@ public final class DataPlaneMain {
             Runtime.getRuntime().halt(status);
         }, "ipop-shutdown"));
         AgentRunner.startOnThread(runner);
-        log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", aeron "
+        log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", queues "
+                + args.queues() + ", idle " + args.idle().configName() + ", aeron "
                 + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
         stopped.await();
     }

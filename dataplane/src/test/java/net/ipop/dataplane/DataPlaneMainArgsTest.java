@@ -8,6 +8,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
+import net.ipop.dataplane.pipeline.PipelineIdle;
+
 /** The process's arguments: defaults, both address families, and errors that say what to fix. */
 class DataPlaneMainArgsTest {
     @Test
@@ -19,6 +21,32 @@ class DataPlaneMainArgsTest {
         assertEquals(Path.of("/dev/shm/ipop-ipop7"), a.aeronDir());
         assertEquals(Path.of("/run/ipop/ipop7.counters"), a.counters());
         assertEquals(15_000, a.deadPeerAfterMs());
+        assertEquals(DataPlaneMain.defaultQueues(Runtime.getRuntime().availableProcessors()), a.queues());
+        assertEquals(PipelineIdle.POLL, a.idle());
+    }
+
+    @Test
+    void idleStrategiesByName() {
+        for (PipelineIdle i : PipelineIdle.values()) {
+            assertEquals(i, DataPlaneMain.Args.parse(new String[] {"--interface", "ipop0", "--listen",
+                    "198.51.100.1:1", "--idle", i.configName()}).idle());
+        }
+        assertMessage("--idle: unknown idle strategy 'spin' (expected poll, backoff, yielding or busy-spin)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--idle", "spin");
+    }
+
+    @Test
+    void queuesDefaultToHalfTheCoresWithinOneToSixteen() {
+        assertEquals(1, DataPlaneMain.defaultQueues(1));
+        assertEquals(1, DataPlaneMain.defaultQueues(2));
+        assertEquals(2, DataPlaneMain.defaultQueues(4));
+        assertEquals(16, DataPlaneMain.defaultQueues(64));
+        assertEquals(3, DataPlaneMain.Args.parse(new String[] {"--interface", "ipop0", "--listen",
+                "198.51.100.1:1", "--queues", "3"}).queues());
+        assertMessage("--queues 0: use 1 to 16 (one pipeline thread each)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--queues", "0");
+        assertMessage("--queues two: use 1 to 16 (one pipeline thread each)",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--queues", "two");
     }
 
     @Test
@@ -35,7 +63,7 @@ class DataPlaneMainArgsTest {
     void mistakesAreNamed() {
         assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
         assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
-        assertMessage("unknown option --mtu (expected --interface, --listen, --aeron-dir, --counters,"
+        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters,"
                 + " --dead-peer-after-ms)", "--mtu", "1420");
         assertMessage("--dead-peer-after-ms 0: expected a number of milliseconds > 0",
                 "--interface", "ipop0", "--listen", "198.51.100.1:1", "--dead-peer-after-ms", "0");

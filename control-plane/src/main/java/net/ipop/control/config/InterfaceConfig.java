@@ -14,7 +14,12 @@ import net.ipop.crypto.cert.IpPrefix;
  */
 public record InterfaceConfig(String name, List<IpPrefix> addresses, int mtu, int queues) {
     public static final int DEFAULT_MTU = 1420;
-    public static final int DEFAULT_QUEUES = 1;
+    /**
+     * Half the cores, at least 1, at most 16 (1 on a 2-core machine): a pipeline shares its core with the
+     * kernel's work on its packets, so more pipelines than half the cores only take time from it
+     * (docs/architecture.md, "Several queues").
+     */
+    public static final int DEFAULT_QUEUES = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors() / 2, 16));
 
     public InterfaceConfig {
         addresses = List.copyOf(addresses);

@@ -224,6 +224,65 @@ class DataPlaneTunnelTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void twoQueuesASideCarryManyFlowsWithoutReplayDrops() throws Exception {
+        Keys keys = Keys.random();
+        try (TestNamespace nsA = TestNamespace.create("dqa");
+                TestNamespace nsB = TestNamespace.create("dqb")) {
+            underlay(nsA, nsB);
+            try (Node a = new Node(nsA, "a", UNDERLAY_A, temp, 2);
+                    Node b = new Node(nsB, "b", UNDERLAY_B, temp, 2)) {
+                a.configure(true, keys);
+                b.configure(false, keys);
+                assertTrue(a.allOutput.stream().anyMatch(l -> l.contains("queues 2")), a.allOutput.toString());
+                String queues = nsA.exec("ls", "/sys/class/net/ipop0/queues");
+                assertTrue(queues.contains("tx-1"), "TUN queues: " + queues);
+                ping(nsA, "192.0.2.2");
+                // Eight flows: the kernel spreads them over both TUN queues by hash, so both of A's pipelines
+                // seal for the one peer with the session's shared counter; B must accept every datagram.
+                Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
+                try {
+                    TestNamespace.Cmd.Result r = null;
+                    for (int attempt = 0; attempt < 20; attempt++) {
+                        r = nsA.execAllowingFailure(30, "iperf3", "-c", "192.0.2.2", "-t", "2", "-P", "8", "-f", "m");
+                        if (r.exitCode() == 0 || !r.output().contains("Connection refused")) {
+                            break;
+                        }
+                        Thread.sleep(100);
+                    }
+                    assertEquals(0, r.exitCode(), r.output());
+                    assertTrue(r.output().contains("receiver"), r.output());
+                    assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
+                } finally {
+                    server.destroyForcibly();
+                }
+                CountersSnapshot atB = CountersFileReader.open(b.counters).snapshot(System.currentTimeMillis());
+                assertEquals(0, atB.drops().get(DropReason.REPLAY), atB.toString());
+                assertEquals(0, atB.drops().get(DropReason.AUTH_FAILED), atB.toString());
+                assertTrue(atB.peers().get(0).rxPackets() > 1_000, atB.toString());
+                // Both sealing threads of A worked (pipeline threads are named for their queue).
+                assertTrue(threadCpuMs(a, "pipeline-1") > 0, "pipeline-1 of A did nothing");
+                a.stopCleanly();
+                b.stopCleanly();
+            }
+        }
+    }
+
+    /** CPU milliseconds the data plane's thread named {@code name} used, from /proc (0 if none). */
+    private static long threadCpuMs(Node node, String name) throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(node.process.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                if (Files.readString(task.resolve("comm")).trim().equals(name)) {
+                    String[] f = Files.readString(task.resolve("stat")).split("\\) ", 2)[1].split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        }
+        return ticks * 10;
+    }
+
     private static void underlay(TestNamespace a, TestNamespace b) throws IOException {
         a.exec("ip", "link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b", "netns", b.name());
         a.exec("ip", "addr", "add", UNDERLAY_A + "/24", "dev", "veth-a");
@@ -255,6 +314,10 @@ class DataPlaneTunnelTest {
         DataPlaneConnection connection;
 
         Node(TestNamespace ns, String name, String underlay, Path temp) throws Exception {
+            this(ns, name, underlay, temp, 1);
+        }
+
+        Node(TestNamespace ns, String name, String underlay, Path temp, int queues) throws Exception {
             this.name = name;
             this.ns = ns;
             this.aeronDir = Path.of("/dev/shm", "ipopt-" + ns.name() + "-" + name);
@@ -265,7 +328,7 @@ class DataPlaneTunnelTest {
                     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                     "--sun-misc-unsafe-memory-access=allow",
                     "-cp", System.getProperty("java.class.path"), DATA_PLANE_MAIN,
-                    "--interface", "ipop0", "--listen", underlay + ":" + PORT,
+                    "--interface", "ipop0", "--listen", underlay + ":" + PORT, "--queues", Integer.toString(queues),
                     "--aeron-dir", aeronDir.toString(), "--counters", counters.toString()));
             process = ns.start(command.toArray(String[]::new));
             reader = new Thread(() -> {

@@ -170,6 +170,18 @@ final class OpenSslAead {
     }
 
     /**
+     * As {@link #open(long, MemorySegment, long, int, MemorySegment)} with the plaintext written over
+     * the ciphertext. On a false return the {@code len} payload bytes hold garbage.
+     */
+    boolean openInPlace(long counter, MemorySegment packet, long payloadAt, int len) {
+        state.set(JAVA_INT, NONCE_OFFSET, 0);
+        state.set(LONG_LE, NONCE_OFFSET + 4, counter);
+        MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
+        long at = packet.address() + payloadAt;
+        return run(0, 0, at, at, len);
+    }
+
+    /**
      * As {@link JceAead#seal(byte[], byte[], byte[], int, int, byte[], int)}: arbitrary nonce and
      * associated data, heap arrays. For known-answer tests and the self-test; allocates.
      */

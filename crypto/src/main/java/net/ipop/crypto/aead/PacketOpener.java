@@ -33,6 +33,8 @@ public final class PacketOpener implements AutoCloseable {
     private final AeadScratch scratch;
     private final ReplayWindow window = new ReplayWindow(MessageLimits.REJECT_AFTER_MESSAGES);
     private final TransportHeader header = new TransportHeader();
+    /** OpenSSL decrypts in the packet itself (see {@link #decryptingInPlace}). */
+    private final boolean inPlace;
     private boolean retired;
 
     /**
@@ -47,6 +49,28 @@ public final class PacketOpener implements AutoCloseable {
 
     /** As the public constructor, with the implementation chosen by the caller (tests run both). */
     PacketOpener(Suite suite, byte[] key, int localIndex, AeadScratch scratch, boolean useOpenSsl) {
+        this(suite, key, localIndex, scratch, useOpenSsl, false);
+    }
+
+    /**
+     * An opener for a caller that drops whatever fails: with OpenSSL it decrypts where the
+     * ciphertext lies, saving the copy through the scratch, so a message that fails its tag is left
+     * with garbage in its payload bytes (its header and the replay window are untouched, as always).
+     * The JDK fallback behaves as {@link #PacketOpener(Suite, byte[], int, AeadScratch)}.
+     */
+    public static PacketOpener decryptingInPlace(Suite suite, byte[] key, int localIndex, AeadScratch scratch) {
+        return new PacketOpener(suite, key, localIndex, scratch, OpenSslAead.available(), true);
+    }
+
+    /** Test hook: {@link #decryptingInPlace} with the implementation chosen by the caller. */
+    static PacketOpener decryptingInPlace(Suite suite, byte[] key, int localIndex, AeadScratch scratch,
+                                          boolean useOpenSsl) {
+        return new PacketOpener(suite, key, localIndex, scratch, useOpenSsl, true);
+    }
+
+    private PacketOpener(Suite suite, byte[] key, int localIndex, AeadScratch scratch, boolean useOpenSsl,
+                         boolean inPlace) {
+        this.inPlace = inPlace && useOpenSsl;
         this.suite = suite;
         this.type = TransportHeader.dataType(suite);
         this.localIndex = localIndex;
@@ -100,18 +124,21 @@ public final class PacketOpener implements AutoCloseable {
             return PacketResult.REPLAYED;
         }
         if (openSsl != null) {
-            MemorySegment.copy(scratch.nativeBuffer(), 0, packet, payloadAt, payloadLength);
+            if (!inPlace || !packet.isNative()) {
+                MemorySegment.copy(scratch.nativeBuffer(), 0, packet, payloadAt, payloadLength);
+            }
         } else {
             MemorySegment.copy(scratch.out, 0, packet, ValueLayout.JAVA_BYTE, payloadAt, payloadLength);
         }
         return payloadLength;
     }
 
-    /** Decrypts into the scratch's native buffer; the packet is untouched. */
+    /** Decrypts into the scratch's native buffer (the packet is untouched), or in place. */
     private boolean openOpenSsl(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
         MemorySegment plain = scratch.nativeBuffer();
         if (packet.isNative()) {
-            return openSsl.open(counter, packet, payloadAt, payloadLength, plain);
+            return inPlace ? openSsl.openInPlace(counter, packet, payloadAt, payloadLength)
+                    : openSsl.open(counter, packet, payloadAt, payloadLength, plain);
         }
         // Heap packets (tests, tools): OpenSSL needs an address, so decrypt a copy in place.
         MemorySegment.copy(packet, payloadAt, plain, 0, payloadLength + TransportHeader.TAG_LENGTH);

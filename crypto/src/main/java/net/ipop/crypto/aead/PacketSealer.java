@@ -17,6 +17,11 @@ import net.ipop.crypto.Suite;
  * {@link MessageLimits#REKEY_AFTER_MESSAGES} {@link #needsRekey()} turns true; at
  * {@link MessageLimits#REJECT_AFTER_MESSAGES} sealing stops with {@link PacketResult#KEY_EXHAUSTED}.
  *
+ * <p>Several sealers may share one key's {@link SendCounter} (one sealer per pipeline thread, each
+ * with its own cipher context and scratch): a batch of messages then reserves its counters with
+ * one atomic add ({@link #reserve}) and seals with them ({@link #sealWith}); no counter is used
+ * twice across the sealers.
+ *
  * <p>Threading: owned by one thread, the same one that owns its {@link AeadScratch}; retire it
  * ({@link #close()}) on that thread or after that thread stopped using it. Results, not exceptions,
  * report per-packet outcomes. With OpenSSL ({@link AeadImplementation}) nothing on the sealing path
@@ -31,7 +36,7 @@ public final class PacketSealer implements AutoCloseable {
     private final OpenSslAead openSsl;
     private final AeadScratch scratch;
     private final TransportHeader header = new TransportHeader();
-    private long nextCounter;
+    private final SendCounter counter;
     private boolean retired;
 
     /**
@@ -41,11 +46,26 @@ public final class PacketSealer implements AutoCloseable {
      * @param scratch the owning thread's scratch
      */
     public PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch) {
-        this(suite, key, receiverIndex, scratch, OpenSslAead.available());
+        this(suite, key, receiverIndex, scratch, new SendCounter());
+    }
+
+    /**
+     * A sealer sharing {@code counter} with the key's other sealers (see the class comment).
+     *
+     * @param counter the key's counter, shared by every sealer of this key
+     */
+    public PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch, SendCounter counter) {
+        this(suite, key, receiverIndex, scratch, OpenSslAead.available(), counter);
     }
 
     /** As the public constructor, with the implementation chosen by the caller (tests run both). */
     PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch, boolean useOpenSsl) {
+        this(suite, key, receiverIndex, scratch, useOpenSsl, new SendCounter());
+    }
+
+    private PacketSealer(Suite suite, byte[] key, int receiverIndex, AeadScratch scratch, boolean useOpenSsl,
+                         SendCounter counter) {
+        this.counter = counter;
         this.suite = suite;
         this.type = TransportHeader.dataType(suite);
         this.receiverIndex = receiverIndex;
@@ -70,15 +90,53 @@ public final class PacketSealer implements AutoCloseable {
         if (retired) {
             return PacketResult.RETIRED;
         }
-        if (payloadLength < 0 || payloadLength > scratch.maxPayload() || offset < 0
-                || packet.byteSize() - offset < (long) payloadLength + TransportHeader.OVERHEAD) {
+        if (!fits(packet, offset, payloadLength)) {
             return PacketResult.TOO_LARGE;
         }
-        long counter = nextCounter;
-        if (MessageLimits.mustReject(counter)) {
+        long reserved = counter.reserve(1);
+        if (reserved == -1) {
             return PacketResult.KEY_EXHAUSTED;
         }
-        nextCounter = counter + 1;
+        return sealAt(reserved, packet, offset, payloadLength);
+    }
+
+    /**
+     * Reserves {@code count} consecutive counters for {@link #sealWith}, with one atomic add on the
+     * shared counter. Use them right away (a reservation held back while other sealers of the key go
+     * on would land behind the receiver's replay window); counters left unused are simply skipped.
+     *
+     * @param count 1..{@link SendCounter#MAX_RESERVATION}
+     * @return the first counter, or -1 when the key is exhausted ({@link #exhausted()})
+     */
+    public long reserve(int count) {
+        return counter.reserve(count);
+    }
+
+    /**
+     * Seals one packet in place, as {@link #seal}, with {@code reservedCounter}, a value from
+     * {@link #reserve} that was not used before.
+     *
+     * @return the message length, or {@link PacketResult#RETIRED}, {@link PacketResult#TOO_LARGE}
+     */
+    public int sealWith(long reservedCounter, MemorySegment packet, long offset, int payloadLength) {
+        if (retired) {
+            return PacketResult.RETIRED;
+        }
+        if (!fits(packet, offset, payloadLength)) {
+            return PacketResult.TOO_LARGE;
+        }
+        if (MessageLimits.mustReject(reservedCounter)) {
+            return PacketResult.KEY_EXHAUSTED;
+        }
+        return sealAt(reservedCounter, packet, offset, payloadLength);
+    }
+
+    private boolean fits(MemorySegment packet, long offset, int payloadLength) {
+        return payloadLength >= 0 && payloadLength <= scratch.maxPayload() && offset >= 0
+                && packet.byteSize() - offset >= (long) payloadLength + TransportHeader.OVERHEAD;
+    }
+
+    private int sealAt(long counter, MemorySegment packet, long offset, int payloadLength) {
         long payloadAt = offset + TransportHeader.LENGTH;
         if (openSsl != null) {
             sealOpenSsl(counter, packet, payloadAt, payloadLength);
@@ -133,19 +191,19 @@ public final class PacketSealer implements AutoCloseable {
         return suite;
     }
 
-    /** The counter the next message will carry (unsigned). */
+    /** The counter the next message will carry (unsigned); with a shared counter, a racy snapshot. */
     public long nextCounter() {
-        return nextCounter;
+        return counter.next();
     }
 
     /** True once this key has sent enough messages that a new handshake should start. */
     public boolean needsRekey() {
-        return MessageLimits.needsRekey(nextCounter);
+        return MessageLimits.needsRekey(counter.next());
     }
 
     /** True once this key may send nothing more. */
     public boolean exhausted() {
-        return MessageLimits.mustReject(nextCounter);
+        return MessageLimits.mustReject(counter.next());
     }
 
     public boolean isRetired() {
@@ -166,8 +224,8 @@ public final class PacketSealer implements AutoCloseable {
     }
 
     /** Test hook: jump the counter to exercise the limits without sending 2^60 messages. */
-    void nextCounter(long counter) {
-        this.nextCounter = counter;
+    void nextCounter(long value) {
+        counter.next(value);
     }
 
     boolean keyZeroed() {

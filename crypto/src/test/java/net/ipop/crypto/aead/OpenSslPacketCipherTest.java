@@ -46,6 +46,37 @@ class OpenSslPacketCipherTest extends PacketCipherTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void anInPlaceOpenerDecryptsWhereTheMessageLiesAndStillRefusesForgeriesAndReplays(Suite suite) {
+        byte[] k = new byte[32];
+        k[0] = 5;
+        byte[] p = new byte[1400];
+        new java.util.Random(8).nextBytes(p);
+        AeadScratch scratch = new AeadScratch();
+        try (Arena arena = Arena.ofConfined();
+             PacketSealer sealer = new PacketSealer(suite, k, 3, scratch, true);
+             PacketOpener opener = PacketOpener.decryptingInPlace(suite, k, 3, scratch, true)) {
+            MemorySegment m = arena.allocate(p.length + TransportHeader.OVERHEAD);
+            MemorySegment.copy(p, 0, m, ValueLayout.JAVA_BYTE, TransportHeader.LENGTH, p.length);
+            int len = sealer.seal(m, 0, p.length);
+            byte[] sealed = m.toArray(ValueLayout.JAVA_BYTE);
+            // The scratch is cleared first: a plaintext showing up in the packet did not come through it.
+            scratch.nativeBuffer().fill((byte) 0);
+            assertEquals(p.length, opener.open(m, 0, len));
+            assertArrayEquals(p, m.asSlice(TransportHeader.LENGTH, p.length).toArray(ValueLayout.JAVA_BYTE));
+            assertEquals(-1L, scratch.nativeBuffer().asSlice(0, p.length).mismatch(arena.allocate(p.length)),
+                    "the plaintext went through the scratch");
+            MemorySegment.copy(sealed, 0, m, ValueLayout.JAVA_BYTE, 0, sealed.length);
+            assertEquals(PacketResult.REPLAYED, opener.open(m, 0, len));
+            int second = sealer.seal(m, 0, p.length);
+            m.set(ValueLayout.JAVA_BYTE, TransportHeader.LENGTH + 7,
+                    (byte) (m.get(ValueLayout.JAVA_BYTE, TransportHeader.LENGTH + 7) ^ 1));
+            assertEquals(PacketResult.AUTH_FAILED, opener.open(m, 0, second));
+            assertEquals(0, opener.highestCounter(), "a forgery does not move the window");
+        }
+    }
+
     @Test
     void openSslIsTheDefaultHere() {
         assertTrue(AeadImplementation.openSsl(), AeadImplementation.describe());

@@ -309,7 +309,7 @@ public final class Conductor implements Agent, CommandListener {
         command.getSendKey(sendKey, 0, KEY_LENGTH);
         command.getReceiveKey(receiveKey, 0, KEY_LENGTH);
         Session session = new Session(localIndex, remoteIndex, suite, sendKey, receiveKey,
-                dataPath.scratch(entry.slot), command.createdAtNanos());
+                dataPath.scratch(entry.slot), dataPath.sealScratches(entry.slot), command.createdAtNanos());
         Arrays.fill(sendKey, (byte) 0);
         Arrays.fill(receiveKey, (byte) 0);
         Session oldCurrent = entry.current;

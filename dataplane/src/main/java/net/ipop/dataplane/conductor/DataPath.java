@@ -42,10 +42,18 @@ public interface DataPath extends AutoCloseable {
     boolean configured();
 
     /**
-     * The crypto scratch of the pipeline that serves the peer in {@code peerSlot}: the peer's sessions are built
-     * with it, so only that pipeline's thread seals and opens with them. Only after {@link #configured()}.
+     * The crypto scratch of the pipeline that receives for the peer in {@code peerSlot}: the peer's sessions open
+     * with it, so only that pipeline's thread opens them. Only after {@link #configured()}.
      */
     AeadScratch scratch(int peerSlot);
+
+    /**
+     * The crypto scratches of the pipelines that seal for the peer in {@code peerSlot}, in queue order: the
+     * peer's sessions get one sealer per pipeline, sharing one counter. One pipeline: {@link #scratch}'s.
+     */
+    default AeadScratch[] sealScratches(int peerSlot) {
+        return new AeadScratch[] {scratch(peerSlot)};
+    }
 
     /**
      * Sends {@code payload[offset, offset + length)} as one datagram from the data plane's UDP socket to

@@ -17,12 +17,13 @@ import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.pipeline.DropReason;
 import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
-import net.ipop.dataplane.pipeline.PollIdleStrategy;
+import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.pipeline.PipelineIo;
 import net.ipop.dataplane.pipeline.UringIo;
 import net.ipop.dataplane.stats.CountersFileWriter;
 import net.ipop.dataplane.stats.PipelineCounters;
 import net.ipop.dataplane.session.PeerTableHolder;
+import net.ipop.dataplane.session.Session;
 import net.ipop.ffm.libc.Errno;
 import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.netlink.IpPrefix;
@@ -34,23 +35,33 @@ import net.ipop.ffm.udp.MessageBatch;
 import net.ipop.ffm.udp.UdpSocket;
 
 /**
- * The real {@link DataPath}: one TUN device with virtio-net headers and offloads, one UDP socket bound to the
- * listen address, and one {@link PipelineAgent} on its own thread, idling in {@code poll(2)}.
+ * The real {@link DataPath}: one TUN device with virtio-net headers and offloads and {@code queues} queues, one
+ * UDP socket bound to the listen address, and one {@link PipelineAgent} per TUN queue, each on its own thread,
+ * idling as {@link PipelineIdle} says: by default in {@code io_uring_enter} (or {@code poll(2)} where io_uring
+ * is refused).
  *
- * <p>One queue: sealers keep their nonce counter in a plain field, so a peer's sessions must belong to one
- * pipeline thread; with several queues the TUN would spread one peer's flows over queues and each would need
- * its own counter range in the sealer, which the crypto module does not offer yet. So every peer is served
- * by pipeline 0.
+ * <p>Several queues: the kernel spreads the flows leaving through the TUN device over its queues by flow hash,
+ * so one peer's flows reach several pipelines. Each pipeline seals with its own sealer of the peer's session
+ * (its own cipher context), and the sealers share the session's counter, reserved per TUN read with one atomic
+ * update ({@link Session}): no nonce repeats. All pipelines send on the one socket (the kernel serialises sends
+ * on it; a socket per queue with {@code SO_REUSEPORT} would spread the replies over sockets by 4-tuple, and an
+ * attacker's replay from another source port would reach another thread's replay window). Pipeline 0 alone
+ * receives and opens: a session's replay window has one thread. So more queues add sealing threads, not
+ * receiving ones.
  *
  * <p>Interface setup goes through rtnetlink ({@link RtnetlinkClient}), never through {@code ip}. Everything
  * is made in the calling thread's network namespace. Threading: the conductor thread only.
  */
 public final class KernelDataPath implements DataPath {
-    /** How long an idle pipeline blocks in poll before it looks at its stop flag again. */
-    static final int POLL_TIMEOUT_MS = 10;
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
+    /** TUN reads per pipeline cycle and UDP slots per batch. */
+    static final int TUN_BATCH = 16;
+    static final int UDP_BATCH = 64;
+
     private final String interfaceName;
+    private final int queues;
+    private final PipelineIdle idle;
     private final InetSocketAddress listen;
     private final PeerTableHolder tables;
     private final CountersFileWriter counters;
@@ -59,9 +70,10 @@ public final class KernelDataPath implements DataPath {
     private RtnetlinkClient netlink;
     private TunDevice tun;
     private UdpSocket socket;
-    private PipelineIo io;
-    private PipelineAgent pipeline;
-    private AgentRunner runner;
+    private PipelineIo[] ios = new PipelineIo[0];
+    private PipelineAgent[] pipelines;
+    private AeadScratch[] sealScratches;
+    private AgentRunner[] runners = new AgentRunner[0];
     private MessageBatch injectBatch;
     private int mtu;
     private final Set<IpPrefix> routes = new LinkedHashSet<>();
@@ -72,6 +84,24 @@ public final class KernelDataPath implements DataPath {
      */
     public KernelDataPath(String interfaceName, InetSocketAddress listen, PeerTableHolder tables,
             CountersFileWriter counters, Publication events, ErrorHandler errors) {
+        this(interfaceName, 1, PipelineIdle.POLL, listen, tables, counters, events, errors);
+    }
+
+    /**
+     * @param queues TUN queues, one pipeline each (1..the counters file's pipelines); fewer run if the kernel
+     *     refuses a multi-queue device
+     * @param idle what a pipeline thread does after a cycle without packets
+     * @param events the event publication punts go out on (shared, thread-safe)
+     * @param errors receives what the pipeline threads throw
+     */
+    public KernelDataPath(String interfaceName, int queues, PipelineIdle idle, InetSocketAddress listen,
+            PeerTableHolder tables, CountersFileWriter counters, Publication events, ErrorHandler errors) {
+        if (queues < 1 || queues > counters.queues()) {
+            throw new IllegalArgumentException("queues must be 1.." + counters.queues() + " (the counters file's "
+                    + "pipelines): " + queues);
+        }
+        this.queues = queues;
+        this.idle = idle;
         this.interfaceName = interfaceName;
         this.listen = listen;
         this.tables = tables;
@@ -82,11 +112,11 @@ public final class KernelDataPath implements DataPath {
 
     @Override
     public void configure(int mtu, List<IpPrefix> addresses) throws Exception {
-        if (pipeline != null && mtu != this.mtu) {
+        if (pipelines != null && mtu != this.mtu) {
             throw new IllegalArgumentException("the MTU is fixed while the pipelines run (" + this.mtu
                     + "); restart the data plane to change it to " + mtu);
         }
-        if (pipeline == null) {
+        if (pipelines == null) {
             start(mtu);
         }
         reconcile(addresses);
@@ -98,7 +128,7 @@ public final class KernelDataPath implements DataPath {
 
     @Override
     public void addRoute(IpPrefix prefix) throws ErrnoException {
-        if (pipeline != null) {
+        if (pipelines != null) {
             install(prefix);
         }
         routes.add(prefix);
@@ -106,7 +136,7 @@ public final class KernelDataPath implements DataPath {
 
     @Override
     public void removeRoute(IpPrefix prefix) throws ErrnoException {
-        if (routes.remove(prefix) && pipeline != null) {
+        if (routes.remove(prefix) && pipelines != null) {
             try {
                 netlink.removeRoute(prefix, interfaceName, null, Route.PROTO_IPOP);
             } catch (ErrnoException e) {
@@ -130,7 +160,7 @@ public final class KernelDataPath implements DataPath {
     private void start(int newMtu) throws Exception {
         try {
             netlink = RtnetlinkClient.open();
-            tun = TunDevice.tun().name(interfaceName).vnetHeader(true).offloads(TunOffload.ALL).open();
+            tun = TunDevice.tun().name(interfaceName).vnetHeader(true).offloads(TunOffload.ALL).queues(queues).open();
             netlink.setMtu(interfaceName, newMtu);
             noKernelIpv6Addresses();
             socket = UdpSocket.open(listen.getAddress() instanceof Inet6Address
@@ -140,16 +170,29 @@ public final class KernelDataPath implements DataPath {
             socket.bind(listen);
             injectBatch = new MessageBatch(1, MessageBatch.MAX_BUFFER_SIZE);
             boolean vnet = tun.vnetHeader();
-            // io_uring when the kernel allows it; UringIo.open falls back to poll(2) otherwise.
-            io = UringIo.open(tun.queue(0), vnet, socket);
-            PipelineCounters queueCounters = counters.pipeline(0);
-            PuntPublisher punt = new PuntPublisher(events, queueCounters, socket.localPort());
-            pipeline = new PipelineAgent(0, tables, io, new PipelineAgent.Settings(newMtu, vnet, 16, 64), punt);
-            pipeline.stats().countPeersInto(new PeerCounting(queueCounters));
-            runner = new AgentRunner(new PollIdleStrategy(io, POLL_TIMEOUT_MS), errors, null,
-                    new CountedPipeline(pipeline, queueCounters));
+            int n = tun.queueCount();
+            ios = new PipelineIo[n];
+            PipelineAgent[] agents = new PipelineAgent[n];
+            runners = new AgentRunner[n];
+            sealScratches = new AeadScratch[n];
+            for (int q = 0; q < n; q++) {
+                boolean receives = q == 0;
+                // io_uring when the kernel allows it; UringIo.open falls back to poll(2) otherwise.
+                ios[q] = UringIo.open(tun.queue(q), vnet, socket, receives);
+                PipelineCounters queueCounters = counters.pipeline(q);
+                PuntPublisher punt = new PuntPublisher(events, queueCounters, socket.localPort());
+                agents[q] = new PipelineAgent(q, tables, ios[q],
+                        new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives), punt);
+                agents[q].stats().countPeersInto(new PeerCounting(queueCounters));
+                sealScratches[q] = agents[q].scratch();
+                runners[q] = new AgentRunner(idle.create(ios[q]), errors, null,
+                        new CountedPipeline(agents[q], queueCounters));
+            }
             mtu = newMtu;
-            AgentRunner.startOnThread(runner);
+            pipelines = agents;
+            for (AgentRunner r : runners) {
+                AgentRunner.startOnThread(r);
+            }
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -189,15 +232,30 @@ public final class KernelDataPath implements DataPath {
 
     @Override
     public boolean configured() {
-        return pipeline != null;
+        return pipelines != null;
     }
 
+    /** Pipeline 0's: it alone receives, so it opens every session. */
     @Override
     public AeadScratch scratch(int peerSlot) {
-        if (pipeline == null) {
+        if (pipelines == null) {
             throw new IllegalStateException("no pipeline before ConfigureInterface");
         }
-        return pipeline.scratch();
+        return pipelines[0].scratch();
+    }
+
+    /** Every pipeline's, in queue order: each seals with its own sealer of every session. */
+    @Override
+    public AeadScratch[] sealScratches(int peerSlot) {
+        if (pipelines == null) {
+            throw new IllegalStateException("no pipeline before ConfigureInterface");
+        }
+        return sealScratches.clone();
+    }
+
+    /** Pipelines running (TUN queues the kernel gave), 0 before ConfigureInterface. */
+    public int pipelines() {
+        return pipelines == null ? 0 : pipelines.length;
     }
 
     @Override
@@ -219,15 +277,19 @@ public final class KernelDataPath implements DataPath {
 
     @Override
     public void close() {
-        if (runner != null) {
-            runner.close();
-            runner = null;
+        for (AgentRunner r : runners) {
+            if (r != null) {
+                r.close();
+            }
         }
-        pipeline = null;
-        if (io != null) {
-            io.close();
-            io = null;
+        runners = new AgentRunner[0];
+        pipelines = null;
+        for (PipelineIo io : ios) {
+            if (io != null) {
+                io.close();
+            }
         }
+        ios = new PipelineIo[0];
         if (injectBatch != null) {
             injectBatch.close();
             injectBatch = null;
@@ -251,7 +313,7 @@ public final class KernelDataPath implements DataPath {
         }
     }
 
-    /** Per-peer traffic and drops into this pipeline's counters file records; pipeline thread. */
+    /** Per-peer traffic and drops into a pipeline's counters file records; that pipeline's thread. */
     private static final class PeerCounting implements PathStats.PeerTraffic {
         /** Pipeline drop reason (by ordinal) to the counters file's; a shared immutable table. */
         private static final net.ipop.ipc.counters.DropReason[] FILE_REASON = CountedPipeline.mapReasons();

@@ -13,8 +13,15 @@ import net.ipop.ffm.udp.UdpSocket;
  * slot holds at most {@link UdpSocket#MAX_SEGMENTS} datagrams and {@link #MAX_SLOT_BYTES} bytes. A
  * full batch goes to the {@link DatagramSink} at once; {@link #flush} sends the rest.
  *
+ * <p>No copy when the sender lays datagrams out back to back ({@link OutboundPath} seals them in
+ * place in its sealing area): a slot whose datagrams each start where the previous one ended, in
+ * the same segment, is sent straight from that memory ({@link MessageBatch#sendFrom}). A datagram
+ * that does not continue the slot that way moves the slot into the batch's own buffer (one copy of
+ * what it holds) and is copied after it.
+ *
  * <p>Threading: the owning pipeline thread only. The batch is owned by the pipeline and borrowed
- * here; datagrams are copied into it (see {@link OutboundPath} for why). No allocation.
+ * here. The memory passed to {@link #add} is borrowed until the slot holding it has been sent: at
+ * the latest when the next {@link #flush} returns; it must not change before. No allocation.
  */
 final class GsoBatcher {
     /** Largest GSO payload we put in one slot: below the 64 KiB IP datagram limit with headers. */
@@ -33,6 +40,9 @@ final class GsoBatcher {
     private int segment;
     /** Whether the slot's last datagram was short, so nothing more may follow it. */
     private boolean ended;
+    /** Where the slot's datagrams lie when they are sent in place; null once copied into the batch. */
+    private MemorySegment inPlace;
+    private long inPlaceAt;
 
     GsoBatcher(PathStats stats, DatagramSink sender, MessageBatch batch) {
         this.stats = stats;
@@ -54,8 +64,15 @@ final class GsoBatcher {
             count = 0;
             length = 0;
             segment = datagramLength;
+            inPlace = from;
+            inPlaceAt = at;
+        } else if (inPlace != null && (inPlace != from || inPlaceAt + length != at)) {
+            MemorySegment.copy(inPlace, inPlaceAt, batch.buffer(slots), 0, length);
+            inPlace = null;
         }
-        MemorySegment.copy(from, at, batch.buffer(slots), length, datagramLength);
+        if (inPlace == null) {
+            MemorySegment.copy(from, at, batch.buffer(slots), length, datagramLength);
+        }
         length += datagramLength;
         count++;
         ended = datagramLength < segment;
@@ -75,7 +92,12 @@ final class GsoBatcher {
         if (peer == null) {
             return;
         }
-        batch.setLength(slots, length);
+        if (inPlace != null) {
+            batch.sendFrom(slots, inPlace, inPlaceAt, length);
+            inPlace = null;
+        } else {
+            batch.setLength(slots, length);
+        }
         batch.setSegmentSize(slots, count > 1 ? segment : 0);
         batch.remote(slots).copyFrom(peer.endpoint().address());
         batch.local(slots).clear();

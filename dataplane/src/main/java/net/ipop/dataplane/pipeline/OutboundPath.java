@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import net.ipop.crypto.aead.PacketResult;
+import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.packet.IcmpTooBig;
 import net.ipop.dataplane.packet.Ipv4;
@@ -31,15 +32,18 @@ import net.ipop.ffm.udp.MessageBatch;
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
  *       tag, so every segment has its headroom and tail room;</li>
  *   <li>each segment is padded with zeros to a multiple of 16 bytes ({@link TransportPadding}) and sealed in
- *       place with the peer's current session, whose {@link net.ipop.dataplane.session.SessionSignals} then
- *       note the send counter (the conductor reports the rekey and reject limits);</li>
+ *       place with the peer's current session, with this queue's sealer and counters reserved for the whole
+ *       read in one atomic update (see {@link Session}); the session's
+ *       {@link net.ipop.dataplane.session.SessionSignals} then note the send counter (the conductor reports the
+ *       rekey and reject limits);</li>
  *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
  *       slots and hands full batches to the {@link DatagramSink}.</li>
  * </ol>
  *
- * <p>Known copy: sealed datagrams are copied from the sealing area into the batch slot. The
- * batch's slots are separate 64 KiB buffers and a super-packet's sealed segments exceed one
- * datagram limit (64 KiB) anyway; removing the copy needs iovecs pointing into the sealing area.
+ * <p>No copy after segmentation: the sealing area is the send memory. Each TUN read is cut at
+ * the area's cursor, so a peer's sealed datagrams lie back to back and the {@link GsoBatcher}
+ * points its GSO slots straight at them. The cursor goes back to the start only after a
+ * {@link GsoBatcher#flush}, i.e. once nothing in the area waits to be sent.
  *
  * <p>Usage per batch: {@link #begin}, {@link #process} per TUN read, {@link #flush}. Threading:
  * the owning pipeline thread only. Nothing here allocates per packet (the JDK cipher does, inside
@@ -48,11 +52,15 @@ import net.ipop.ffm.udp.MessageBatch;
 public final class OutboundPath implements AutoCloseable {
     /** Segments one super-packet may be cut into (64 KiB at 256-byte MSS). */
     static final int MAX_SEGMENTS = 256;
-    private static final int AREA_SIZE = 256 * 1024;
+    /** Sealing area: several super-packets, so one send covers a cycle's worth of TUN reads. */
+    private static final int AREA_SIZE = 512 * 1024;
+    /** Largest span one TUN read may take in the area (a super-packet's sealed segments). */
+    private static final int MAX_SPAN = 256 * 1024;
     private static final int ICMP_BUFFER = TransportHeader.LENGTH + Ipv6.MIN_MTU;
     private static final int TCP = 6;
     private static final int UDP = 17;
 
+    private final int queue;
     private final PathStats stats;
     private final int mtu;
     private final boolean vnetHeader;
@@ -62,6 +70,8 @@ public final class OutboundPath implements AutoCloseable {
     private final MemorySegment area;
     private final MemorySegment icmp;
     private final int[] lengths = new int[MAX_SEGMENTS];
+    /** Where the next TUN read is cut into the area; back to 0 after each flush. */
+    private long cursor;
     private final VirtioNetHeader vnet = new VirtioNetHeader();
 
     private PeerTable table = PeerTable.empty();
@@ -73,6 +83,15 @@ public final class OutboundPath implements AutoCloseable {
      * @param batch the send batch this path fills (owned by the pipeline, borrowed by this path)
      */
     public OutboundPath(PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender, MessageBatch batch) {
+        this(0, stats, mtu, vnetHeader, tun, sender, batch);
+    }
+
+    /**
+     * @param queue the pipeline's queue index: it seals with each session's sealer for that queue
+     */
+    public OutboundPath(int queue, PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender,
+                        MessageBatch batch) {
+        this.queue = queue;
         if (mtu < 576 || mtu > 65535 - TransportHeader.OVERHEAD) {
             throw new IllegalArgumentException("mtu " + mtu + " outside 576.." + (65535 - TransportHeader.OVERHEAD));
         }
@@ -186,25 +205,40 @@ public final class OutboundPath implements AutoCloseable {
                 return;
             }
             stride = TransportPadding.paddedLength(headers + gsoSize, mtu) + TransportHeader.OVERHEAD;
-            long segments = (ipLength - headers + (long) gsoSize - 1) / gsoSize;
-            if (segments * stride > AREA_SIZE) {
-                stats.drop(DropReason.MALFORMED);
-                return;
-            }
         }
+        // An upper bound (the headers counted as payload): the space check need not be exact.
+        long segments = gsoType == Segmenter.GSO_NONE ? 1 : (ipLength - 1L + gsoSize) / gsoSize;
+        long span = segments * stride;
+        if (span > MAX_SPAN) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        if (cursor + span > AREA_SIZE) {
+            batcher.flush(); // sends everything the area holds, so it can be reused from the start
+            cursor = 0;
+        }
+        long base = cursor;
         int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum, csumStart, csumOffset,
-                area, TransportHeader.LENGTH, stride, lengths);
+                area, base + TransportHeader.LENGTH, stride, lengths);
         if (n == Segmenter.MALFORMED) {
             stats.drop(DropReason.MALFORMED);
             return;
         }
+        cursor = base + (long) n * stride;
+        // One atomic reservation per TUN read: the session's counter is shared with the other queues' sealers.
+        PacketSealer sealer = session.sealer(queue);
+        long first = sealer.reserve(n);
+        if (first == -1) {
+            stats.drop(DropReason.KEY_EXHAUSTED, n);
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            long at = (long) i * stride;
+            long at = base + (long) i * stride;
             int padded = TransportPadding.paddedLength(lengths[i], mtu);
             for (long z = at + TransportHeader.LENGTH + lengths[i], end = z + padded - lengths[i]; z < end; z++) {
                 area.set(ValueLayout.JAVA_BYTE, z, (byte) 0);
             }
-            int r = session.sealer().seal(area, at, padded);
+            int r = sealer.sealWith(first + i, area, at, padded);
             if (r < 0) {
                 stats.peerDrop(peer.slot(), r == PacketResult.TOO_LARGE ? DropReason.TOO_BIG : DropReason.KEY_EXHAUSTED);
                 continue;
@@ -212,13 +246,14 @@ public final class OutboundPath implements AutoCloseable {
             stats.peerSent(peer.slot(), lengths[i]);
             batcher.add(peer, area, at, r);
         }
-        session.signals().onSendCounter(session.sealer().nextCounter());
+        session.signals().onSendCounter(sealer.nextCounter());
         peer.liveness().sentData(now);
     }
 
     /** Sends whatever the batch holds; call at the end of every pipeline cycle. */
     public void flush() {
         batcher.flush();
+        cursor = 0;
     }
 
     /**

@@ -22,9 +22,10 @@ import org.agrona.concurrent.SystemNanoClock;
  * runner's idle strategy ({@link PollIdleStrategy}) can block in {@code poll} when there was
  * nothing; the idle timeout bounds how late a keepalive leaves. The clock is read once per cycle.
  *
- * <p>The sessions of the peers this pipeline serves must be built with this pipeline's
- * {@link #scratch()} (see {@link net.ipop.dataplane.session.Session}): its thread is then the only
- * one sealing and opening with them. With one pipeline, that is every session.
+ * <p>Sessions must be built with this pipeline's {@link #scratch()} among their sealing scratches,
+ * at this pipeline's queue index, and, if this pipeline receives, as their opening scratch (see
+ * {@link net.ipop.dataplane.session.Session}): each thread then has its own cipher contexts, the
+ * sealers share the session's counter, and one thread opens.
  *
  * <p>Ownership: the agent owns its buffers and batches (freed in {@link #onClose()}, on the agent
  * thread when the runner stops); the {@link PipelineIo} and what it wraps are borrowed and closed
@@ -34,6 +35,8 @@ public final class PipelineAgent implements Agent {
     private final String roleName;
     private final PeerTableHolder tables;
     private final PipelineIo io;
+    /** Whether this pipeline receives from the UDP socket (one pipeline does; see {@link Settings}). */
+    private final boolean receives;
     private final PathStats stats = new PathStats();
     private final AeadScratch scratch = new AeadScratch();
     private final Arena arena = Arena.ofShared();
@@ -71,9 +74,12 @@ public final class PipelineAgent implements Agent {
         for (int i = 0; i < tunBuffers.length; i++) {
             tunBuffers[i] = arena.allocate(readSize, 64);
         }
+        this.receives = settings.receives();
         this.sendBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
-        this.receiveBatch = new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE);
-        this.outbound = new OutboundPath(stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
+        // A pipeline that does not receive keeps a token batch: 64 x 64 KiB is not worth holding idle.
+        this.receiveBatch = receives ? new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE)
+                : new MessageBatch(1, 1);
+        this.outbound = new OutboundPath(queue, stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
         this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
         this.forwarder = new Forwarder(stats, outbound.batcher());
         this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt, forwarder);
@@ -87,13 +93,21 @@ public final class PipelineAgent implements Agent {
      * @param vnetHeader whether the TUN device has virtio-net headers
      * @param tunBatch TUN reads per cycle
      * @param udpBatch slots per send and receive batch
+     * @param receives whether this pipeline receives from the UDP socket and runs the inbound path.
+     *     With several queues only pipeline 0 does: every session's opener (its replay window) then
+     *     has one thread; the others read their TUN queue and send on the shared socket.
      */
-    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
+    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch, boolean receives) {
         public Settings {
             if (tunBatch < 1 || udpBatch < 1 || udpBatch > MessageBatch.MAX_CAPACITY) {
                 throw new IllegalArgumentException("tunBatch must be >= 1 and udpBatch 1.."
                         + MessageBatch.MAX_CAPACITY + ": " + tunBatch + ", " + udpBatch);
             }
+        }
+
+        /** A pipeline that receives (the only one, or pipeline 0). */
+        public Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
+            this(mtu, vnetHeader, tunBatch, udpBatch, true);
         }
     }
 
@@ -109,7 +123,7 @@ public final class PipelineAgent implements Agent {
             }
             outbound.flush();
         }
-        int received = io.receive(receiveBatch);
+        int received = receives ? io.receive(receiveBatch) : 0;
         if (received > 0) {
             inbound.process(table, receiveBatch, received, now);
         }

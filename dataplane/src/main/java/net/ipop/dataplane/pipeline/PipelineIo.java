@@ -14,8 +14,11 @@ import net.ipop.ffm.udp.MessageBatch;
  */
 public interface PipelineIo extends TunSink, TunFrameSink, DatagramSink, AutoCloseable {
     /**
-     * Reads up to {@code count} TUN packets into {@code buffers[i]} (length to {@code lengths[i]}),
-     * without blocking.
+     * Reads up to {@code count} TUN packets without blocking; packet {@code i} is in
+     * {@code buffers[i]} (length in {@code lengths[i]}). An engine may either read into the
+     * segments it finds in the array or put segments of its own there (io_uring lends the buffers
+     * its reads completed into, to save a copy); either way the packets are borrowed by the caller
+     * until its next {@code readTun} or {@link #awaitReadable} call.
      *
      * @return packets read, 0 if none was queued
      * @throws ErrnoException if the TUN queue failed (not for would-block)

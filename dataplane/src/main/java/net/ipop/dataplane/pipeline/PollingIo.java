@@ -38,6 +38,7 @@ public final class PollingIo implements PipelineIo {
 
     private final TunQueue tun;
     private final UdpSocket socket;
+    private final boolean receives;
     private final int headroom;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment writeBuffer;
@@ -48,6 +49,15 @@ public final class PollingIo implements PipelineIo {
 
     /** @param vnetHeader whether the TUN device was opened with a virtio-net header */
     public PollingIo(TunQueue tun, boolean vnetHeader, UdpSocket socket) {
+        this(tun, vnetHeader, socket, true);
+    }
+
+    /**
+     * @param receives whether the owner receives from the socket: if not, idling waits on the TUN
+     *     queue alone (another pipeline receives from the shared socket)
+     */
+    public PollingIo(TunQueue tun, boolean vnetHeader, UdpSocket socket, boolean receives) {
+        this.receives = receives;
         this.tun = tun;
         this.socket = socket;
         this.headroom = vnetHeader ? VirtioNetHeader.SIZE : 0;
@@ -142,7 +152,7 @@ public final class PollingIo implements PipelineIo {
     public void awaitReadable(int timeoutMs) throws ErrnoException {
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS_OFFSET, (short) 0);
         pollFds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS_OFFSET, (short) 0);
-        Libc.poll(pollFds, 2, timeoutMs);
+        Libc.poll(pollFds, receives ? 2 : 1, timeoutMs);
     }
 
     /** The socket's fd, for an engine that waits on it elsewhere (io_uring). */

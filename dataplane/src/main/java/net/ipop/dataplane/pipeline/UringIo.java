@@ -16,9 +16,10 @@ import net.ipop.ffm.uring.IoUringUnavailableException;
 
 /**
  * {@link PipelineIo} over one io_uring per pipeline. TUN reads: {@link #READS_IN_FLIGHT} READ
- * entries stay queued on the TUN fd, each into a buffer of ours; completed ones are copied into the
- * caller's buffers and re-armed together, so a busy cycle costs one {@code io_uring_enter} for all
- * its TUN reads instead of one {@code read(2)} each (plus the one that finds the queue empty).
+ * entries stay queued on the TUN fd, each into a buffer of ours; completed ones are lent to the
+ * caller (their segments put into its array, no copy of the up to 64 KiB super-packet) and re-armed
+ * together when it comes back, so a busy cycle costs one {@code io_uring_enter} for all its TUN
+ * reads instead of one {@code read(2)} each (plus the one that finds the queue empty).
  * Idle: a POLL_ADD on the socket joins the pending reads and the thread sleeps in
  * {@code io_uring_enter} with a timeout until either completes; nothing spins.
  *
@@ -45,6 +46,7 @@ public final class UringIo implements PipelineIo {
     private static final int RING_ENTRIES = 64;
 
     private final TunQueue tun;
+    private final boolean receives;
     private final PollingIo plain;
     private final IoUring ring;
     private final Arena arena = Arena.ofShared();
@@ -58,6 +60,9 @@ public final class UringIo implements PipelineIo {
     /** Buffers whose READ completed and was handed out, to be re-armed. */
     private final int[] idle = new int[READS_IN_FLIGHT];
     private int idleCount;
+    /** Buffers lent to the caller by the last {@link #readTun}: re-armed when it calls again or idles. */
+    private final int[] lent = new int[READS_IN_FLIGHT];
+    private int lentCount;
     private boolean socketPollArmed;
     private int tunReadErrno;
     private long rearmedReads;
@@ -73,11 +78,21 @@ public final class UringIo implements PipelineIo {
      */
     public UringIo(TunQueue tun, boolean vnetHeader, UdpSocket socket)
             throws IoUringUnavailableException, ErrnoException {
+        this(tun, vnetHeader, socket, true);
+    }
+
+    /**
+     * As above; {@code receives} false: idling waits for TUN reads alone (another pipeline receives
+     * from the shared socket).
+     */
+    public UringIo(TunQueue tun, boolean vnetHeader, UdpSocket socket, boolean receives)
+            throws IoUringUnavailableException, ErrnoException {
         this.tun = tun;
+        this.receives = receives;
         this.readSize = (vnetHeader ? VirtioNetHeader.SIZE : 0) + 65535;
         this.ring = IoUring.open(RING_ENTRIES);
         try {
-            this.plain = new PollingIo(tun, vnetHeader, socket);
+            this.plain = new PollingIo(tun, vnetHeader, socket, receives);
             for (int i = 0; i < READS_IN_FLIGHT; i++) {
                 readBuffers[i] = arena.allocate(readSize, 64);
                 idle[idleCount++] = i;
@@ -97,9 +112,15 @@ public final class UringIo implements PipelineIo {
      * system calls.
      */
     public static PipelineIo open(TunQueue tun, boolean vnetHeader, UdpSocket socket) throws ErrnoException {
+        return open(tun, vnetHeader, socket, true);
+    }
+
+    /** As {@link #open(TunQueue, boolean, UdpSocket)}, for a pipeline that receives or not. */
+    public static PipelineIo open(TunQueue tun, boolean vnetHeader, UdpSocket socket, boolean receives)
+            throws ErrnoException {
         if (IoUring.probe().available()) {
             try {
-                UringIo uring = new UringIo(tun, vnetHeader, socket);
+                UringIo uring = new UringIo(tun, vnetHeader, socket, receives);
                 if (uring.waitsWithTimeout()) {
                     return uring;
                 }
@@ -108,7 +129,7 @@ public final class UringIo implements PipelineIo {
                 // Refused after all (e.g. a limit reached since the probe): plain syscalls still work.
             }
         }
-        return new PollingIo(tun, vnetHeader, socket);
+        return new PollingIo(tun, vnetHeader, socket, receives);
     }
 
     /** Whether the kernel can bound a wait in io_uring_enter; without it {@link #awaitReadable} throws. */
@@ -150,8 +171,14 @@ public final class UringIo implements PipelineIo {
         }
     }
 
+    /**
+     * Lends completed reads: {@code buffers[i]} is replaced by one of this engine's read buffers
+     * (the caller's own segments in the array are left alone otherwise). The lent buffers are
+     * borrowed until the next {@code readTun} or {@link #awaitReadable}, which queue them again.
+     */
     @Override
     public int readTun(MemorySegment[] buffers, int[] lengths, int count) throws ErrnoException {
+        returnLent();
         ring.drain(onCompletion, RING_ENTRIES);
         int n = 0;
         while (n < count && readyCount > 0) {
@@ -159,9 +186,9 @@ public final class UringIo implements PipelineIo {
             int length = readyResults[readyHead];
             readyHead = (readyHead + 1) % READS_IN_FLIGHT;
             readyCount--;
-            MemorySegment.copy(readBuffers[index], 0, buffers[n], 0, length);
+            buffers[n] = readBuffers[index];
             lengths[n++] = length;
-            idle[idleCount++] = index;
+            lent[lentCount++] = index;
         }
         if (idleCount > 0) {
             armReads();
@@ -173,6 +200,13 @@ public final class UringIo implements PipelineIo {
             throw new ErrnoException("io_uring read(tun)", errno);
         }
         return n;
+    }
+
+    private void returnLent() {
+        for (int i = 0; i < lentCount; i++) {
+            idle[idleCount++] = lent[i];
+        }
+        lentCount = 0;
     }
 
     @Override
@@ -203,12 +237,13 @@ public final class UringIo implements PipelineIo {
      */
     @Override
     public void awaitReadable(int timeoutMs) throws ErrnoException {
+        returnLent();
         ring.drain(onCompletion, RING_ENTRIES);
         if (readyCount > 0) {
             return;
         }
         armReads();
-        if (!socketPollArmed && ring.prepPollAdd(plain.socketFd(), Libc.POLLIN, POLL_TAG)) {
+        if (receives && !socketPollArmed && ring.prepPollAdd(plain.socketFd(), Libc.POLLIN, POLL_TAG)) {
             socketPollArmed = true;
         }
         if (timeoutMs < 0) {

@@ -4,26 +4,26 @@ import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.PacketOpener;
 import net.ipop.crypto.aead.PacketSealer;
+import net.ipop.crypto.aead.SendCounter;
 
 /**
  * One installed key pair of a peer: the sealer for what we send, the opener for what we receive,
  * and the two indices that name the session on the wire ({@code localIndex} is what the peer puts
  * in the receiver field of the messages it sends us; {@code remoteIndex} is what we put in ours).
  *
- * <p>Threading: a session is owned by exactly one pipeline thread, the one whose
- * {@link AeadScratch} it was built with; only that thread seals and opens with it. The sealer's
- * counter is a plain field, so two threads sealing with one session would reuse nonces. The
- * conductor therefore assigns each peer to one pipeline and builds the peer's sessions with that
- * pipeline's scratch; running one peer on several queues needs per-queue counter ranges in the
- * sealer (not available in the crypto module yet). The conductor may read the immutable fields from
- * any thread and retires ({@link #close()}) a session only after every pipeline has moved to a
- * snapshot without it.
+ * <p>Threading: sealing is per pipeline. A session has one {@link PacketSealer} per pipeline
+ * ({@link #sealer(int)}, built with that pipeline's {@link AeadScratch}, so each thread has its own
+ * cipher context); they share one {@link SendCounter}, from which a pipeline reserves a batch's
+ * counters with one atomic update, so no nonce repeats whichever TUN queue a flow lands on. Opening
+ * is done by the one receiving pipeline, the owner of {@code receiveScratch}: the replay window is
+ * not shared between threads. The conductor may read the immutable fields from any thread and
+ * retires ({@link #close()}) a session only after every pipeline has moved to a snapshot without it.
  */
 public final class Session implements AutoCloseable {
     private final int localIndex;
     private final int remoteIndex;
     private final Suite suite;
-    private final PacketSealer sealer;
+    private final PacketSealer[] sealers;
     private final PacketOpener opener;
     private final AeadScratch owner;
     private final long createdNanos;
@@ -32,17 +32,36 @@ public final class Session implements AutoCloseable {
     /**
      * @param sendKey 32-byte key we seal with; copied, the caller wipes its array
      * @param receiveKey 32-byte key we open with; copied, the caller wipes its array
-     * @param scratch the owning pipeline's scratch
+     * @param scratch the owning pipeline's scratch (the only pipeline: receives and seals)
      * @param createdNanos {@link System#nanoTime()} when the keys were derived, for rekey timers
      */
     public Session(int localIndex, int remoteIndex, Suite suite, byte[] sendKey, byte[] receiveKey,
                    AeadScratch scratch, long createdNanos) {
+        this(localIndex, remoteIndex, suite, sendKey, receiveKey, scratch, new AeadScratch[] {scratch}, createdNanos);
+    }
+
+    /**
+     * A session for several pipelines.
+     *
+     * @param receiveScratch the receiving pipeline's scratch (the opener's)
+     * @param sealScratches per pipeline, in queue order, the scratch its sealer is built with
+     */
+    public Session(int localIndex, int remoteIndex, Suite suite, byte[] sendKey, byte[] receiveKey,
+                   AeadScratch receiveScratch, AeadScratch[] sealScratches, long createdNanos) {
+        if (sealScratches.length < 1) {
+            throw new IllegalArgumentException("a session needs at least one sealing pipeline");
+        }
         this.localIndex = localIndex;
         this.remoteIndex = remoteIndex;
         this.suite = suite;
-        this.sealer = new PacketSealer(suite, sendKey, remoteIndex, scratch);
-        this.opener = new PacketOpener(suite, receiveKey, localIndex, scratch);
-        this.owner = scratch;
+        SendCounter counter = new SendCounter();
+        this.sealers = new PacketSealer[sealScratches.length];
+        for (int i = 0; i < sealers.length; i++) {
+            sealers[i] = new PacketSealer(suite, sendKey, remoteIndex, sealScratches[i], counter);
+        }
+        // The inbound path drops every message that fails, so the opener may decrypt where it lies.
+        this.opener = PacketOpener.decryptingInPlace(suite, receiveKey, localIndex, receiveScratch);
+        this.owner = receiveScratch;
         this.createdNanos = createdNanos;
     }
 
@@ -58,9 +77,19 @@ public final class Session implements AutoCloseable {
         return suite;
     }
 
-    /** Owning pipeline thread only. */
+    /** Pipeline 0's sealer; its thread only. */
     public PacketSealer sealer() {
-        return sealer;
+        return sealers[0];
+    }
+
+    /** The sealer of pipeline {@code queue} (below {@link #sealers()}); that pipeline's thread only. */
+    public PacketSealer sealer(int queue) {
+        return sealers[queue];
+    }
+
+    /** Pipelines this session has sealers for. */
+    public int sealers() {
+        return sealers.length;
     }
 
     /** Owning pipeline thread only. */
@@ -68,7 +97,10 @@ public final class Session implements AutoCloseable {
         return opener;
     }
 
-    /** Whether the pipeline whose scratch this is owns the session (may seal and open with it). */
+    /**
+     * Whether the pipeline whose scratch this is owns the session: the receiving pipeline, which opens with it
+     * and is the one that seals with {@link #sealer()} (keepalives, forwarded packets, ICMP errors).
+     */
     public boolean ownedBy(AeadScratch scratch) {
         return owner == scratch;
     }
@@ -85,7 +117,9 @@ public final class Session implements AutoCloseable {
     /** Wipes both keys; later seals and opens return {@code RETIRED}. Idempotent. */
     @Override
     public void close() {
-        sealer.close();
+        for (PacketSealer s : sealers) {
+            s.close();
+        }
         opener.close();
     }
 }

@@ -124,6 +124,11 @@ public final class CountersFileWriter implements AutoCloseable {
         return file.path();
     }
 
+    /** Pipelines this file has counters for. */
+    public int queues() {
+        return pipelines.length;
+    }
+
     /** The counters pipeline {@code queue} writes; hand it to that pipeline's thread only. */
     public PipelineCounters pipeline(int queue) {
         return pipelines[queue];

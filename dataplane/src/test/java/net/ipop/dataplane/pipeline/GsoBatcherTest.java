@@ -1,9 +1,11 @@
 package net.ipop.dataplane.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +70,44 @@ class GsoBatcherTest {
             assertEquals((45 - perSlot) * 1600, calls.get(2).get(0)[0]);
             assertEquals(UdpSocket.MAX_SEGMENTS + 2 + 1 + 45, stats.datagramsSent());
             assertEquals(5, stats.slotsSent());
+        }
+    }
+    @Test
+    void backToBackDatagramsAreSentInPlaceAndAGapMovesTheSlotIntoTheBatch() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch batch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint e1 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.2", 1001))) {
+            Peer p1 = Peer.create(1, "p1", List.of(), e1);
+            MemorySegment area = arena.allocate(10_000);
+            for (int i = 0; i < 10_000; i++) {
+                area.set(ValueLayout.JAVA_BYTE, i, (byte) (i / 100));
+            }
+            List<byte[]> ownBuffers = new ArrayList<>();
+            GsoBatcher b = new GsoBatcher(new PathStats(), (sent, count) -> {
+                for (int i = 0; i < count; i++) {
+                    ownBuffers.add(sent.buffer(i).asSlice(0, sent.length(i)).toArray(ValueLayout.JAVA_BYTE));
+                }
+                return record(sent, count);
+            }, batch);
+
+            // Three back to back: one slot sent from the area, the batch's buffer never written.
+            b.add(p1, area, 0, 100);
+            b.add(p1, area, 100, 100);
+            b.add(p1, area, 200, 100);
+            b.flush();
+            assertEquals(300, calls.get(0).get(0)[0]);
+            assertArrayEquals(new byte[300], ownBuffers.get(0), "in-place slot copied into the batch");
+
+            // A gap after the first: both go into the batch's own buffer, in order.
+            b.add(p1, area, 1000, 100);
+            b.add(p1, area, 2000, 100);
+            b.flush();
+            byte[] copied = ownBuffers.get(1);
+            assertEquals(200, copied.length);
+            assertEquals(10, copied[0]);
+            assertEquals(10, copied[99]);
+            assertEquals(20, copied[100]);
+            assertEquals(20, copied[199]);
         }
     }
 }

@@ -83,7 +83,7 @@ class PathTest {
     /** The "network": copies each sent slot as the receiver's GRO slot would look. */
     private int toWire(MessageBatch batch, int count) {
         for (int i = 0; i < count; i++) {
-            MemorySegment.copy(batch.buffer(i), 0, wire.buffer(wireSlots), 0, batch.length(i));
+            MemorySegment.copy(batch.sendSegment(i), batch.sendOffset(i), wire.buffer(wireSlots), 0, batch.length(i));
             wire.setLength(wireSlots, batch.length(i));
             wire.setSegmentSize(wireSlots, batch.segmentSize(i));
             assertEquals(UNDERLAY_B, batch.remote(i).toInetSocketAddress());

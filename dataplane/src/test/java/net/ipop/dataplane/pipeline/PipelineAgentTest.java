@@ -62,7 +62,7 @@ class PipelineAgentTest {
                 int seg = batch.segmentSize(i) == 0 ? batch.length(i) : batch.segmentSize(i);
                 for (int off = 0; off < batch.length(i); off += seg) {
                     int len = Math.min(seg, batch.length(i) - off);
-                    peer.datagramsIn.add(batch.buffer(i).asSlice(off, len).toArray(ValueLayout.JAVA_BYTE));
+                    peer.datagramsIn.add(batch.sendSegment(i).asSlice(batch.sendOffset(i) + off, len).toArray(ValueLayout.JAVA_BYTE));
                 }
             }
             return 0;

@@ -73,6 +73,11 @@ public final class MessageBatch implements AutoCloseable {
     private final int[] msgFlags;
     /** Per slot, bytes of control data written before the UDP_SEGMENT message (the pktinfo only). */
     private final int[] packetInfoLengths;
+    /** Per slot: the address a {@link #sendFrom} slot sends from, 0 when it uses its own buffer. */
+    private final long[] externalAddresses;
+    /** Per slot: the segment and offset a {@link #sendFrom} slot sends from (null: its own buffer). */
+    private final MemorySegment[] externalSegments;
+    private final long[] externalOffsets;
 
     /**
      * Allocates {@code capacity} slots of {@code bufferSize} bytes each.
@@ -105,6 +110,9 @@ public final class MessageBatch implements AutoCloseable {
         this.interfaces = new int[capacity];
         this.msgFlags = new int[capacity];
         this.packetInfoLengths = new int[capacity];
+        this.externalAddresses = new long[capacity];
+        this.externalSegments = new MemorySegment[capacity];
+        this.externalOffsets = new long[capacity];
         for (int i = 0; i < capacity; i++) {
             long h = (long) i * MsgHdr.MMSGHDR_SIZE;
             long iov = (long) i * MsgHdr.IOVEC_SIZE;
@@ -140,12 +148,63 @@ public final class MessageBatch implements AutoCloseable {
         return lengths[slot];
     }
 
-    /** Sets how many bytes of {@link #buffer(int)} the slot sends. */
+    /**
+     * Sets how many bytes of {@link #buffer(int)} the slot sends; a slot that was sending from
+     * elsewhere ({@link #sendFrom}) sends from its own buffer again.
+     */
     public void setLength(int slot, int length) {
         if (length < 0 || length > bufferSize) {
             throw new IllegalArgumentException("length must be 0.." + bufferSize + ": " + length);
         }
+        useOwnBuffer(slot);
         lengths[slot] = length;
+    }
+
+    /**
+     * Makes the slot send {@code data[offset, offset + length)} instead of its own buffer: a sender
+     * whose datagrams already lie back to back in memory of its own (sealed in place) saves the copy.
+     * The memory is borrowed until the next send with this batch returns and must stay valid and
+     * unchanged until then. The slot goes back to its own buffer with {@link #setLength} or the
+     * next receive into it. {@link #buffer(int)} still returns the slot's own buffer.
+     *
+     * @throws IllegalArgumentException if {@code data} is not native memory, the range is outside it,
+     *                                  or {@code length} exceeds {@link #MAX_BUFFER_SIZE}
+     */
+    public void sendFrom(int slot, MemorySegment data, long offset, int length) {
+        if (!data.isNative() || offset < 0 || length < 0 || length > MAX_BUFFER_SIZE
+                || offset + length > data.byteSize()) {
+            throw new IllegalArgumentException("sendFrom needs " + length + " bytes of native memory at "
+                    + offset + " (at most " + MAX_BUFFER_SIZE + "), segment of " + data.byteSize());
+        }
+        long address = data.address() + offset;
+        externalAddresses[slot] = address;
+        externalSegments[slot] = data;
+        externalOffsets[slot] = offset;
+        iovecs.set(SIZE_T, (long) slot * MsgHdr.IOVEC_SIZE + MsgHdr.IOV_BASE_OFFSET, address);
+        lengths[slot] = length;
+    }
+
+    /**
+     * The segment the slot's {@link #length} bytes are sent from, at {@link #sendOffset}: its own
+     * buffer, or the memory given to {@link #sendFrom}. For senders that do not go through a socket
+     * (in-memory test links). Borrowed like the slot.
+     */
+    public MemorySegment sendSegment(int slot) {
+        MemorySegment external = externalSegments[slot];
+        return external != null ? external : buffers[slot];
+    }
+
+    /** Where in {@link #sendSegment} the slot's bytes start. */
+    public long sendOffset(int slot) {
+        return externalSegments[slot] != null ? externalOffsets[slot] : 0;
+    }
+
+    private void useOwnBuffer(int slot) {
+        if (externalAddresses[slot] != 0) {
+            externalAddresses[slot] = 0;
+            externalSegments[slot] = null;
+            iovecs.set(ValueLayout.ADDRESS, (long) slot * MsgHdr.IOVEC_SIZE + MsgHdr.IOV_BASE_OFFSET, buffers[slot]);
+        }
     }
 
     /** Receive: GRO segment size (0 = not coalesced). Send: GSO segment size (0 = no GSO). */
@@ -209,6 +268,7 @@ public final class MessageBatch implements AutoCloseable {
     void prepareReceive(int count) {
         for (int i = 0; i < count; i++) {
             long h = (long) i * MsgHdr.MMSGHDR_SIZE;
+            useOwnBuffer(i);
             headers.set(INT, h + MsgHdr.NAMELEN_OFFSET, SockAddr.MAX_SIZE);
             headers.set(SIZE_T, h + MsgHdr.CONTROLLEN_OFFSET, CONTROL_SIZE);
             headers.set(INT, h + MsgHdr.FLAGS_OFFSET, 0);
@@ -303,8 +363,9 @@ public final class MessageBatch implements AutoCloseable {
         return remotes[slot].segment().address() + remotes[slot].offset();
     }
 
-    /** Address of the slot's payload buffer. */
+    /** Address of the bytes the slot sends: its own buffer, or where {@link #sendFrom} pointed it. */
     long bufferAddress(int slot) {
-        return buffers[slot].address();
+        long external = externalAddresses[slot];
+        return external != 0 ? external : buffers[slot].address();
     }
 }

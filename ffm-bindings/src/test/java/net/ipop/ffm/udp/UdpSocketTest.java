@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -55,6 +56,34 @@ class UdpSocketTest {
                     assertTrue(coalesced, "GRO delivered no coalesced read: " + reads.size() + " reads");
                     assertArrayEquals(expected(SEGMENTS * SEGMENT, 0), concat(reads));
                     assertFalse(tx.gsoRefused());
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void sendFromMemoryOutsideTheBatchSendsThatMemoryThenTheSlotGoesBackToItsBuffer() throws Exception {
+        try (TestNamespace ns = TestNamespace.create("udp")) {
+            ns.call(() -> {
+                try (Arena arena = Arena.ofConfined(); UdpSocket rx = bound("127.0.0.1", 0);
+                     UdpSocket tx = bound("127.0.0.1", 0);
+                     MessageBatch out = new MessageBatch(1, 65536); MessageBatch in = new MessageBatch(16, 2048)) {
+                    // The datagrams lie at an offset inside a larger segment, as a sealing area does.
+                    MemorySegment area = arena.allocate(100 + SEGMENTS * SEGMENT + 100);
+                    fill(area.asSlice(100), SEGMENTS * SEGMENT, 2);
+                    fill(out.buffer(0), SEGMENTS * SEGMENT, 3);
+                    out.remote(0).set(rx.localAddress());
+                    out.local(0).clear();
+                    out.setSegmentSize(0, SEGMENT);
+                    out.sendFrom(0, area, 100, SEGMENTS * SEGMENT);
+                    assertEquals(1, tx.send(out, 0, 1));
+                    assertArrayEquals(expected(SEGMENTS * SEGMENT, 2), concat(receiveBytes(rx, in, SEGMENTS * SEGMENT)));
+
+                    out.setLength(0, SEGMENTS * SEGMENT);
+                    assertEquals(1, tx.send(out, 0, 1));
+                    assertArrayEquals(expected(SEGMENTS * SEGMENT, 3), concat(receiveBytes(rx, in, SEGMENTS * SEGMENT)));
+                    assertThrows(IllegalArgumentException.class, () -> out.sendFrom(0, area, 201, SEGMENTS * SEGMENT));
                 }
                 return null;
             });
