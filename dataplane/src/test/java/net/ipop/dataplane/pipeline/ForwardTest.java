@@ -274,7 +274,7 @@ class ForwardTest {
         for (int i = first; i < end; i++) {
             assertEquals(to, batch.remote(i).toInetSocketAddress());
             int slot = ab ? slotsAB++ : slotsBC++;
-            MemorySegment.copy(batch.buffer(i), 0, wire.buffer(slot), 0, batch.length(i));
+            MemorySegment.copy(batch.sendSegment(i), batch.sendOffset(i), wire.buffer(slot), 0, batch.length(i));
             wire.setLength(slot, batch.length(i));
             wire.setSegmentSize(slot, batch.segmentSize(i));
             wire.remote(slot).set(from);
@@ -289,7 +289,7 @@ class ForwardTest {
                 bToAFrames++;
                 int segment = batch.segmentSize(i) > 0 ? batch.segmentSize(i) : batch.length(i);
                 for (int off = 0; off < batch.length(i); off += segment) {
-                    toA.add(batch.buffer(i).asSlice(off, Math.min(segment, batch.length(i) - off))
+                    toA.add(batch.sendSegment(i).asSlice(batch.sendOffset(i) + off, Math.min(segment, batch.length(i) - off))
                             .toArray(ValueLayout.JAVA_BYTE));
                 }
             } else {

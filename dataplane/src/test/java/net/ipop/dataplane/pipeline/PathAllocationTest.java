@@ -186,7 +186,7 @@ class PathAllocationTest {
             InetSocketAddress underlayA = new InetSocketAddress("198.51.100.1", 51820);
             wire.remote(0).set(underlayA);
             DatagramSink toWire = (batch, count) -> {
-                MemorySegment.copy(batch.buffer(0), 0, wire.buffer(0), 0, batch.length(0));
+                MemorySegment.copy(batch.sendSegment(0), batch.sendOffset(0), wire.buffer(0), 0, batch.length(0));
                 wire.setLength(0, batch.length(0));
                 wire.setSegmentSize(0, batch.segmentSize(0));
                 return 0;
