@@ -16,6 +16,7 @@ import java.util.List;
  */
 public final class UdpIceTransport implements IceTransport {
     private static final int MAX_DATAGRAM = 65536;
+    private static final boolean TRACE = Boolean.getBoolean("ipop.ice.trace");
 
     private final DatagramSocket socket;
     private final List<InetSocketAddress> hosts;
@@ -55,7 +56,21 @@ public final class UdpIceTransport implements IceTransport {
     @Override
     public void send(InetSocketAddress from, InetSocketAddress to, byte[] bytes, int offset, int length)
             throws IOException {
-        socket.send(new DatagramPacket(bytes, offset, length, to));
+        if (TRACE) {
+            System.err.printf("TRACE %s send %s -> %s type %04x len %d%n", hosts.getFirst(), from, to,
+                    ((bytes[offset] & 0xFF) << 8) | (bytes[offset + 1] & 0xFF), length);
+        }
+        DatagramPacket p = new DatagramPacket(bytes, offset, length, to);
+        try {
+            socket.send(p);
+        } catch (SocketException e) {
+            if (socket.isClosed()) {
+                throw e;
+            }
+            // An ICMP error for an earlier datagram (a check to an unreachable candidate) is reported by the
+            // next call on the socket, which then sends nothing: this datagram deserves its own attempt.
+            socket.send(p);
+        }
     }
 
     @Override
@@ -70,10 +85,15 @@ public final class UdpIceTransport implements IceTransport {
             try {
                 p.setLength(buffer.length);
                 socket.receive(p);
-            } catch (SocketException closed) {
-                return;
             } catch (IOException e) {
-                continue; // e.g. a port-unreachable report from an earlier send: not this datagram's fault
+                if (socket.isClosed()) {
+                    return;
+                }
+                continue; // an ICMP error for an earlier send (unreachable candidate): keep receiving
+            }
+            if (TRACE) {
+                System.err.printf("TRACE %s recv %s type %04x len %d%n", hosts.getFirst(), p.getSocketAddress(),
+                        ((buffer[0] & 0xFF) << 8) | (buffer[1] & 0xFF), p.getLength());
             }
             Receiver r = receiver;
             if (r != null && p.getSocketAddress() instanceof InetSocketAddress source) {
