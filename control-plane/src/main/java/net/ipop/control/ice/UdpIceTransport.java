@@ -16,7 +16,6 @@ import java.util.List;
  */
 public final class UdpIceTransport implements IceTransport {
     private static final int MAX_DATAGRAM = 65536;
-    private static final boolean TRACE = Boolean.getBoolean("ipop.ice.trace");
 
     private final DatagramSocket socket;
     private final List<InetSocketAddress> hosts;
@@ -56,10 +55,6 @@ public final class UdpIceTransport implements IceTransport {
     @Override
     public void send(InetSocketAddress from, InetSocketAddress to, byte[] bytes, int offset, int length)
             throws IOException {
-        if (TRACE) {
-            System.err.printf("TRACE %s send %s -> %s type %04x len %d%n", hosts.getFirst(), from, to,
-                    ((bytes[offset] & 0xFF) << 8) | (bytes[offset + 1] & 0xFF), length);
-        }
         DatagramPacket p = new DatagramPacket(bytes, offset, length, to);
         try {
             socket.send(p);
@@ -90,10 +85,6 @@ public final class UdpIceTransport implements IceTransport {
                     return;
                 }
                 continue; // an ICMP error for an earlier send (unreachable candidate): keep receiving
-            }
-            if (TRACE) {
-                System.err.printf("TRACE %s recv %s type %04x len %d%n", hosts.getFirst(), p.getSocketAddress(),
-                        ((buffer[0] & 0xFF) << 8) | (buffer[1] & 0xFF), p.getLength());
             }
             Receiver r = receiver;
             if (r != null && p.getSocketAddress() instanceof InetSocketAddress source) {

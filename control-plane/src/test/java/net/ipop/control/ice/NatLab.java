@@ -21,13 +21,14 @@ import net.ipop.ffm.testing.TestNamespace;
  * each behind a NAT namespace of its own:
  * <pre>
  *  site A 192.0.2.2 ── 192.0.2.1 NAT A 203.0.113.2 ──┐
- *                                                    internet: 203.0.113.1, .5; coturn on 203.0.113.100
+ *                                                    internet: a bridge, 203.0.113.0/24; coturn on .100
  *  site B 198.51.100.2 ─ 198.51.100.1 NAT B 203.0.113.6 ┘
  * </pre>
  * The NATs masquerade what leaves their WAN side: port-preserving (Linux's default, an endpoint-independent
  * mapping) or with a random port per flow (a symmetric NAT). Their input chain drops what is addressed to
  * them, so an early check from the peer cannot leave a conntrack entry that would later push the mapping
- * to another port. Nothing routes beyond these addresses. {@link #close()} kills coturn, removes every
+ * to another port. What the internet cannot deliver (checks to the sites' private host candidates) it
+ * discards silently, as the real one does, and nothing leaves these namespaces. {@link #close()} kills coturn, removes every
  * namespace and the temporary directory, whatever state construction reached.
  */
 final class NatLab implements AutoCloseable {
@@ -75,10 +76,21 @@ final class NatLab implements AutoCloseable {
         TestNamespace natB = ns("natb");
         siteA = ns("sitea");
         siteB = ns("siteb");
-        internet.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        internet.exec("ip", "addr", "add", "203.0.113.100/32", "dev", "lo");
-        wan(natA, "wa", "203.0.113.1", "203.0.113.2");
-        wan(natB, "wb", "203.0.113.5", "203.0.113.6");
+        // The internet is one Ethernet segment (a bridge) that the NATs' WAN sides and coturn share.
+        internet.exec("ip", "link", "add", "br0", "type", "bridge");
+        internet.exec("ip", "addr", "add", "203.0.113.100/24", "dev", "br0");
+        internet.exec("ip", "link", "set", "br0", "up");
+        // Like the real internet, the unroutable (the sites' private host candidates) vanishes silently:
+        // an ENETUNREACH on a relay socket makes coturn tear the whole allocation down.
+        // The default route leads into a veth whose far end discards everything (a gateway MAC nobody has).
+        internet.exec("ip", "link", "add", "sink", "type", "veth", "peer", "name", "sink-end");
+        internet.exec("ip", "link", "set", "sink-end", "up");
+        internet.exec("ip", "link", "set", "sink", "up");
+        internet.exec("ip", "neigh", "add", "203.0.113.254", "lladdr", "02:00:00:00:00:01", "dev", "sink",
+                "nud", "permanent");
+        internet.exec("ip", "route", "add", "default", "via", "203.0.113.254", "dev", "sink", "onlink");
+        wan(natA, "wa", "203.0.113.2");
+        wan(natB, "wb", "203.0.113.6");
         lan(natA, siteA, "192.0.2.1", "192.0.2.2");
         lan(natB, siteB, "198.51.100.1", "198.51.100.2");
         for (TestNamespace n : List.of(natA, natB)) {
@@ -102,14 +114,14 @@ final class NatLab implements AutoCloseable {
         startTurnServer();
     }
 
-    /** A veth from the internet to a NAT's WAN side; the NAT's default route points back. */
-    private void wan(TestNamespace nat, String inetSide, String inetAddress, String natAddress) throws IOException {
-        internet.exec("ip", "link", "add", inetSide, "type", "veth", "peer", "name", "wan", "netns", nat.name());
-        internet.exec("ip", "addr", "add", inetAddress + "/30", "dev", inetSide);
-        internet.exec("ip", "link", "set", inetSide, "up");
-        nat.exec("ip", "addr", "add", natAddress + "/30", "dev", "wan");
+    /** A veth from the internet's bridge to a NAT's WAN side; the NAT's default route is coturn's host. */
+    private void wan(TestNamespace nat, String port, String natAddress) throws IOException {
+        internet.exec("ip", "link", "add", port, "type", "veth", "peer", "name", "wan", "netns", nat.name());
+        internet.exec("ip", "link", "set", port, "master", "br0");
+        internet.exec("ip", "link", "set", port, "up");
+        nat.exec("ip", "addr", "add", natAddress + "/24", "dev", "wan");
         nat.exec("ip", "link", "set", "wan", "up");
-        nat.exec("ip", "route", "add", "default", "via", inetAddress);
+        nat.exec("ip", "route", "add", "default", "via", "203.0.113.100");
     }
 
     /** A veth from a NAT's LAN side to its site; the site's default route is the NAT. */
