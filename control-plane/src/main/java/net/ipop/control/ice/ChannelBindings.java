@@ -47,8 +47,10 @@ final class ChannelBindings {
         if (!StunPackets.isStun(b, off, len) || StunPackets.type(b, off) != StunPackets.CHANNEL_BIND_SUCCESS) {
             return;
         }
-        Binding binding = pending.remove(StunPackets.transaction(b, off));
+        StunPackets.TransactionKey tx = StunPackets.transaction(b, off);
+        Binding binding = pending.get(tx);
         if (binding != null && binding.server.equals(from)) {
+            pending.remove(tx);
             bound.put(new Key(binding.server, binding.peer), binding.channel);
         }
     }
