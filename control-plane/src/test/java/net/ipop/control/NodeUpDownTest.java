@@ -155,7 +155,7 @@ class NodeUpDownTest {
                 }
                 // The pid file names the CLI process itself.
                 long pid = pid(node);
-                assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse("").contains("--foreground"));
+                assertTrue(NodeMain.commandLine(ProcessHandle.of(pid).orElseThrow()).orElse("").contains("--foreground"));
                 assertTrue(ProcessHandle.of(pid).orElseThrow().destroy());
                 String out = finish(p, 30);
                 assertEquals(0, p.exitValue(), out);
