@@ -46,6 +46,7 @@ public final class IceSession implements AutoCloseable {
     private static final Logger LOG = System.getLogger(IceSession.class.getName());
     private static final String STREAM = "ipop";
     private static final long WATCHDOG_PERIOD_MS = 500;
+    private static final long FREE_TIMEOUT_MS = 5000;
 
     /** One ice4j agent and everything it owns; a restart makes a new one. */
     private final class Generation {
@@ -83,8 +84,21 @@ public final class IceSession implements AutoCloseable {
             }
         }
 
+        /**
+         * Frees the agent (ice4j deallocates its TURN allocations, which takes a round trip) for at most
+         * {@link #FREE_TIMEOUT_MS}, then closes the sockets, which also wakes any ice4j thread still reading.
+         */
         void free() {
-            agent.free();
+            Thread freeing = Thread.ofPlatform().daemon().name("ice-free").start(agent::free);
+            try {
+                freeing.join(FREE_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (freeing.isAlive()) {
+                LOG.log(Level.WARNING, "ice4j took over {0} ms to free its agent; closing its sockets anyway",
+                        FREE_TIMEOUT_MS);
+            }
             sockets.close();
         }
     }
