@@ -176,7 +176,7 @@ public final class NodeMain {
             return Optional.empty();
         }
         return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().commandLine().map(c -> c.contains("net.ipop.")).orElse(true));
+                .filter(h -> commandLine(h).map(c -> c.contains("net.ipop.")).orElse(true));
     }
 
     /**
@@ -199,6 +199,28 @@ public final class NodeMain {
                 .filter(h -> h.parent().map(parent -> parent.pid() == nodePid).orElse(false));
     }
 
+    /**
+     * The whole command line of a process, its arguments joined by spaces. {@code ProcessHandle.Info}
+     * cuts it at 4096 bytes, which a JVM with a long class path exceeds before its main class, so this
+     * reads {@code /proc/<pid>/cmdline} itself and falls back to {@code ProcessHandle.Info} elsewhere.
+     */
+    public static Optional<String> commandLine(ProcessHandle process) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+            if (raw.length > 0) {
+                for (int i = 0; i < raw.length; i++) {
+                    if (raw[i] == 0) {
+                        raw[i] = ' ';
+                    }
+                }
+                return Optional.of(new String(raw, StandardCharsets.UTF_8).strip());
+            }
+        } catch (IOException | SecurityException e) {
+            // Gone, or no /proc: what the JDK can tell is the best we have.
+        }
+        return process.info().commandLine();
+    }
+
     /** A data plane of this interface that still runs although its node is gone, if any. */
     public static Optional<ProcessHandle> orphanedDataPlane(String interfaceName) {
         OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
@@ -207,7 +229,7 @@ public final class NodeMain {
         }
         // Only a process that is provably a data plane: the pid may have been reused by anything.
         return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().commandLine().map(c -> c.contains(DATAPLANE_MAIN)).orElse(false));
+                .filter(h -> commandLine(h).map(c -> c.contains(DATAPLANE_MAIN)).orElse(false));
     }
 
     /**

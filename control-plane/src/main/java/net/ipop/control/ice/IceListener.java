@@ -1,0 +1,16 @@
+package net.ipop.control.ice;
+
+/**
+ * What an {@link IceSession} reports. Called on one of ice4j's (or the session's) threads, never while the
+ * session's lock is held, so an implementation may call back into the session; it must not block for long.
+ */
+public interface IceListener {
+    /** ICE completed and nominated {@code path}; called once per {@link IceSession#start start}. */
+    void onSelected(SelectedPath path);
+
+    /**
+     * ICE failed (no pair worked, or consent to the selected path was lost). {@code reason} is for logs.
+     * The session stays open: the usual answer is {@link IceSession#restart()}.
+     */
+    void onFailed(String reason);
+}

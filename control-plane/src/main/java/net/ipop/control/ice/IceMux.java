@@ -1,0 +1,115 @@
+package net.ipop.control.ice;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Shares one {@link IceTransport} (one UDP socket) among the ICE sessions of all peers, the way the data
+ * plane's single socket serves every peer. Each arriving datagram goes to the session it belongs to:
+ * <ul>
+ *   <li>a STUN request (a connectivity or consent check) by the local ufrag in its USERNAME;</li>
+ *   <li>a STUN response by the transaction id of the request a session sent;</li>
+ *   <li>anything else (indications, TURN ChannelData, data on a transport that carries it) to every
+ *       session: each ice4j agent ignores what does not match its own allocations and pairs.</li>
+ * </ul>
+ * Datagrams no session claims are dropped and counted.
+ *
+ * <p>Threading: {@link #datagram} runs on the transport's receiving thread; the other methods on any
+ * thread. The routing tables are guarded by this object's lock, which is never held while a session's
+ * code runs.
+ */
+public final class IceMux implements IceTransport.Receiver, AutoCloseable {
+    /** Transactions outstanding at once across all sessions; older ones are forgotten (their answer is lost). */
+    private static final int MAX_TRANSACTIONS = 4096;
+
+    private final IceTransport transport;
+    private final List<AgentSockets> sessions = new ArrayList<>();
+    private final Map<StunPackets.TransactionKey, AgentSockets> transactions =
+            new LinkedHashMap<>(64, 0.75f, false) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<StunPackets.TransactionKey, AgentSockets> eldest) {
+                    return size() > MAX_TRANSACTIONS;
+                }
+            };
+    private long unclaimed;
+
+    /** Takes over {@code transport}'s receiver. The transport stays the caller's to close. */
+    public IceMux(IceTransport transport) {
+        this.transport = transport;
+        transport.receiver(this);
+    }
+
+    public IceTransport transport() {
+        return transport;
+    }
+
+    /** Datagrams dropped because no session claimed them (checks for closed or restarted sessions). */
+    public synchronized long unclaimed() {
+        return unclaimed;
+    }
+
+    synchronized void attach(AgentSockets session) {
+        sessions.add(session);
+    }
+
+    synchronized void detach(AgentSockets session) {
+        sessions.remove(session);
+        transactions.values().removeIf(s -> s == session);
+    }
+
+    /** Records a request {@code session} is sending so that its response finds the way back. */
+    void sending(AgentSockets session, byte[] b, int off, int len) {
+        if (StunPackets.isStun(b, off, len) && StunPackets.messageClass(b, off) == StunPackets.CLASS_REQUEST) {
+            StunPackets.TransactionKey key = StunPackets.transaction(b, off);
+            synchronized (this) {
+                transactions.put(key, session);
+            }
+        }
+    }
+
+    @Override
+    public void datagram(InetSocketAddress local, InetSocketAddress source, byte[] b, int off, int len) {
+        AgentSockets[] targets;
+        synchronized (this) {
+            targets = route(b, off, len);
+            if (targets.length == 0) {
+                unclaimed++;
+                return;
+            }
+        }
+        for (AgentSockets target : targets) {
+            target.deliver(local, source, b, off, len);
+        }
+    }
+
+    private AgentSockets[] route(byte[] b, int off, int len) {
+        if (StunPackets.isStun(b, off, len)) {
+            int cls = StunPackets.messageClass(b, off);
+            if (cls == StunPackets.CLASS_REQUEST) {
+                String ufrag = StunPackets.checkedUfrag(b, off, len);
+                for (AgentSockets s : sessions) {
+                    if (s.localUfrag().equals(ufrag)) {
+                        return new AgentSockets[] {s};
+                    }
+                }
+                return new AgentSockets[0];
+            }
+            if (cls == StunPackets.CLASS_SUCCESS || cls == StunPackets.CLASS_ERROR) {
+                AgentSockets s = transactions.remove(StunPackets.transaction(b, off));
+                return s == null ? new AgentSockets[0] : new AgentSockets[] {s};
+            }
+        }
+        return sessions.toArray(new AgentSockets[0]);
+    }
+
+    /** Detaches the receiver from the transport. Sessions still open receive nothing more. */
+    @Override
+    public void close() {
+        transport.receiver(null);
+    }
+}

@@ -1,0 +1,314 @@
+package net.ipop.control.ice;
+
+import java.beans.PropertyChangeEvent;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.ice4j.Transport;
+import org.ice4j.TransportAddress;
+import org.ice4j.ice.Agent;
+import org.ice4j.ice.CandidatePair;
+import org.ice4j.ice.Component;
+import org.ice4j.ice.IceMediaStream;
+import org.ice4j.ice.IceProcessingState;
+import org.ice4j.ice.KeepAliveStrategy;
+import org.ice4j.ice.LocalCandidate;
+import org.ice4j.ice.RemoteCandidate;
+import org.ice4j.ice.harvest.StunCandidateHarvester;
+import org.ice4j.ice.harvest.TurnCandidateHarvester;
+import org.ice4j.security.LongTermCredential;
+
+/**
+ * ICE (RFC 8445) with one peer over a link: gathers host, server-reflexive and relayed candidates on the
+ * shared transport, runs the connectivity checks with nomination once {@link #start} gives it the peer's
+ * credentials and candidates, reports the nominated path, and then keeps checking consent on it
+ * (RFC 7675). ICE restart ({@link #restart()}) replaces the ice4j agent: new credentials, new candidates,
+ * the same transport, so the data plane's socket and the path it uses meanwhile are not disturbed.
+ *
+ * <p>Lifecycle: {@link #create} (gathers; blocks up to ice4j's harvest timeout if a server does not
+ * answer) → signal {@link #localCredentials()} and {@link #localCandidates()} → {@link #start} → {@link
+ * IceListener#onSelected} or {@link IceListener#onFailed} → optionally {@link #restart()} and {@link
+ * #start} again → {@link #close()}.
+ *
+ * <p>Threading: the public methods are thread-safe. Listener calls come from ice4j's threads or the
+ * session's consent watchdog thread, never under the session's lock.
+ */
+public final class IceSession implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(IceSession.class.getName());
+    private static final String STREAM = "ipop";
+    private static final long WATCHDOG_PERIOD_MS = 500;
+    private static final long FREE_TIMEOUT_MS = 5000;
+
+    /** One ice4j agent and everything it owns; a restart makes a new one. */
+    private final class Generation {
+        final Agent agent;
+        final IceMediaStream stream;
+        final Component component;
+        final AgentSockets sockets;
+        volatile boolean started;
+        volatile boolean reported;
+        volatile long selectedAtMs;
+
+        Generation(Agent agent, IceMediaStream stream, Component component, AgentSockets sockets) {
+            this.agent = agent;
+            this.stream = stream;
+            this.component = component;
+            this.sockets = sockets;
+        }
+
+        void onStateChange(PropertyChangeEvent e) {
+            if (current != this || !(e.getNewValue() instanceof IceProcessingState state)) {
+                return;
+            }
+            if (state == IceProcessingState.COMPLETED) {
+                CandidatePair pair = component.getSelectedPair();
+                if (pair == null) {
+                    fail(this, "ICE completed without a selected pair");
+                    return;
+                }
+                selectedAtMs = System.currentTimeMillis();
+                SelectedPath path = path(this, pair);
+                LOG.log(Level.INFO, "ICE selected {0} path {1} -> {2}", path.kind(), path.local(), path.remote());
+                listener.onSelected(path);
+            } else if (state == IceProcessingState.FAILED) {
+                fail(this, "ICE failed: no candidate pair passed its connectivity checks");
+            }
+        }
+
+        /**
+         * Frees the agent (ice4j deallocates its TURN allocations, which takes a round trip) for at most
+         * {@link #FREE_TIMEOUT_MS}, then closes the sockets, which also wakes any ice4j thread still reading.
+         */
+        void free() {
+            Thread freeing = Thread.ofPlatform().daemon().name("ice-free").start(agent::free);
+            try {
+                freeing.join(FREE_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (freeing.isAlive()) {
+                LOG.log(Level.WARNING, "ice4j took over {0} ms to free its agent; closing its sockets anyway",
+                        FREE_TIMEOUT_MS);
+            }
+            sockets.close();
+        }
+    }
+
+    private final IceMux mux;
+    private final IceConfig config;
+    private final IceListener listener;
+    private final ScheduledExecutorService watchdog;
+    private volatile Generation current;
+    private boolean closed;
+
+    private IceSession(IceMux mux, IceConfig config, IceListener listener) {
+        this.mux = mux;
+        this.config = config;
+        this.listener = listener;
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ice-consent");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Makes a session on {@code mux}'s transport and gathers its candidates.
+     *
+     * @throws IOException if no host candidate could be made (the transport has no usable address)
+     */
+    public static IceSession create(IceMux mux, IceConfig config, IceListener listener) throws IOException {
+        Objects.requireNonNull(listener, "listener");
+        Ice4jSettings.apply();
+        IceSession session = new IceSession(mux, config, listener);
+        try {
+            session.current = session.gather();
+        } catch (IOException | RuntimeException e) {
+            session.watchdog.shutdownNow();
+            throw e;
+        }
+        session.watchdog.scheduleWithFixedDelay(session::checkConsent, WATCHDOG_PERIOD_MS, WATCHDOG_PERIOD_MS,
+                TimeUnit.MILLISECONDS);
+        return session;
+    }
+
+    private Generation gather() throws IOException {
+        Agent agent = new Agent();
+        AgentSockets sockets = AgentSockets.open(mux, agent.getLocalUfrag());
+        try {
+            agent.setUseDynamicPorts(false);
+            agent.setPerformConsentFreshness(true);
+            agent.addCandidateHarvester(new TransportHostHarvester(sockets));
+            for (InetSocketAddress stun : config.stunServers()) {
+                agent.addCandidateHarvester(new StunCandidateHarvester(new TransportAddress(stun, Transport.UDP)));
+            }
+            for (IceConfig.TurnServer turn : config.turnServers()) {
+                agent.addCandidateHarvester(new TurnCandidateHarvester(
+                        new TransportAddress(turn.address(), Transport.UDP),
+                        new LongTermCredential(turn.username(), turn.password())));
+            }
+            IceMediaStream stream = agent.createMediaStream(STREAM);
+            Component component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, true);
+            if (component.getLocalCandidateCount() == 0) {
+                throw new IOException("no host candidate on " + mux.transport().hostAddresses());
+            }
+            Generation g = new Generation(agent, stream, component, sockets);
+            agent.addStateChangeListener(g::onStateChange);
+            return g;
+        } catch (IOException | RuntimeException e) {
+            agent.free();
+            sockets.close();
+            throw e;
+        }
+    }
+
+    /** This end's credentials for the current ICE generation (fresh from {@code SecureRandom} each time). */
+    public IceCredentials localCredentials() {
+        Generation g = current;
+        return new IceCredentials(g.agent.getLocalUfrag(), g.agent.getLocalPassword());
+    }
+
+    /** This end's candidates for the current generation, highest priority first. */
+    public List<IceCandidate> localCandidates() {
+        List<IceCandidate> out = new ArrayList<>();
+        for (LocalCandidate c : current.component.getLocalCandidates()) {
+            out.add(Candidates.fromIce4j(c));
+        }
+        out.sort((a, b) -> Long.compare(b.priority(), a.priority()));
+        return out;
+    }
+
+    /**
+     * Starts the connectivity checks against the peer's credentials and candidates. The controlling
+     * side nominates; the two ends must agree on who controls (ice4j resolves a conflict by tie-breaker).
+     *
+     * @throws IllegalStateException if this generation was already started (call {@link #restart()} first)
+     */
+    public synchronized void start(IceCredentials remote, List<IceCandidate> remoteCandidates, boolean controlling) {
+        if (closed) {
+            throw new IllegalStateException("the ICE session is closed");
+        }
+        Generation g = current;
+        if (g.started) {
+            throw new IllegalStateException("ICE already started for this generation; restart() first");
+        }
+        g.started = true;
+        g.stream.setRemoteUfrag(remote.ufrag());
+        g.stream.setRemotePassword(remote.password());
+        List<RemoteCandidate> added = new ArrayList<>();
+        for (IceCandidate c : remoteCandidates) {
+            if (c.component() != g.component.getComponentID()) {
+                continue;
+            }
+            RemoteCandidate r = Candidates.toIce4j(c, g.component, added);
+            added.add(r);
+        }
+        g.component.addRemoteCandidates(added);
+        g.agent.setControlling(controlling);
+        g.agent.startConnectivityEstablishment();
+    }
+
+    /**
+     * ICE restart (RFC 8445 section 9): frees the current agent (its relay allocations, its checks) and
+     * gathers again with new credentials. Signal the new credentials and candidates and call {@link
+     * #start} again; until then nothing is selected and no consent is checked.
+     */
+    public synchronized void restart() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the ICE session is closed");
+        }
+        Generation old = current;
+        current = gather();
+        old.free();
+    }
+
+    /** The nominated path of the current generation, with the TURN channel as known now, if any. */
+    public Optional<SelectedPath> selectedPath() {
+        Generation g = current;
+        CandidatePair pair = g.component.getSelectedPair();
+        return pair == null ? Optional.empty() : Optional.of(path(g, pair));
+    }
+
+    /** ice4j's component, for sending data over the selected pair without a data plane (tests). */
+    Component component() {
+        return current.component;
+    }
+
+    private SelectedPath path(Generation g, CandidatePair pair) {
+        LocalCandidate local = pair.getLocalCandidate();
+        IceCandidate l = Candidates.fromIce4j(local);
+        IceCandidate r = Candidates.fromIce4j(pair.getRemoteCandidate());
+        InetSocketAddress remote = r.socketAddress();
+        boolean localRelay = l.type() == IceCandidate.Type.RELAYED;
+        PathKind kind = localRelay || r.type() == IceCandidate.Type.RELAYED ? PathKind.RELAYED : PathKind.DIRECT;
+        if (!localRelay) {
+            LocalCandidate base = local.getBase() == null ? local : local.getBase();
+            InetSocketAddress from = plain(base.getTransportAddress());
+            return new SelectedPath(l, r, kind, from, remote, null, -1);
+        }
+        InetSocketAddress server = plain(local.getRelayServerAddress());
+        InetSocketAddress from = server == null ? null : g.sockets.lastFrom(server);
+        if (from == null) {
+            from = mux.transport().hostAddresses().getFirst();
+        }
+        int channel = server == null ? -1 : g.sockets.channels().channel(server, remote);
+        return new SelectedPath(l, r, kind, from, server == null ? remote : server, server, channel);
+    }
+
+    private static InetSocketAddress plain(TransportAddress a) {
+        return a == null ? null : new InetSocketAddress(a.getAddress(), a.getPort());
+    }
+
+    private void checkConsent() {
+        try {
+            Generation g = current;
+            if (g.reported || g.selectedAtMs == 0) {
+                return;
+            }
+            CandidatePair pair = g.component.getSelectedPair();
+            if (pair == null) {
+                return;
+            }
+            long last = Math.max(g.selectedAtMs, pair.getConsentFreshness());
+            long silentMs = System.currentTimeMillis() - last;
+            if (silentMs > config.consentTimeoutMs()) {
+                fail(g, "consent lost: no answer on the selected path for " + silentMs + " ms");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "consent watchdog failed", e);
+        }
+    }
+
+    private void fail(Generation g, String reason) {
+        if (current != g || g.reported) {
+            return;
+        }
+        g.reported = true;
+        LOG.log(Level.INFO, "ICE session failed: {0}", reason);
+        listener.onFailed(reason);
+    }
+
+    /** Frees the agent (releasing TURN allocations) and stops the watchdog. Idempotent. */
+    @Override
+    public void close() {
+        Generation g;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            g = current;
+        }
+        watchdog.shutdownNow();
+        g.free();
+    }
+}
