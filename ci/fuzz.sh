@@ -66,17 +66,28 @@ failed=0
 while read -r method module class; do
   [ -n "$method" ] || continue
   echo "== fuzzing $method ($module, $class) for $minutes minute(s)"
-  before=$(ls "$module"/crash-* 2>/dev/null || true)
+  before=$(ls "$module"/crash-* "$module"/timeout-* 2>/dev/null || true)
+  inputs="$module/src/test/resources/$(echo "${class%.*}" | tr . /)/${class##*.}Inputs/$method"
+  before_inputs=$(ls "$inputs"/crash-* "$inputs"/timeout-* 2>/dev/null || true)
   # -Dtest turns the build's bounded fuzz run off; JAZZER_FUZZ=1 makes this test fuzz, not replay.
-  # JUnit's default timeout (120 s) is for the whole test; it must not cut a longer run short.
+  # JUnit's default timeout (120 s) must not cut a longer run short, so JUnit's own timeouts are off;
+  # Jazzer turns the test-template timeout into libFuzzer's per-input limit: an input running longer
+  # than 10 s is a finding (a hang), kept like a crash.
   if ! JAZZER_FUZZ=1 mvn -B -ntp -pl "$module" -am test \
       -Dtest="${class##*.}#$method" -Dsurefire.failIfNoSpecifiedTests=false \
       -Djunit.jupiter.execution.timeout.mode=disabled \
+      -Djunit.jupiter.execution.timeout.testtemplate.method.default=10s \
       -Djazzer.max_duration="${minutes}m" -Djazzer.instrumentation_includes='net.ipop.**'; then
     failed=1
   fi
-  inputs="$module/src/test/resources/$(echo "${class%.*}" | tr . /)/${class##*.}Inputs/$method"
-  for crash in "$module"/crash-*; do
+  # Jazzer writes a finding straight into the inputs directory when it exists, else into the module.
+  for crash in "$inputs"/crash-* "$inputs"/timeout-*; do
+    [ -e "$crash" ] || continue
+    case "$before_inputs" in *"$crash"*) continue ;; esac
+    echo "   crashing input kept as a regression test: $crash"
+    failed=1
+  done
+  for crash in "$module"/crash-* "$module"/timeout-*; do
     [ -e "$crash" ] || continue
     case "$before" in *"$crash"*) continue ;; esac
     mkdir -p "$inputs"
