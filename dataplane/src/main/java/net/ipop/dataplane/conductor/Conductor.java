@@ -531,7 +531,7 @@ public final class Conductor implements Agent, CommandListener {
         return switch (suite) {
             case AES256GCM -> net.ipop.crypto.Suite.AES256GCM;
             case CHACHA20POLY1305 -> net.ipop.crypto.Suite.CHACHA20POLY1305;
-            case NULL_VAL -> null;
+            case NULL_VAL, SBE_UNKNOWN -> null;
         };
     }
 }
