@@ -3,6 +3,7 @@ package net.ipop.dataplane.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,6 +31,7 @@ import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.ffm.tun.VirtioNetHeader;
 import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.SockAddr;
 import net.ipop.ipc.sbe.AddPeerDecoder;
 import net.ipop.ipc.sbe.AddRouteDecoder;
 import net.ipop.ipc.sbe.ConfigureInterfaceDecoder;
@@ -47,7 +49,7 @@ import net.ipop.ipc.sbe.SetEndpointDecoder;
  * virtio-net header fields, the whole inbound path (with a real session installed, so inputs the
  * harness seals decrypt and reach the inner-packet checks, the STUN/handshake classification and
  * the {@link TcpCoalescer}), the whole outbound path (TUN reads with any virtio-net header) and
- * the command decoders of the {@link CommandAdapter}.
+ * the command decoders of the {@link CommandAdapter}, alone and in front of the real conductor.
  *
  * <p>Properties: no exception escapes (the paths count and drop), no read outside the input (the
  * memory handed over is exactly the input's size), frames and datagrams written stay within their
@@ -85,6 +87,7 @@ class DataplaneFuzzTest {
     private static final OutboundPath OUTBOUND =
             new OutboundPath(OUT_STATS, MTU, true, DataplaneFuzzTest::icmpToTun, DataplaneFuzzTest::sent, SEND);
     private static final CommandAdapter COMMANDS = new CommandAdapter(new ReadEverything());
+    private static final ConductorUnderFuzz CONDUCTOR;
 
     static {
         Suite[] suites = Suite.values();
@@ -96,10 +99,16 @@ class DataplaneFuzzTest {
             RECEIVERS[i] = StaticSessions.side(false, suites[i], new AeadScratch(), ofA[i], UNDERLAY_A, ALLOWED,
                     ALLOWED);
         }
+        try {
+            CONDUCTOR = new ConductorUnderFuzz();
+        } catch (Exception e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     @AfterAll
-    static void free() {
+    static void free() throws IOException {
+        CONDUCTOR.close();
         OUTBOUND.close();
         COALESCER.close();
         WIRE.close();
@@ -306,15 +315,18 @@ class DataplaneFuzzTest {
     }
 
     /**
-     * Input: one message as the command subscription would deliver it. The listener reads every
-     * field, variable-length data included, as the conductor does; a message must be dispatched or
-     * skipped, and reading it must stay inside it.
+     * Input: one message as the command subscription would deliver it. First a listener that reads
+     * every field, variable-length data and groups included: a message must be dispatched or
+     * skipped, and reading it must stay inside it. Then the real conductor: a message it is handed
+     * must be answered with a CommandResult (OK or an error), never with an exception.
      */
     @FuzzTest
     void commands(byte[] data) {
+        UnsafeBuffer buffer = new UnsafeBuffer(data);
         long before = COMMANDS.dispatched() + COMMANDS.skipped();
-        COMMANDS.onFragment(new UnsafeBuffer(data), 0, data.length, null);
+        COMMANDS.onFragment(buffer, 0, data.length, null);
         assertEquals(before + 1, COMMANDS.dispatched() + COMMANDS.skipped(), "neither dispatched nor skipped");
+        assertTrue(CONDUCTOR.command(buffer, 0, data.length), "a dispatched command got no CommandResult");
     }
 
     /** Every target above on one input (the first byte picks), for the bounded run in the build. */
@@ -335,7 +347,7 @@ class DataplaneFuzzTest {
         }
     }
 
-    private static void punted(MemorySegment buffer, long offset, int length, net.ipop.ffm.udp.SockAddr source) {
+    private static void punted(MemorySegment buffer, long offset, int length, SockAddr source) {
         assertTrue(length >= 4 && offset + length <= buffer.byteSize(), "punted " + length + " bytes");
     }
 
