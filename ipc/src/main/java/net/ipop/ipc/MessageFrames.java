@@ -4,7 +4,22 @@ import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
 
+import net.ipop.ipc.sbe.AddPeerDecoder;
+import net.ipop.ipc.sbe.AddRouteDecoder;
+import net.ipop.ipc.sbe.CommandResultDecoder;
+import net.ipop.ipc.sbe.ConfigureInterfaceDecoder;
+import net.ipop.ipc.sbe.InjectPacketDecoder;
+import net.ipop.ipc.sbe.InstallSessionDecoder;
 import net.ipop.ipc.sbe.MessageHeaderDecoder;
+import net.ipop.ipc.sbe.PeerStateDecoder;
+import net.ipop.ipc.sbe.PuntedPacketDecoder;
+import net.ipop.ipc.sbe.QueryStateDecoder;
+import net.ipop.ipc.sbe.RemovePeerDecoder;
+import net.ipop.ipc.sbe.RemoveRouteDecoder;
+import net.ipop.ipc.sbe.RetireSessionDecoder;
+import net.ipop.ipc.sbe.SessionEventDecoder;
+import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.StateDoneDecoder;
 
 /**
  * The one rule both planes' adapters apply before dispatching a message: it holds a whole header
@@ -22,16 +37,47 @@ public final class MessageFrames {
 
     /**
      * Wraps {@code header} over {@code buffer[offset, offset + length)} and says whether the message
-     * is ours and complete: long enough for the header, our schema id, and the acting block length
-     * inside {@code length}. A newer version passes: its decoder reads what it knows.
+     * is ours and complete: long enough for the header, our schema id, an acting block length that
+     * holds every field of its template (see {@link #minBlockLength}) and lies inside {@code length}.
+     * A newer version with a longer block passes: its decoder reads what it knows.
      */
     public static boolean wrapValid(MessageHeaderDecoder header, DirectBuffer buffer, int offset, int length) {
         if (length < MessageHeaderDecoder.ENCODED_LENGTH) {
             return false;
         }
         header.wrap(buffer, offset);
+        int blockLength = header.blockLength();
         return header.schemaId() == MessageHeaderDecoder.SCHEMA_ID
-                && MessageHeaderDecoder.ENCODED_LENGTH + header.blockLength() <= length;
+                && blockLength >= minBlockLength(header.templateId())
+                && MessageHeaderDecoder.ENCODED_LENGTH + blockLength <= length;
+    }
+
+    /**
+     * The shortest block a message of {@code templateId} may have: the generated decoders read each
+     * field at its fixed offset whatever block length the header claims, so a shorter block would
+     * have them read past it (found by fuzzing). Every field exists since version 1, so this is the
+     * template's whole block; a field added in a later version will lower it for older senders. 0 for
+     * a template we do not know (the adapters skip those anyway).
+     */
+    static int minBlockLength(int templateId) {
+        return switch (templateId) {
+            case ConfigureInterfaceDecoder.TEMPLATE_ID -> ConfigureInterfaceDecoder.BLOCK_LENGTH;
+            case AddPeerDecoder.TEMPLATE_ID -> AddPeerDecoder.BLOCK_LENGTH;
+            case RemovePeerDecoder.TEMPLATE_ID -> RemovePeerDecoder.BLOCK_LENGTH;
+            case SetEndpointDecoder.TEMPLATE_ID -> SetEndpointDecoder.BLOCK_LENGTH;
+            case InstallSessionDecoder.TEMPLATE_ID -> InstallSessionDecoder.BLOCK_LENGTH;
+            case RetireSessionDecoder.TEMPLATE_ID -> RetireSessionDecoder.BLOCK_LENGTH;
+            case AddRouteDecoder.TEMPLATE_ID -> AddRouteDecoder.BLOCK_LENGTH;
+            case RemoveRouteDecoder.TEMPLATE_ID -> RemoveRouteDecoder.BLOCK_LENGTH;
+            case InjectPacketDecoder.TEMPLATE_ID -> InjectPacketDecoder.BLOCK_LENGTH;
+            case QueryStateDecoder.TEMPLATE_ID -> QueryStateDecoder.BLOCK_LENGTH;
+            case CommandResultDecoder.TEMPLATE_ID -> CommandResultDecoder.BLOCK_LENGTH;
+            case PuntedPacketDecoder.TEMPLATE_ID -> PuntedPacketDecoder.BLOCK_LENGTH;
+            case SessionEventDecoder.TEMPLATE_ID -> SessionEventDecoder.BLOCK_LENGTH;
+            case PeerStateDecoder.TEMPLATE_ID -> PeerStateDecoder.BLOCK_LENGTH;
+            case StateDoneDecoder.TEMPLATE_ID -> StateDoneDecoder.BLOCK_LENGTH;
+            default -> 0;
+        };
     }
 
     /**
