@@ -93,13 +93,16 @@ public final class MessageFrames {
 
     /**
      * Whether the repeating group whose header (uint16 block length, uint16 count) is at {@code at}
-     * lies inside a message ending at {@code end}; as {@link #varDataFits} for groups.
+     * lies inside a message ending at {@code end}, each entry's block holding at least
+     * {@code entryBlockLength} bytes (the entry decoder reads its fields at fixed offsets, as
+     * {@link #minBlockLength} explains for messages); as {@link #varDataFits} for groups.
      */
-    public static boolean groupFits(DirectBuffer buffer, int at, int end) {
+    public static boolean groupFits(DirectBuffer buffer, int at, int end, int entryBlockLength) {
         if (at < 0 || at + GROUP_HEADER_SIZE > end) {
             return false;
         }
-        long entries = (long) (buffer.getShort(at, ORDER) & 0xFFFF) * (buffer.getShort(at + 2, ORDER) & 0xFFFF);
-        return at + GROUP_HEADER_SIZE + entries <= end;
+        int blockLength = buffer.getShort(at, ORDER) & 0xFFFF;
+        long entries = (long) blockLength * (buffer.getShort(at + 2, ORDER) & 0xFFFF);
+        return blockLength >= entryBlockLength && at + GROUP_HEADER_SIZE + entries <= end;
     }
 }

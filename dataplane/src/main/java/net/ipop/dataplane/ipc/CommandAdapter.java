@@ -68,7 +68,8 @@ public final class CommandAdapter implements FragmentHandler {
         switch (header.templateId()) {
             case ConfigureInterfaceDecoder.TEMPLATE_ID -> {
                 configureInterface.wrap(buffer, body, blockLength, version);
-                if (!MessageFrames.groupFits(buffer, configureInterface.limit(), end)) {
+                if (!MessageFrames.groupFits(buffer, configureInterface.limit(), end,
+                        ConfigureInterfaceDecoder.AddressesDecoder.sbeBlockLength())) {
                     skipped++;
                     return;
                 }
