@@ -17,9 +17,10 @@ import net.ipop.ipc.sbe.StateDoneDecoder;
  * Decodes whole event messages and hands them to an {@link EventListener}.
  *
  * <p>Routed by the header's template id, read with its block length and version (so a newer data plane's
- * longer blocks are skipped past). Another schema, an unknown template or a truncated message is skipped and
- * counted in {@link #skipped()}. Expects whole messages: poll through a {@link io.aeron.FragmentAssembler}, as
- * a punted packet may span several fragments. Not thread-safe: one polling thread. No allocation per message.
+ * longer blocks are skipped past). Another schema, an unknown template, a truncated message or one whose
+ * variable-length field would end past it is skipped and counted in {@link #skipped()}, so a listener never
+ * reads outside the message. Expects whole messages: poll through a {@link io.aeron.FragmentAssembler}, as a
+ * punted packet may span several fragments. Not thread-safe: one polling thread. No allocation per message.
  */
 public final class EventAdapter implements FragmentHandler {
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
@@ -44,11 +45,24 @@ public final class EventAdapter implements FragmentHandler {
         int blockLength = header.blockLength();
         int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
         int version = header.version();
+        int end = offset + length;
         switch (header.templateId()) {
-            case CommandResultDecoder.TEMPLATE_ID ->
-                    listener.onCommandResult(commandResult.wrap(buffer, body, blockLength, version));
-            case PuntedPacketDecoder.TEMPLATE_ID ->
-                    listener.onPuntedPacket(puntedPacket.wrap(buffer, body, blockLength, version));
+            case CommandResultDecoder.TEMPLATE_ID -> {
+                commandResult.wrap(buffer, body, blockLength, version);
+                if (MessageFrames.varDataFits(buffer, commandResult.limit(), end)) {
+                    listener.onCommandResult(commandResult);
+                } else {
+                    skipped++;
+                }
+            }
+            case PuntedPacketDecoder.TEMPLATE_ID -> {
+                puntedPacket.wrap(buffer, body, blockLength, version);
+                if (MessageFrames.varDataFits(buffer, puntedPacket.limit(), end)) {
+                    listener.onPuntedPacket(puntedPacket);
+                } else {
+                    skipped++;
+                }
+            }
             case SessionEventDecoder.TEMPLATE_ID ->
                     listener.onSessionEvent(sessionEvent.wrap(buffer, body, blockLength, version));
             case PeerStateDecoder.TEMPLATE_ID -> listener.onPeerState(peerState.wrap(buffer, body, blockLength, version));

@@ -261,7 +261,7 @@ public final class StaticNode {
                     p.handshaker.releaseIndex(localIndex);
                 }
             }
-            case NULL_VAL -> unknownSessionEvents++;
+            case NULL_VAL, SBE_UNKNOWN -> unknownSessionEvents++;
         }
     }
 

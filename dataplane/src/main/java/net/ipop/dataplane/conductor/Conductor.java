@@ -1,5 +1,6 @@
 package net.ipop.dataplane.conductor;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -603,7 +604,10 @@ public final class Conductor implements Agent, CommandListener {
         }
         reader.get(address, 0, 16);
         try {
-            return InetAddress.getByAddress(Arrays.copyOf(address, length));
+            // Inet6Address directly: InetAddress.getByAddress turns an IPv4-mapped IPv6 address into an
+            // Inet4Address, whose prefix check (<= 32) then failed after the IPv6 one (<= 128) passed.
+            return length == 16 ? Inet6Address.getByAddress(null, Arrays.copyOf(address, 16), -1)
+                    : InetAddress.getByAddress(Arrays.copyOf(address, length));
         } catch (UnknownHostException e) {
             return null;
         }
@@ -626,7 +630,7 @@ public final class Conductor implements Agent, CommandListener {
         return switch (suite) {
             case AES256GCM -> net.ipop.crypto.Suite.AES256GCM;
             case CHACHA20POLY1305 -> net.ipop.crypto.Suite.CHACHA20POLY1305;
-            case NULL_VAL -> null;
+            case NULL_VAL, SBE_UNKNOWN -> null;
         };
     }
 }

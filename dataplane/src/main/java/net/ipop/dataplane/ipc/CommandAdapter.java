@@ -23,8 +23,9 @@ import net.ipop.ipc.sbe.SetEndpointDecoder;
  *
  * <p>Each message is routed by its header's template id and read with the header's block length and version,
  * so a newer control plane's longer blocks are skipped past and an older one's missing fields read as their
- * null values. Messages of another schema, of an unknown template, or shorter than their header claims are
- * skipped and counted in {@link #skipped()}; nothing is thrown for them.
+ * null values. Messages of another schema, of an unknown template, shorter than their header claims, or whose
+ * repeating group or variable-length field would end past the message are skipped and counted in
+ * {@link #skipped()}; nothing is thrown for them, and a listener never reads outside the message.
  *
  * <p>Expects whole messages: put a {@link io.aeron.FragmentAssembler} in front when polling (as
  * {@link CommandAgent} does), since an {@code InjectPacket} may span several fragments. Not thread-safe: one
@@ -63,10 +64,25 @@ public final class CommandAdapter implements FragmentHandler {
         int blockLength = header.blockLength();
         int body = offset + MessageHeaderDecoder.ENCODED_LENGTH;
         int version = header.version();
+        int end = offset + length;
         switch (header.templateId()) {
-            case ConfigureInterfaceDecoder.TEMPLATE_ID ->
-                    listener.onConfigureInterface(configureInterface.wrap(buffer, body, blockLength, version));
-            case AddPeerDecoder.TEMPLATE_ID -> listener.onAddPeer(addPeer.wrap(buffer, body, blockLength, version));
+            case ConfigureInterfaceDecoder.TEMPLATE_ID -> {
+                configureInterface.wrap(buffer, body, blockLength, version);
+                if (!MessageFrames.groupFits(buffer, configureInterface.limit(), end,
+                        ConfigureInterfaceDecoder.AddressesDecoder.sbeBlockLength())) {
+                    skipped++;
+                    return;
+                }
+                listener.onConfigureInterface(configureInterface);
+            }
+            case AddPeerDecoder.TEMPLATE_ID -> {
+                addPeer.wrap(buffer, body, blockLength, version);
+                if (!MessageFrames.varDataFits(buffer, addPeer.limit(), end)) {
+                    skipped++;
+                    return;
+                }
+                listener.onAddPeer(addPeer);
+            }
             case RemovePeerDecoder.TEMPLATE_ID ->
                     listener.onRemovePeer(removePeer.wrap(buffer, body, blockLength, version));
             case SetEndpointDecoder.TEMPLATE_ID ->
@@ -78,8 +94,14 @@ public final class CommandAdapter implements FragmentHandler {
             case AddRouteDecoder.TEMPLATE_ID -> listener.onAddRoute(addRoute.wrap(buffer, body, blockLength, version));
             case RemoveRouteDecoder.TEMPLATE_ID ->
                     listener.onRemoveRoute(removeRoute.wrap(buffer, body, blockLength, version));
-            case InjectPacketDecoder.TEMPLATE_ID ->
-                    listener.onInjectPacket(injectPacket.wrap(buffer, body, blockLength, version));
+            case InjectPacketDecoder.TEMPLATE_ID -> {
+                injectPacket.wrap(buffer, body, blockLength, version);
+                if (!MessageFrames.varDataFits(buffer, injectPacket.limit(), end)) {
+                    skipped++;
+                    return;
+                }
+                listener.onInjectPacket(injectPacket);
+            }
             case QueryStateDecoder.TEMPLATE_ID ->
                     listener.onQueryState(queryState.wrap(buffer, body, blockLength, version));
             default -> {
