@@ -68,9 +68,16 @@ public final class NodeMain {
     /** System property overriding {@link #DEFAULT_RUN_DIRECTORY}. */
     public static final String RUN_DIRECTORY_PROPERTY = "ipop.runDirectory";
     public static final Path DEFAULT_RUN_DIRECTORY = Path.of("/run/ipop");
-    /** JVM flags every IPOP JVM needs (FFM, Agrona's and Aeron's use of internals). */
+    /**
+     * JVM flags of every IPOP process (the {@code ipop} launcher passes the same): FFM, Agrona's and Aeron's use
+     * of internals, and a footprint that suits a daemon whose packet path allocates nothing. The JVM's defaults
+     * size the heap by the machine's memory (a quarter of it) and pick G1, whose bookkeeping alone took ~45 MiB
+     * resident per process here; the serial collector with a small initial heap keeps the data plane near
+     * 75 MiB resident (docs/performance.md, memory row).
+     */
     public static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "-XX:+UseSerialGC", "-Xms8m", "-Xmx256m");
     /** Exit code for a config file with problems, as {@code ipop config check}. */
     public static final int EXIT_CONFIG = 2;
     public static final int EXIT_FAILED = 1;

@@ -36,6 +36,12 @@ import io.aeron.driver.ThreadingMode;
 public final class DataPlaneDriver implements AutoCloseable {
     /** IPC term length: 64 KiB is Aeron's minimum; 1 MiB holds a burst of large InjectPackets. */
     public static final int IPC_TERM_LENGTH = 1 << 20;
+    /**
+     * Aeron's own counters (per publication, subscription and client: a few dozen here), at the driver's
+     * minimum. Its default sizes them for thousands, and the CnC file, which it writes in full, then holds
+     * ~47 MiB of resident memory.
+     */
+    static final int COUNTER_VALUES_LENGTH = 1 << 20;
     /** How long the driver and its client wait for each other before declaring the other dead. */
     public static final long DRIVER_TIMEOUT_MS = 10_000;
     /** umask 077: no permission bits for group and others. */
@@ -92,6 +98,7 @@ public final class DataPlaneDriver implements AutoCloseable {
                 .threadingMode(ThreadingMode.SHARED)
                 .sharedIdleStrategy(sharedIdleStrategy)
                 .ipcTermBufferLength(IPC_TERM_LENGTH)
+                .counterValuesBufferLength(COUNTER_VALUES_LENGTH)
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .warnIfDirectoryExists(false)
