@@ -47,6 +47,8 @@ class CrossProcessCountersTest {
             CountersFileReader reader = CountersFileReader.open(path);
             long last = -1;
             int rises = 0;
+            int consistent = 0;
+            String torn = "";
             for (int i = 0; i < 200 && rises < 5; i++) {
                 CountersSnapshot s = reader.snapshot(System.currentTimeMillis());
                 assertEquals(Liveness.ALIVE, s.writer().liveness());
@@ -54,16 +56,22 @@ class CrossProcessCountersTest {
                 PeerTotals peer = s.peers().get(0);
                 assertEquals("child-peer", peer.name());
                 assertTrue(peer.txBytes() >= last, "counters never go backwards: " + peer.txBytes() + " < " + last);
-                // Bytes and packets are two counters read one after the other, so a snapshot may
-                // fall between the two halves of one increment, never further apart.
-                assertTrue(Math.abs(peer.txBytes() - peer.txPackets() * 1000) <= 1000,
-                        "bytes " + peer.txBytes() + " and packets " + peer.txPackets() + " of whole 1000-byte packets");
                 assertEquals(0, peer.txBytes() % 1000, "bytes of whole packets");
+                // Bytes and packets are separate counters read one after the other while the writer runs on:
+                // a snapshot is exact only if the reader was not descheduled between them, which on a busy
+                // machine some are. Most must agree to within one packet.
+                if (Math.abs(peer.txBytes() - peer.txPackets() * 1000) <= 1000) {
+                    consistent++;
+                } else {
+                    torn = "bytes " + peer.txBytes() + " and packets " + peer.txPackets();
+                }
                 rises += peer.txBytes() > last && last >= 0 ? 1 : 0;
                 last = peer.txBytes();
                 Thread.sleep(20);
             }
             assertEquals(5, rises, "the values rose while the writer ran");
+            assertTrue(consistent >= 3, "snapshots agreeing on bytes and packets of 1000-byte packets: " + consistent
+                    + "; last torn one: " + torn);
 
             child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             CountersSnapshot after = reader.snapshot(System.currentTimeMillis());
