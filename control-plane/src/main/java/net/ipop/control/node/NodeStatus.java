@@ -26,6 +26,10 @@ final class NodeStatus {
     static NodeSnapshot snapshot(NodeConfig config, StaticPeer[] peers, long nowNanos, long nowEpochMs) {
         List<PeerSnapshot> list = new ArrayList<>(peers.length);
         for (StaticPeer p : peers) {
+            if (p == null) {
+                // An empty slot: ids are never reused, so a peer removed at run time leaves one.
+                continue;
+            }
             PeerConfig pc = p.config;
             Session newest = p.newest();
             InetSocketAddress endpoint = p.endpoint;
