@@ -128,7 +128,7 @@ final class NodeOptions {
                     + ", this ipop reads version " + StatusService.VERSION + "; use the ipop of the node's release");
         }
         if (m.get("error") instanceof String error) {
-            throw CliError.failed("the node of " + name + ": " + error);
+            throw CliError.failed(name + ": " + error);
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> status = (Map<String, Object>) m;

@@ -57,6 +57,7 @@ class StatusVerbsTest {
             TestNamespace.Cmd.Result status = a.cli(60, "status");
             assertEquals(0, status.exitCode(), status.output());
             String table = status.output();
+            System.out.println("ipop status:\n" + table);
             assertTrue(table.contains("node alpha on ipop0 (192.0.2.1/24), listening on 0.0.0.0:51820, pid "
                     + a.pid() + ", data plane pid " + a.dataPlane().pid() + " (alive)"), table);
             assertTrue(table.matches("(?s).*\\nPEER +OVERLAY ADDRESSES +PATH +ENDPOINT +RTT +RECEIVED +SENT +LAST"
@@ -88,6 +89,7 @@ class StatusVerbsTest {
             TestNamespace.Cmd.Result peers = b.cli(60, "peers");
             assertEquals(0, peers.exitCode(), peers.output());
             List<String> lines = peers.output().lines().toList();
+            System.out.println("ipop peers:\n" + peers.output());
             assertEquals(1, lines.size(), peers.output());
             assertTrue(lines.get(0).matches("alpha +192\\.0\\.2\\.1/32 +direct +198\\.51\\.100\\.1:51820 +rtt \\S+"
                     + "( ms)? +handshake [0-9.]+ s ago"), lines.get(0));

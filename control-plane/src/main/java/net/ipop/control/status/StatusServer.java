@@ -133,11 +133,21 @@ public final class StatusServer implements AutoCloseable {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                // One client's failure is dropped with it; the server itself goes on until close().
+                // A client's failure is handled in step(); this is accept or select failing (out of file
+                // descriptors, say): the server goes on until close(), pausing so as not to spin on the error.
                 if (!running) {
                     return;
                 }
+                pause();
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(SELECT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
