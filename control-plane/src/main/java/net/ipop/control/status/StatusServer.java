@@ -112,7 +112,8 @@ public final class StatusServer implements AutoCloseable {
     private void serve() {
         while (running) {
             try {
-                selector.select(SELECT_MS);
+                // With no client to time out, sleep until one connects (close() wakes the selector).
+                selector.select(selector.keys().size() > 1 ? SELECT_MS : 0);
                 long now = System.currentTimeMillis();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
