@@ -40,6 +40,9 @@ import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
+import net.ipop.control.status.StatusBoard;
+import net.ipop.control.status.StatusServer;
+import net.ipop.control.status.StatusService;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -107,6 +110,10 @@ public final class NodeMain {
     private DataPlaneConnection connection;
     /** Held for the life of the process (the kernel drops it even on SIGKILL): one node per interface. */
     private FileLock interfaceLock;
+    /** What each node agent publishes for {@code ipop status}; outlives data plane restarts. */
+    private final StatusBoard statusBoard = new StatusBoard();
+    /** The local control socket {@code <interface>.sock}; guarded by lock. */
+    private StatusServer statusServer;
 
     private NodeMain(NodeConfig config, NoiseKeyPair keys, String dataPlaneClassPath, PrintStream log) {
         this.config = config;
@@ -166,6 +173,11 @@ public final class NodeMain {
     /** {@code <run directory>/<interface>.pid}: the node process's pid, while it runs. */
     public static Path pidFile(String interfaceName) {
         return runDirectory().resolve(interfaceName + ".pid");
+    }
+
+    /** {@code <run directory>/<interface>.sock}: the node's status socket ({@code ipop status}), while it runs. */
+    public static Path socketFile(String interfaceName) {
+        return StatusServer.socketFile(runDirectory(), interfaceName);
     }
 
     /** {@code <run directory>/<interface>.log}: where {@code ipop up} sends the node's output. */
@@ -331,6 +343,7 @@ public final class NodeMain {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
+        startStatusServer();
         log("starting node " + config.name() + " on " + iface + " (pid " + ProcessHandle.current().pid() + ", "
                 + config.peers().size() + " peers)");
         long pauseMs = RESTART_PAUSE_MS;
@@ -439,6 +452,7 @@ public final class NodeMain {
         DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
         StaticNode node = new StaticNode(config, keys, new AeronDataPlanePort(c.commands()), Clock.system(),
                 new SecureRandom());
+        node.setStatusListener(statusBoard);
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
                 new StaticNodeAgent(c, node));
         synchronized (lock) {
@@ -515,6 +529,7 @@ public final class NodeMain {
         }
         stopAgent();
         stopChild();
+        stopStatusServer();
         removePidFile();
         return EXIT_FAILED;
     }
@@ -544,6 +559,7 @@ public final class NodeMain {
             log("stopping");
             stopAgent();
             stopChild();
+            stopStatusServer();
             removePidFile();
             log("stopped");
         } catch (Throwable t) {
@@ -553,6 +569,41 @@ public final class NodeMain {
         log.flush();
         // A signal would otherwise end the JVM with 128 + signal; a clean stop is a success.
         Runtime.getRuntime().halt(status);
+    }
+
+    /** Serves {@code ipop status}; a node without its socket still runs (the log says why). */
+    private void startStatusServer() {
+        Path socket = socketFile(config.iface().name());
+        try {
+            StatusService service = new StatusService(statusBoard, config.dataPlane().countersFile());
+            StatusServer server = StatusServer.start(socket,
+                    request -> service.answer(request, System.currentTimeMillis()));
+            synchronized (lock) {
+                if (!stopping) {
+                    statusServer = server;
+                    return;
+                }
+            }
+            server.close();
+        } catch (IOException e) {
+            log("cannot serve the status socket " + socket + " (ipop status will not see this node): "
+                    + e.getMessage());
+        }
+    }
+
+    private void stopStatusServer() {
+        StatusServer s;
+        synchronized (lock) {
+            s = statusServer;
+            statusServer = null;
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                log("cannot remove the status socket " + s.path() + ": " + e.getMessage());
+            }
+        }
     }
 
     private void stopChild() {
