@@ -40,6 +40,7 @@ import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
+import net.ipop.control.topology.TopologyManager;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -437,8 +438,9 @@ public final class NodeMain {
             }
         }
         DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
-        StaticNode node = new StaticNode(config, keys, new AeronDataPlanePort(c.commands()), Clock.system(),
-                new SecureRandom());
+        AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        StaticNode node = new StaticNode(config, keys, port, Clock.system(), new SecureRandom());
+        node.useLinkPolicy(TopologyManager.forStaticPeers(config, port));
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
                 new StaticNodeAgent(c, node));
         synchronized (lock) {

@@ -21,6 +21,8 @@ final class StaticPeer {
     /** After giving up a handshake attempt, no new attempt starts before this time. */
     long quietUntilNanos;
     boolean quiet;
+    /** Whether the node's {@link LinkPolicy} wanted a link to this peer at the last duty cycle. */
+    boolean wanted;
 
     StaticPeer(int id, PeerConfig config, Handshaker handshaker, PeerHandshake handshake) {
         this.id = id;
