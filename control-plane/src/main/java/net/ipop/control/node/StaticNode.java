@@ -313,7 +313,7 @@ public final class StaticNode {
         int work = 0;
         PeerTimers timers = p.handshake.timers();
         boolean wanted = links == null || links.wantsLink(p.id);
-        if (wanted && !p.wanted) {
+        if (links != null && wanted && !p.wanted) {
             // A new link: handshake now even over an old session, so the policy sees it alive.
             timers.handshakeWanted();
             p.quiet = false;
