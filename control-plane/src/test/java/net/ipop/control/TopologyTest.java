@@ -41,7 +41,7 @@ import net.ipop.ipc.counters.GlobalCounter;
  * <p>Sixteen JVMs on a shared two-core machine: waits are generous and pings run in parallel.
  */
 @Privileged
-@Timeout(value = 900, unit = TimeUnit.SECONDS)
+@Timeout(value = 1500, unit = TimeUnit.SECONDS)
 class TopologyTest {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int NODES = 8;
@@ -232,7 +232,7 @@ class TopologyTest {
             }));
         }
         for (Future<Void> f : downs) {
-            f.get(120, TimeUnit.SECONDS);
+            f.get(300, TimeUnit.SECONDS);
         }
     }
 
@@ -305,7 +305,7 @@ class TopologyTest {
     }
 
     private static void stop(Node n) throws Exception {
-        TestNamespace.Cmd.Result r = ipop(n, 120, "down", "--config", n.config().toString());
+        TestNamespace.Cmd.Result r = ipop(n, 240, "down", "--config", n.config().toString());
         assertEquals(0, r.exitCode(), r.output() + log(n));
     }
 
