@@ -187,6 +187,11 @@ public final class TopologyManager implements LinkPolicy {
             m.down = false;
             logger.log(Level.INFO, "member {0} (peer {1}) is back", m.id, m.peerId);
             dirty = true;
+            if (started) {
+                // Now, not at the next duty cycle: the node sends its handshake response after this call, and
+                // the member's first data packet must find its source entry installed.
+                replan(nowNanos);
+            }
         }
     }
 
