@@ -43,6 +43,7 @@ import net.ipop.control.node.StaticNodeAgent;
 import net.ipop.control.status.StatusBoard;
 import net.ipop.control.status.StatusServer;
 import net.ipop.control.status.StatusService;
+import net.ipop.control.topology.TopologyManager;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -450,9 +451,10 @@ public final class NodeMain {
             }
         }
         DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
-        StaticNode node = new StaticNode(config, keys, new AeronDataPlanePort(c.commands()), Clock.system(),
-                new SecureRandom());
+        AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        StaticNode node = new StaticNode(config, keys, port, Clock.system(), new SecureRandom());
         node.setStatusListener(statusBoard);
+        node.useLinkPolicy(TopologyManager.forStaticPeers(config, port));
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
                 new StaticNodeAgent(c, node));
         synchronized (lock) {

@@ -94,7 +94,8 @@ class ConfigCheckCommandTest {
                 "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
                 "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
-                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:")) {
+                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "topology:", "maxMeshSize:",
+                "successors:", "downAfterMs:")) {
             assertTrue(text.contains(k), "example lacks " + k);
         }
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
@@ -105,7 +106,8 @@ class ConfigCheckCommandTest {
                 "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite",
                 "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
                 "signalling[].port", "signalling[].room", "signalling[].tls", "signalling[].serverCertificateFile",
-                "signalling[].connectTimeoutMs")) {
+                "signalling[].connectTimeoutMs", "topology.maxMeshSize", "topology.successors",
+                "topology.downAfterMs")) {
             assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
         }
     }

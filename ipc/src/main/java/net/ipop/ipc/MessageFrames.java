@@ -55,9 +55,11 @@ public final class MessageFrames {
     /**
      * The shortest block a message of {@code templateId} may have: the generated decoders read each
      * field at its fixed offset whatever block length the header claims, so a shorter block would
-     * have them read past it (found by fuzzing). Every field exists since version 1, so this is the
-     * template's whole block; a field added in a later version will lower it for older senders. 0 for
-     * a template we do not know (the adapters skip those anyway).
+     * have them read past it (found by fuzzing). This is the block of the template's first version:
+     * the decoders read a field added later ({@code sinceVersion}) only when the header's version has
+     * it. AddRoute and RemoveRoute gained {@code kind} (and RemoveRoute {@code peerId}) in version 2,
+     * so their minimum ends where {@code kind} starts. 0 for a template we do not know (the adapters
+     * skip those anyway).
      */
     static int minBlockLength(int templateId) {
         return switch (templateId) {
@@ -67,8 +69,8 @@ public final class MessageFrames {
             case SetEndpointDecoder.TEMPLATE_ID -> SetEndpointDecoder.BLOCK_LENGTH;
             case InstallSessionDecoder.TEMPLATE_ID -> InstallSessionDecoder.BLOCK_LENGTH;
             case RetireSessionDecoder.TEMPLATE_ID -> RetireSessionDecoder.BLOCK_LENGTH;
-            case AddRouteDecoder.TEMPLATE_ID -> AddRouteDecoder.BLOCK_LENGTH;
-            case RemoveRouteDecoder.TEMPLATE_ID -> RemoveRouteDecoder.BLOCK_LENGTH;
+            case AddRouteDecoder.TEMPLATE_ID -> AddRouteDecoder.kindEncodingOffset();
+            case RemoveRouteDecoder.TEMPLATE_ID -> RemoveRouteDecoder.kindEncodingOffset();
             case InjectPacketDecoder.TEMPLATE_ID -> InjectPacketDecoder.BLOCK_LENGTH;
             case QueryStateDecoder.TEMPLATE_ID -> QueryStateDecoder.BLOCK_LENGTH;
             case CommandResultDecoder.TEMPLATE_ID -> CommandResultDecoder.BLOCK_LENGTH;

@@ -1,12 +1,16 @@
 package net.ipop.ipc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import net.ipop.ipc.sbe.AddRouteDecoder;
+import net.ipop.ipc.sbe.AddRouteEncoder;
 import net.ipop.ipc.sbe.AddressFamily;
 import net.ipop.ipc.sbe.BooleanType;
 import net.ipop.ipc.sbe.InstallSessionDecoder;
@@ -15,6 +19,9 @@ import net.ipop.ipc.sbe.MessageHeaderDecoder;
 import net.ipop.ipc.sbe.MessageHeaderEncoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.PuntedPacketEncoder;
+import net.ipop.ipc.sbe.RemoveRouteDecoder;
+import net.ipop.ipc.sbe.RemoveRouteEncoder;
+import net.ipop.ipc.sbe.RouteKind;
 import net.ipop.ipc.sbe.Suite;
 
 /** The schema's codecs round-trip, and the header lets a reader route by template and skip by length. */
@@ -22,6 +29,35 @@ class SchemaRoundTripTest {
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);
     private final MessageHeaderEncoder headerOut = new MessageHeaderEncoder();
     private final MessageHeaderDecoder headerIn = new MessageHeaderDecoder();
+
+    @Test
+    void routeKindsTravelInVersion2AndAVersion1RouteStillPasses() {
+        AddRouteEncoder enc = new AddRouteEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        enc.correlationId(1).family(AddressFamily.IPV4).prefixLength((short) 32).peerId(9).kind(RouteKind.SOURCE_ONLY);
+        int length = MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength();
+        assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length));
+        assertEquals(2, headerIn.version());
+        AddRouteDecoder dec = new AddRouteDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(RouteKind.SOURCE_ONLY, dec.kind());
+        assertEquals(9, dec.peerId());
+
+        // A version 1 sender's AddRoute: no kind byte. It must pass and read as "no kind" (NULL_VAL).
+        headerOut.wrap(buffer, 0).blockLength(AddRouteEncoder.kindEncodingOffset()).version(1);
+        assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length - 1));
+        dec.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, headerIn.blockLength(), headerIn.version());
+        assertEquals(RouteKind.NULL_VAL, dec.kind());
+        assertFalse(MessageFrames.wrapValid(headerIn, buffer, 0, length - 2), "a truncated peerId passed");
+
+        RemoveRouteEncoder rem = new RemoveRouteEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        rem.correlationId(2).family(AddressFamily.IPV4).prefixLength((short) 32).kind(RouteKind.SOURCE_ONLY).peerId(9);
+        length = MessageHeaderEncoder.ENCODED_LENGTH + rem.encodedLength();
+        headerOut.wrap(buffer, 0).blockLength(RemoveRouteEncoder.kindEncodingOffset()).version(1);
+        assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length - 5));
+        RemoveRouteDecoder remDec = new RemoveRouteDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(RouteKind.NULL_VAL, remDec.kind());
+    }
 
     @Test
     void installSessionCarriesKeysAndIndices() {

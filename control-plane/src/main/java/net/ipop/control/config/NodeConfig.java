@@ -21,13 +21,22 @@ import net.ipop.crypto.Suite;
  * @param peers          the static peers, in file order; may be empty (a node alone)
  * @param signalling     the overlays joined through XMPP signalling servers, one account each; empty for a
  *                       node with static peers only
+ * @param topology       how the members are linked (full mesh or ring); the same on every node of an overlay
  */
 public record NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
                          ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
-                         List<SignallingConfig> signalling) {
+                         List<SignallingConfig> signalling, TopologyConfig topology) {
     public NodeConfig {
         peers = List.copyOf(peers);
         signalling = List.copyOf(signalling);
+    }
+
+    /** A node with the default topology. */
+    public NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
+                      ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
+                      List<SignallingConfig> signalling) {
+        this(name, privateKeyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling,
+                TopologyConfig.DEFAULT);
     }
 
     /** A node with static peers only, no signalling. */

@@ -38,7 +38,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 public final class NodeConfigParser {
     static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
-            "signalling");
+            "signalling", "topology");
+    static final List<String> TOPOLOGY_KEYS = List.of("maxMeshSize", "successors", "downAfterMs");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
@@ -193,10 +194,18 @@ public final class NodeConfigParser {
                 signalling = new SignallingParser(problems, base).parse(items);
             }
         }
+        TopologyConfig topology = TopologyConfig.DEFAULT;
+        Node topoNode = top.get("topology");
+        if (topoNode != null && !isNull(topoNode)) {
+            Section t = Section.open(topoNode, "topology", problems, TOPOLOGY_KEYS);
+            if (t != null) {
+                topology = readTopology(t);
+            }
+        }
         if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null) {
             return null; // each of these has a problem reported
         }
-        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling);
+        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, topology);
     }
 
     private static InterfaceConfig readInterface(Section s, List<Section.Located<IpPrefix>> own, Problems problems) {
@@ -269,6 +278,16 @@ public final class NodeConfigParser {
                         + MAX_DEAD_PEER_AFTER_MS + " ms, e.g. 15000 (WireGuard's 10 s keepalive + 5 s rekey timeout)");
         return counters == null || aeron == null ? null : new DataPlaneConfig(is, th, ioUring, offloads, counters,
                 aeron, deadAfter);
+    }
+
+    private static TopologyConfig readTopology(Section s) {
+        int mesh = s.integer("maxMeshSize", TopologyConfig.DEFAULT_MAX_MESH_SIZE, 1, 1_000_000,
+                "use a member count, e.g. 16: larger overlays form a ring");
+        int successors = s.integer("successors", TopologyConfig.DEFAULT_SUCCESSORS, 1, 64,
+                "use 1 to 64, e.g. 2");
+        int down = s.integer("downAfterMs", TopologyConfig.DEFAULT_DOWN_AFTER_MS, 1_000, 600_000,
+                "use 1000 to 600000 ms, e.g. 12000 (two handshake retransmissions)");
+        return new TopologyConfig(mesh, successors, down);
     }
 
     /** The {@code suite} key of {@code s}, or {@code dflt} if absent (or wrong: then reported). */

@@ -25,6 +25,7 @@ import net.ipop.ipc.sbe.PathKind;
 import net.ipop.ipc.sbe.QueryStateEncoder;
 import net.ipop.ipc.sbe.RemovePeerEncoder;
 import net.ipop.ipc.sbe.RemoveRouteEncoder;
+import net.ipop.ipc.sbe.RouteKind;
 import net.ipop.ipc.sbe.RetireSessionEncoder;
 import net.ipop.ipc.sbe.SetEndpointEncoder;
 import net.ipop.ipc.sbe.Suite;
@@ -138,20 +139,34 @@ public final class CommandProxy {
         return send(id, retireSession.encodedLength());
     }
 
-    /** Routes the overlay prefix {@code prefix/prefixLength} through a peer. */
+    /** Routes the overlay prefix {@code prefix/prefixLength} through a peer and accepts it as a source from it. */
     public long addRoute(InetAddress prefix, int prefixLength, long peerId) {
+        return addRoute(prefix, prefixLength, peerId, RouteKind.ROUTE_AND_SOURCE);
+    }
+
+    /**
+     * Adds a route and/or source entry for {@code prefix/prefixLength} and a peer, as {@code kind} says: a route
+     * (ROUTE_ONLY), a source the peer may send from (SOURCE_ONLY), or both (ROUTE_AND_SOURCE).
+     */
+    public long addRoute(InetAddress prefix, int prefixLength, long peerId, RouteKind kind) {
         long id = correlationIds.getAsLong();
         byte[] bytes = prefix.getAddress();
         addRoute.wrapAndApplyHeader(buffer, 0, header).correlationId(id).family(family(prefix))
-                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength).peerId(peerId);
+                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength).peerId(peerId).kind(kind);
         return send(id, addRoute.encodedLength());
     }
 
+    /** Removes the route of {@code prefix/prefixLength}, whatever its kind. */
     public long removeRoute(InetAddress prefix, int prefixLength) {
+        return removeRoute(prefix, prefixLength, RouteKind.ROUTE_AND_SOURCE, 0);
+    }
+
+    /** Removes the route of the prefix, or with {@code SOURCE_ONLY} the peer's source entry for it. */
+    public long removeRoute(InetAddress prefix, int prefixLength, RouteKind kind, long peerId) {
         long id = correlationIds.getAsLong();
         byte[] bytes = prefix.getAddress();
         removeRoute.wrapAndApplyHeader(buffer, 0, header).correlationId(id).family(family(prefix))
-                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength);
+                .putAddress(bytes, 0, bytes.length).prefixLength((short) prefixLength).kind(kind).peerId(peerId);
         return send(id, removeRoute.encodedLength());
     }
 

@@ -15,6 +15,7 @@ import net.ipop.crypto.cert.IpPrefix;
 import net.ipop.crypto.noise.SessionKeys;
 import net.ipop.ipc.Offers;
 import net.ipop.ipc.sbe.PathKind;
+import net.ipop.ipc.sbe.RouteKind;
 
 /**
  * The data plane as a {@link StaticNode} sees it in production: every call becomes one SBE command
@@ -61,6 +62,18 @@ public final class AeronDataPlanePort implements DataPlanePort {
     public void addRoute(IpPrefix prefix, int peerId) {
         sent(commands.addRoute(prefix.inetAddress(), prefix.prefixLength(), Integer.toUnsignedLong(peerId)),
                 "AddRoute");
+    }
+
+    @Override
+    public void addRoute(IpPrefix prefix, int peerId, RouteKind kind) {
+        sent(commands.addRoute(prefix.inetAddress(), prefix.prefixLength(), Integer.toUnsignedLong(peerId), kind),
+                "AddRoute");
+    }
+
+    @Override
+    public void removeRoute(IpPrefix prefix, RouteKind kind, int peerId) {
+        sent(commands.removeRoute(prefix.inetAddress(), prefix.prefixLength(), kind, Integer.toUnsignedLong(peerId)),
+                "RemoveRoute");
     }
 
     @Override

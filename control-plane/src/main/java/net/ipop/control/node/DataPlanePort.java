@@ -6,6 +6,7 @@ import java.util.List;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.cert.IpPrefix;
 import net.ipop.crypto.noise.SessionKeys;
+import net.ipop.ipc.sbe.RouteKind;
 
 /**
  * What a {@link StaticNode} tells the data plane. The production implementation is
@@ -31,6 +32,23 @@ public interface DataPlanePort {
 
     /** Routes the overlay prefix through the peer (and accepts it as the inner source from it). */
     void addRoute(IpPrefix prefix, int peerId);
+
+    /**
+     * Adds a route and/or a source entry for the prefix and the peer, as {@code kind} says (the topology
+     * manager routes with ROUTE_ONLY and accepts with SOURCE_ONLY, since hop-by-hop paths are not symmetric).
+     * A port that only knows version 1 of the IPC supports ROUTE_AND_SOURCE alone.
+     */
+    default void addRoute(IpPrefix prefix, int peerId, RouteKind kind) {
+        if (kind != RouteKind.ROUTE_AND_SOURCE) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot add " + kind + " entries");
+        }
+        addRoute(prefix, peerId);
+    }
+
+    /** Removes the prefix's route ({@code peerId} ignored), or with SOURCE_ONLY the peer's source entry for it. */
+    default void removeRoute(IpPrefix prefix, RouteKind kind, int peerId) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot remove routes");
+    }
 
     /**
      * Installs the keys of a completed handshake as the peer's newest session. Responder keys

@@ -94,6 +94,8 @@ public final class StaticNode {
     private Consumer<NodeSnapshot> statusListener;
     /** Something {@code ipop status} shows changed since the last snapshot. */
     private boolean statusChanged;
+    /** {@code null}: every peer linked, routes from the configuration. */
+    private LinkPolicy links;
 
     /**
      * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order
@@ -141,6 +143,14 @@ public final class StaticNode {
     }
 
     /**
+     * Hands the choice of links and routes to {@code policy} (the topology manager); call before {@link #start()}.
+     * Peer ids are {@code index + 1} in the configuration's peer order.
+     */
+    public void useLinkPolicy(LinkPolicy policy) {
+        this.links = policy;
+    }
+
+    /**
      * Pushes the interface, every peer, its routes and known endpoint to the data plane, and starts
      * handshakes with the peers whose endpoint is known. Call again after the data plane restarted:
      * sessions tracked so far are forgotten (their indices released) and handshakes start over.
@@ -150,8 +160,10 @@ public final class StaticNode {
         for (StaticPeer p : peers) {
             PeerConfig pc = p.config;
             port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
-            for (IpPrefix prefix : pc.allowedAddresses()) {
-                port.addRoute(prefix.network(), p.id);
+            if (links == null) {
+                for (IpPrefix prefix : pc.allowedAddresses()) {
+                    port.addRoute(prefix.network(), p.id);
+                }
             }
             if (p.endpoint != null) {
                 port.setEndpoint(p.id, p.endpoint);
@@ -162,7 +174,8 @@ public final class StaticNode {
             p.sessions.clear();
             p.initiationSentNanos = 0;
             p.quiet = false;
-            if (p.endpoint != null) {
+            p.wanted = links == null || links.wantsLink(p.id);
+            if (p.endpoint != null && p.wanted) {
                 p.handshake.timers().handshakeWanted();
                 if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
                     // A session derived meanwhile (the peer initiated) clears the wish.
@@ -170,6 +183,9 @@ public final class StaticNode {
                     p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
                 }
             }
+        }
+        if (links != null) {
+            links.start(clock.nanoTime());
         }
         logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
         statusChanged = true;
@@ -182,7 +198,7 @@ public final class StaticNode {
      */
     public int doWork() {
         long now = clock.nanoTime();
-        int work = 0;
+        int work = links == null ? 0 : links.doWork(now);
         for (StaticPeer p : peers) {
             work += service(p, now);
         }
@@ -277,6 +293,9 @@ public final class StaticNode {
             case REKEY_DUE -> {
                 timers.handshakeWanted();
                 p.quiet = false;
+                if (links != null) {
+                    links.rekeyDue(p.id, now);
+                }
             }
             case EXPIRED -> {
                 Session s = find(p, localIndex);
@@ -320,6 +339,13 @@ public final class StaticNode {
     private int service(StaticPeer p, long now) {
         int work = 0;
         PeerTimers timers = p.handshake.timers();
+        boolean wanted = links == null || links.wantsLink(p.id);
+        if (links != null && wanted && !p.wanted) {
+            // A new link: handshake now even over an old session, so the policy sees it alive.
+            timers.handshakeWanted();
+            p.quiet = false;
+        }
+        p.wanted = wanted;
         for (int i = 0; i < p.sessions.size(); ) {
             Session s = p.sessions.get(i);
             if (now - s.createdNanos() >= PeerTimers.REJECT_AFTER_TIME_NANOS) {
@@ -347,11 +373,11 @@ public final class StaticNode {
             }
         }
         Session newest = p.newest();
-        if (!p.quiet && newest != null && newest.initiator() && !timers.handshaking()
+        if (wanted && !p.quiet && newest != null && newest.initiator() && !timers.handshaking()
                 && now - newest.createdNanos() >= PeerTimers.REKEY_AFTER_TIME_NANOS) {
             timers.handshakeWanted();
         }
-        if (p.endpoint != null && !p.quiet && timers.shouldInitiate(now)) {
+        if (wanted && p.endpoint != null && !p.quiet && timers.shouldInitiate(now)) {
             int len = p.handshaker.createInitiation(p.handshake, reply, 0);
             port.inject(p.endpoint, reply, 0, len);
             // A retransmission carries a new ephemeral key: only the answer to this one can complete.
@@ -372,6 +398,9 @@ public final class StaticNode {
         p.lastHandshakeNanos = keys.createdNanos();
         p.handshaken = true;
         statusChanged = true;
+        if (links != null) {
+            links.sessionInstalled(p.id, now);
+        }
         while (p.sessions.size() > MAX_SESSIONS) {
             retire(p, p.sessions.get(0), "superseded");
         }

@@ -28,6 +28,8 @@ final class StaticPeer {
     /** When the newest session was derived (clock nanos); meaningful once {@link #handshaken}. */
     long lastHandshakeNanos;
     boolean handshaken;
+    /** Whether the node's {@link LinkPolicy} wanted a link to this peer at the last duty cycle. */
+    boolean wanted;
 
     StaticPeer(int id, PeerConfig config, Handshaker handshaker, PeerHandshake handshake) {
         this.id = id;

@@ -8,9 +8,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.agrona.concurrent.Agent;
@@ -43,6 +46,7 @@ import net.ipop.ipc.sbe.QueryStateDecoder;
 import net.ipop.ipc.sbe.RemovePeerDecoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.Result;
+import net.ipop.ipc.sbe.RouteKind;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
 import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
@@ -64,6 +68,11 @@ import net.ipop.ipc.sbe.Suite;
  * routes count NO_ROUTE without a new snapshot, and asks the control plane for a new handshake with a REKEY_DUE
  * session event. An installed session counts as fresh contact.
  *
+ * <p>Routes and sources: a peer's allowed inner sources (its snapshot's source table) are the prefixes routed to
+ * it with {@code ROUTE_AND_SOURCE} (WireGuard's allowed IPs, AddRoute's default) plus its {@code SOURCE_ONLY}
+ * entries; a {@code ROUTE_ONLY} route accepts nothing. With hop-by-hop routing the path from a node need not be
+ * the reverse of the path to it, so a prefix may be accepted from several peers while routed to one.
+ *
  * <p>Threading: every method runs on the conductor thread: {@link CommandListener} calls come from a
  * {@link net.ipop.dataplane.ipc.CommandAgent} composed onto the same thread, and {@link #doWork()} does the
  * housekeeping (counters heartbeat, deferred closes, session events and expiry through a {@link SessionWatch}).
@@ -83,6 +92,10 @@ public final class Conductor implements Agent, CommandListener {
     private final int maxPeers;
     private final Map<Long, PeerEntry> peers = new HashMap<>();
     private final Map<Prefix, Long> routes = new LinkedHashMap<>();
+    /** Routes added as ROUTE_ONLY: their peer does not accept the prefix as a source. */
+    private final Set<Prefix> routeOnly = new HashSet<>();
+    /** SOURCE_ONLY entries by peer id. */
+    private final Map<Long, Set<Prefix>> sources = new HashMap<>();
     private final boolean[] slotBusy;
     private final ArrayDeque<Retired> retired = new ArrayDeque<>();
     private final UnsafeBuffer injectBuffer = new UnsafeBuffer(new byte[65536]);
@@ -244,6 +257,8 @@ public final class Conductor implements Agent, CommandListener {
             }
         });
         gone.forEach(routes::remove);
+        gone.forEach(routeOnly::remove);
+        sources.remove(entry.id);
         publish(build());
         for (Prefix p : gone) {
             try {
@@ -402,6 +417,19 @@ public final class Conductor implements Agent, CommandListener {
         if (entry == null) {
             return;
         }
+        RouteKind kind = command.kind();
+        if (kind == RouteKind.SOURCE_ONLY) {
+            // No kernel route: the prefix is reached through some other peer (or not at all from here).
+            sources.computeIfAbsent(entry.id, k -> new LinkedHashSet<>()).add(prefix);
+            publish(build());
+            log.accept("source added: " + prefix + " from peer " + entry.id);
+            events.commandResult(id, Result.OK);
+            return;
+        }
+        if (kind == RouteKind.SBE_UNKNOWN) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "route " + prefix + ": unknown kind " + command.kindRaw());
+            return;
+        }
         try {
             dataPath.addRoute(ipPrefix(prefix));
         } catch (Exception e) {
@@ -409,8 +437,14 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         routes.put(prefix, entry.id);
+        // NULL_VAL: a version 1 sender, whose routes were always sources too.
+        if (kind == RouteKind.ROUTE_ONLY) {
+            routeOnly.add(prefix);
+        } else {
+            routeOnly.remove(prefix);
+        }
         publish(build());
-        log.accept("route added: " + prefix + " via peer " + entry.id);
+        log.accept("route added: " + prefix + " via peer " + entry.id + (kind == RouteKind.ROUTE_ONLY ? " (route only)" : ""));
         events.commandResult(id, Result.OK);
     }
 
@@ -418,10 +452,25 @@ public final class Conductor implements Agent, CommandListener {
     public void onRemoveRoute(RemoveRouteDecoder command) {
         long id = command.correlationId();
         Prefix prefix = prefix(command.family(), command::getAddress, command.prefixLength());
+        if (prefix != null && command.kind() == RouteKind.SOURCE_ONLY) {
+            Set<Prefix> from = sources.get(command.peerId());
+            if (from == null || !from.remove(prefix)) {
+                events.commandResult(id, Result.BAD_ARGUMENT, "no source " + prefix + " from peer " + command.peerId());
+                return;
+            }
+            if (from.isEmpty()) {
+                sources.remove(command.peerId());
+            }
+            publish(build());
+            log.accept("source removed: " + prefix + " from peer " + command.peerId());
+            events.commandResult(id, Result.OK);
+            return;
+        }
         if (prefix == null || routes.remove(prefix) == null) {
             events.commandResult(id, Result.BAD_ARGUMENT, "no route " + (prefix == null ? "(malformed prefix)" : prefix));
             return;
         }
+        routeOnly.remove(prefix);
         publish(build());
         try {
             dataPath.removeRoute(ipPrefix(prefix));
@@ -521,10 +570,13 @@ public final class Conductor implements Agent, CommandListener {
         for (Map.Entry<Prefix, Long> route : routes.entrySet()) {
             PeerEntry p = peers.get(route.getValue());
             r.add(route.getKey(), p.slot);
-            allowed.computeIfAbsent(p.id, k -> new ArrayList<>()).add(route.getKey());
+            if (!routeOnly.contains(route.getKey())) {
+                allowed.computeIfAbsent(p.id, k -> new ArrayList<>()).add(route.getKey());
+            }
         }
+        sources.forEach((peerId, prefixes) -> allowed.computeIfAbsent(peerId, k -> new ArrayList<>()).addAll(prefixes));
         for (PeerEntry p : peers.values()) {
-            // A peer may send from exactly the prefixes routed to it (WireGuard's allowed IPs).
+            // A peer may send from the prefixes routed to it as sources (WireGuard's allowed IPs) and its source entries.
             Peer peer = Peer.create(p.slot, p.name, allowed.getOrDefault(p.id, List.of()), p.endpoint, p.liveness);
             if (p.previous != null) {
                 peer = peer.withSession(p.previous);

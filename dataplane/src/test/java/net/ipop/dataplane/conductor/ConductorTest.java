@@ -62,6 +62,7 @@ import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.QueryStateEncoder;
 import net.ipop.ipc.sbe.RemovePeerEncoder;
 import net.ipop.ipc.sbe.RemoveRouteEncoder;
+import net.ipop.ipc.sbe.RouteKind;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.RetireSessionEncoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
@@ -207,6 +208,53 @@ class ConductorTest {
         assertSame(before, tables.acquire(), "a refused command published a table");
         assertNull(before.peer(1).current());
         assertAnswer(Result.UNKNOWN_PEER, "no peer 9", removePeer(9));
+    }
+
+    @Test
+    void sourceOnlyAndRouteOnlyEntriesSeparateTheSourceCheckFromTheRoute() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(addPeer(8, "c"));
+        // 192.0.2.4 is reached through b, but its packets may arrive from b or c (paths are not symmetric).
+        assertOk(addRoute(7, "192.0.2.4", 32, RouteKind.ROUTE_ONLY));
+        assertOk(addRoute(8, "192.0.2.4", 32, RouteKind.SOURCE_ONLY));
+        PeerTable table = tables.acquire();
+        assertEquals(0, table.routes().lookup4(ipv4("192.0.2.4")));
+        assertFalse(table.peer(0).allowsSource4(ipv4("192.0.2.4")), "a ROUTE_ONLY route accepted its source");
+        assertTrue(table.peer(1).allowsSource4(ipv4("192.0.2.4")), "the SOURCE_ONLY entry is not accepted");
+        assertEquals(List.of(IpPrefix.parse("192.0.2.4/32")), dataPath.kernelRoutes, "a source entry made a kernel route");
+
+        assertOk(addRoute(7, "192.0.2.4", 32, RouteKind.SOURCE_ONLY));
+        assertTrue(tables.acquire().peer(0).allowsSource4(ipv4("192.0.2.4")));
+        assertOk(removeRoute("192.0.2.4", 32, RouteKind.SOURCE_ONLY, 8));
+        table = tables.acquire();
+        assertFalse(table.peer(1).allowsSource4(ipv4("192.0.2.4")), "the removed source entry is still accepted");
+        assertEquals(0, table.routes().lookup4(ipv4("192.0.2.4")), "removing a source entry removed the route");
+        assertAnswer(Result.BAD_ARGUMENT, "no source 192.0.2.4/32 from peer 8",
+                removeRoute("192.0.2.4", 32, RouteKind.SOURCE_ONLY, 8));
+
+        // Re-adding the route with the default kind makes it a source again; removing the route keeps b's source entry.
+        assertOk(addRoute(7, "192.0.2.4", 32));
+        assertOk(removeRoute("192.0.2.4", 32));
+        table = tables.acquire();
+        assertEquals(RouteTable.NO_ROUTE, table.routes().lookup4(ipv4("192.0.2.4")));
+        assertTrue(table.peer(0).allowsSource4(ipv4("192.0.2.4")), "removing the route dropped the source entry");
+        assertOk(removePeer(7));
+        assertOk(addPeer(7, "b"));
+        assertFalse(tables.acquire().peer(2).allowsSource4(ipv4("192.0.2.4")), "a removed peer's source entries survived");
+    }
+
+    @Test
+    void aVersion1AddRouteWithoutKindRoutesAndAcceptsTheSource() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        int length = addRoute(7, "192.0.2.4", 32, RouteKind.ROUTE_ONLY);
+        // What a version 1 sender writes: its shorter block and version, the kind byte not there.
+        header.wrap(buffer, 0).blockLength(AddRouteEncoder.kindEncodingOffset()).version(1);
+        assertOk(length - 1);
+        PeerTable table = tables.acquire();
+        assertEquals(0, table.routes().lookup4(ipv4("192.0.2.4")));
+        assertTrue(table.peer(0).allowsSource4(ipv4("192.0.2.4")), "a version 1 route is not a source");
     }
 
     @Test
@@ -430,18 +478,26 @@ class ConductorTest {
     }
 
     private int addRoute(long peerId, String ip, int length) {
+        return addRoute(peerId, ip, length, RouteKind.ROUTE_AND_SOURCE);
+    }
+
+    private int addRoute(long peerId, String ip, int length, RouteKind kind) {
         AddRouteEncoder e = new AddRouteEncoder().wrapAndApplyHeader(buffer, 0, header);
         byte[] b = bytes(ip);
         e.correlationId(nextCorrelation).family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
-                .putAddress(pad(b), 0, 16).prefixLength((short) length).peerId(peerId);
+                .putAddress(pad(b), 0, 16).prefixLength((short) length).peerId(peerId).kind(kind);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }
 
     private int removeRoute(String ip, int length) {
+        return removeRoute(ip, length, RouteKind.ROUTE_AND_SOURCE, 0);
+    }
+
+    private int removeRoute(String ip, int length, RouteKind kind, long peerId) {
         RemoveRouteEncoder e = new RemoveRouteEncoder().wrapAndApplyHeader(buffer, 0, header);
         byte[] b = bytes(ip);
         e.correlationId(nextCorrelation).family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
-                .putAddress(pad(b), 0, 16).prefixLength((short) length);
+                .putAddress(pad(b), 0, 16).prefixLength((short) length).kind(kind).peerId(peerId);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }
 

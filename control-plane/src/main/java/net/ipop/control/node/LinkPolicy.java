@@ -1,0 +1,25 @@
+package net.ipop.control.node;
+
+/**
+ * Decides which peers a {@link StaticNode} keeps a direct link with and installs the routes and source entries in
+ * the data plane (the topology manager, {@code net.ipop.control.topology.TopologyManager}). Without one a node
+ * links to every peer and routes each peer's allowed addresses to it, as WireGuard does.
+ *
+ * <p>Threading: called only from the node's thread. Times are the node's {@code Clock} nanoseconds.
+ */
+public interface LinkPolicy {
+    /** Pushes every route and source entry of the current plan (after a data plane (re)start, peers added). */
+    void start(long nowNanos);
+
+    /** Whether the node should initiate and rekey handshakes with the peer (it always answers them). */
+    boolean wantsLink(int peerId);
+
+    /** A handshake with the peer completed and its session is installed: the peer is alive. */
+    void sessionInstalled(int peerId, long nowNanos);
+
+    /** The data plane asked for a rekey with the peer (its session aged, or the data plane declared it down). */
+    void rekeyDue(int peerId, long nowNanos);
+
+    /** Liveness timeouts and re-planning; returns the work done (0 when idle), as an agent's duty cycle. */
+    int doWork(long nowNanos);
+}

@@ -1,0 +1,329 @@
+package net.ipop.control.topology;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import net.ipop.control.config.NodeConfig;
+import net.ipop.control.config.PeerConfig;
+import net.ipop.control.config.TopologyConfig;
+import net.ipop.control.node.DataPlanePort;
+import net.ipop.control.node.LinkPolicy;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.ipc.sbe.RouteKind;
+
+/**
+ * Keeps the overlay's members, their liveness and the current {@link Plan}, and makes the data plane follow it:
+ * each live member's prefixes are routed (ROUTE_ONLY) to the plan's next hop and accepted as inner sources
+ * (SOURCE_ONLY) from exactly the neighbours the plan's paths deliver them through. Changes go out as
+ * differences against what was installed, new source entries before route changes before removals, so a
+ * re-plan drops as little as it can.
+ *
+ * <p>Membership comes from whoever drives the node: {@link #forStaticPeers} takes the configuration's peers;
+ * the overlay calls {@link #addMember} and {@link #removeMember} as presence comes and goes. Member ids must be
+ * the same on every node (the base64 public key: see {@link #memberId}).
+ *
+ * <p>Liveness: a member the plan links to is <em>suspect</em> from the moment a handshake with it is wanted (at
+ * start, when the link is new, when the data plane sends REKEY_DUE, which it also does when it declares the
+ * peer down) until a session with it is installed. A member suspect for {@code topology.downAfterMs} is
+ * <em>down</em>: the plan is recomputed without it. It comes back with its next installed session. Handshakes
+ * continue with down members the plan over all members would link to ({@link #wantsLink}), so a member that
+ * returns is found again even if it only answers.
+ *
+ * <p>Threading: the node's thread only. Re-planning happens in {@link #doWork} (several changes in one duty cycle
+ * cost one plan).
+ */
+public final class TopologyManager implements LinkPolicy {
+    private static final Logger LOG = System.getLogger(TopologyManager.class.getName());
+
+    private final TopologyPlanner planner;
+    private final long downAfterNanos;
+    private final String self;
+    private final DataPlanePort port;
+    private final Logger logger;
+    /** By data-plane peer id. */
+    private final Map<Integer, Member> members = new LinkedHashMap<>();
+    private final Map<String, Member> byId = new HashMap<>();
+    /** What the data plane holds: prefix -> next-hop peer id, and (prefix, peer id) source entries. */
+    private final Map<IpPrefix, Integer> installedRoutes = new HashMap<>();
+    private final Set<SourceEntry> installedSources = new HashSet<>();
+    private Set<Integer> wanted = Set.of();
+    private Plan plan;
+    private boolean dirty = true;
+    private boolean started;
+    private long replans;
+
+    /** One member: its data-plane peer id, stable id, prefixes and liveness. */
+    private static final class Member {
+        final int peerId;
+        final String id;
+        final List<IpPrefix> prefixes;
+        boolean down;
+        /** When a wanted handshake began without a session since; -1 when not suspect. */
+        long suspectSinceNanos = -1;
+
+        Member(int peerId, String id, List<IpPrefix> prefixes) {
+            this.peerId = peerId;
+            this.id = id;
+            this.prefixes = prefixes;
+        }
+    }
+
+    private record SourceEntry(IpPrefix prefix, int peerId) {
+    }
+
+    /**
+     * @param config the topology settings (the same on every node of the overlay)
+     * @param self   this node's member id
+     * @param port   the data plane
+     */
+    public TopologyManager(TopologyConfig config, String self, DataPlanePort port) {
+        this(config, self, port, LOG);
+    }
+
+    TopologyManager(TopologyConfig config, String self, DataPlanePort port, Logger logger) {
+        this.planner = new TopologyPlanner(config.maxMeshSize(), config.successors());
+        this.downAfterNanos = config.downAfterMs() * 1_000_000L;
+        this.self = self;
+        this.port = port;
+        this.logger = logger;
+    }
+
+    /**
+     * A manager over a static node's configured peers, with the peer ids {@code StaticNode} gives them
+     * ({@code index + 1} in file order). Each peer's allowed addresses are its own prefixes: in a planned overlay
+     * a peer lists only its own addresses, never those of nodes behind it (the plan finds those paths).
+     */
+    public static TopologyManager forStaticPeers(NodeConfig config, DataPlanePort port) {
+        TopologyManager m = new TopologyManager(config.topology(), memberId(config.publicKey().bytes()), port);
+        List<PeerConfig> peers = config.peers();
+        for (int i = 0; i < peers.size(); i++) {
+            PeerConfig pc = peers.get(i);
+            m.addMember(i + 1, memberId(pc.publicKey().bytes()), pc.allowedAddresses(), 0);
+        }
+        return m;
+    }
+
+    /** A member's id: its static public key in base64, the same on every node. */
+    public static String memberId(byte[] publicKey) {
+        return Base64.getEncoder().encodeToString(publicKey);
+    }
+
+    /**
+     * A member joins (or its prefixes change). The data plane must already know {@code peerId} (AddPeer).
+     *
+     * @throws IllegalArgumentException if the id is this node's, or another peer already has it
+     */
+    public void addMember(int peerId, String id, List<IpPrefix> prefixes, long nowNanos) {
+        if (id.equals(self)) {
+            throw new IllegalArgumentException("member " + id + " is this node");
+        }
+        Member existing = byId.get(id);
+        if (existing != null && existing.peerId != peerId) {
+            throw new IllegalArgumentException("member " + id + " is already peer " + existing.peerId);
+        }
+        removeQuietly(peerId);
+        List<IpPrefix> networks = new ArrayList<>();
+        for (IpPrefix p : prefixes) {
+            networks.add(p.network());
+        }
+        Member m = new Member(peerId, id, List.copyOf(networks));
+        members.put(peerId, m);
+        byId.put(id, m);
+        dirty = true;
+    }
+
+    /** A member leaves: it is planned around and its routes and source entries go at the next duty cycle. */
+    public void removeMember(int peerId, long nowNanos) {
+        if (removeQuietly(peerId)) {
+            dirty = true;
+        }
+    }
+
+    private boolean removeQuietly(int peerId) {
+        Member m = members.remove(peerId);
+        if (m != null) {
+            byId.remove(m.id);
+        }
+        return m != null;
+    }
+
+    @Override
+    public void start(long nowNanos) {
+        // After a data plane (re)start nothing is installed there; everything goes out again.
+        installedRoutes.clear();
+        installedSources.clear();
+        started = true;
+        dirty = true;
+        replan(nowNanos);
+        for (Member m : members.values()) {
+            if (wanted.contains(m.peerId) && !m.down) {
+                m.suspectSinceNanos = nowNanos;
+            }
+        }
+    }
+
+    @Override
+    public boolean wantsLink(int peerId) {
+        return wanted.contains(peerId);
+    }
+
+    @Override
+    public void sessionInstalled(int peerId, long nowNanos) {
+        Member m = members.get(peerId);
+        if (m == null) {
+            return;
+        }
+        m.suspectSinceNanos = -1;
+        if (m.down) {
+            m.down = false;
+            logger.log(Level.INFO, "member {0} (peer {1}) is back", m.id, m.peerId);
+            dirty = true;
+            if (started) {
+                // Now, not at the next duty cycle: the node sends its handshake response after this call, and
+                // the member's first data packet must find its source entry installed.
+                replan(nowNanos);
+            }
+        }
+    }
+
+    @Override
+    public void rekeyDue(int peerId, long nowNanos) {
+        Member m = members.get(peerId);
+        if (m != null && !m.down && wanted.contains(peerId) && m.suspectSinceNanos < 0) {
+            m.suspectSinceNanos = nowNanos;
+        }
+    }
+
+    @Override
+    public int doWork(long nowNanos) {
+        int work = 0;
+        for (Member m : members.values()) {
+            if (!m.down && m.suspectSinceNanos >= 0 && nowNanos - m.suspectSinceNanos >= downAfterNanos) {
+                m.down = true;
+                m.suspectSinceNanos = -1;
+                logger.log(Level.WARNING, "member {0} (peer {1}) has not completed a handshake for {2} ms: planning"
+                        + " around it", m.id, m.peerId, downAfterNanos / 1_000_000);
+                dirty = true;
+                work++;
+            }
+        }
+        if (dirty && started) {
+            replan(nowNanos);
+            work++;
+        }
+        return work;
+    }
+
+    /** The current plan ({@code null} before {@link #start}). */
+    public Plan plan() {
+        return plan;
+    }
+
+    /** Whether the member with this peer id is planned around as down. */
+    public boolean down(int peerId) {
+        Member m = members.get(peerId);
+        return m != null && m.down;
+    }
+
+    /** Plans computed so far. */
+    public long replans() {
+        return replans;
+    }
+
+    private void replan(long nowNanos) {
+        dirty = false;
+        replans++;
+        List<String> live = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        live.add(self);
+        all.add(self);
+        for (Member m : members.values()) {
+            all.add(m.id);
+            if (!m.down) {
+                live.add(m.id);
+            }
+        }
+        Plan next = planner.plan(live, self);
+        // Down members the full plan would link to stay wanted: their handshakes are the probe that finds them.
+        Set<Integer> nextWanted = new HashSet<>();
+        for (String id : next.links()) {
+            nextWanted.add(byId.get(id).peerId);
+        }
+        if (all.size() != live.size()) {
+            for (String id : planner.plan(all, self).links()) {
+                nextWanted.add(byId.get(id).peerId);
+            }
+        }
+        for (Member m : members.values()) {
+            boolean isNew = nextWanted.contains(m.peerId) && !wanted.contains(m.peerId);
+            if (isNew && !m.down) {
+                m.suspectSinceNanos = nowNanos;
+            } else if (!nextWanted.contains(m.peerId)) {
+                m.suspectSinceNanos = -1;
+            }
+        }
+        wanted = Set.copyOf(nextWanted);
+        if (plan == null || !plan.links().equals(next.links()) || plan.mesh() != next.mesh()) {
+            logger.log(Level.INFO, "topology: {0} live of {1} members, {2}, {3} direct links", live.size(),
+                    all.size(), next.mesh() ? "full mesh" : "ring", next.links().size());
+        }
+        plan = next;
+        apply(next);
+    }
+
+    /** Makes the data plane hold exactly the plan's entries, touching only what differs. */
+    private void apply(Plan p) {
+        Map<IpPrefix, Integer> routes = new LinkedHashMap<>();
+        Set<SourceEntry> sources = new LinkedHashSet<>();
+        for (Member m : members.values()) {
+            String hop = p.nextHop().get(m.id);
+            // A down member keeps a route to itself: without one its packets would leave the TUN device and
+            // follow the host's other routes (the underlay's default, in clear text); with it the data plane
+            // counts them (no_route while the peer is down, no_session until a handshake) and sends nothing.
+            int hopPeer = hop == null ? m.peerId : byId.get(hop).peerId;
+            for (IpPrefix prefix : m.prefixes) {
+                routes.put(prefix, hopPeer);
+                if (hop == null) {
+                    continue; // nothing from it is accepted until it is planned in again
+                }
+                for (String from : p.acceptsFrom(m.id)) {
+                    sources.add(new SourceEntry(prefix, byId.get(from).peerId));
+                }
+            }
+        }
+        for (SourceEntry s : sources) {
+            if (installedSources.add(s)) {
+                port.addRoute(s.prefix(), s.peerId(), RouteKind.SOURCE_ONLY);
+            }
+        }
+        for (Map.Entry<IpPrefix, Integer> r : routes.entrySet()) {
+            Integer was = installedRoutes.put(r.getKey(), r.getValue());
+            if (!r.getValue().equals(was)) {
+                port.addRoute(r.getKey(), r.getValue(), RouteKind.ROUTE_ONLY);
+            }
+        }
+        for (var it = installedRoutes.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<IpPrefix, Integer> r = it.next();
+            if (!routes.containsKey(r.getKey())) {
+                it.remove();
+                port.removeRoute(r.getKey(), RouteKind.ROUTE_ONLY, r.getValue());
+            }
+        }
+        for (var it = installedSources.iterator(); it.hasNext(); ) {
+            SourceEntry s = it.next();
+            if (!sources.contains(s)) {
+                it.remove();
+                port.removeRoute(s.prefix(), RouteKind.SOURCE_ONLY, s.peerId());
+            }
+        }
+    }
+}
