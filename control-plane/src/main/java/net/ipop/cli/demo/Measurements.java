@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import net.ipop.ipc.counters.CountersFileReader;
 import net.ipop.ipc.counters.GlobalCounter;
+import net.ipop.ipc.counters.PeerTotals;
 
 /**
  * Ping and iperf3 between two nodes across the overlay, and which path the packets took, read from the nodes
@@ -48,6 +49,7 @@ final class Measurements {
 
     /** Pings and runs iperf3 from {@code from} to {@code to}; the path is what the nodes' counters say. */
     PairResult measure(DemoNode from, DemoNode to) throws IOException {
+        settle();
         Map<String, Long> before = forwardedCounts();
         Shell.Result ping = Shell.inAllowingFailure(from.namespace(), 30, "ping", "-q", "-c",
                 Integer.toString(PINGS), "-i", "0.2", "-W", "2", to.overlay());
@@ -62,17 +64,22 @@ final class Measurements {
         double rttMs = rtt.find() ? Double.parseDouble(rtt.group(1)) : Double.NaN;
         double mbit = iperf(from, to);
         Map<String, Long> after = forwardedCounts();
-        return new PairResult(from.name(), to.name(), sent, received, rttMs, mbit, path(before, after));
+        return new PairResult(from.name(), to.name(), sent, received, rttMs, mbit, path(from, to, before, after));
     }
 
     /**
-     * "forwarded via X" for the node that forwarded at least the pings' worth of packets meanwhile (keepalives
-     * are never forwarded, so nothing else moves the counter), else "direct".
+     * "forwarded via X" for the node other than the pair's own that forwarded at least the pings' worth of
+     * packets meanwhile (keepalives are never forwarded, and {@link #settle} let the previous pair's traffic
+     * drain first), else "direct".
      */
-    private String path(Map<String, Long> before, Map<String, Long> after) {
+    private String path(DemoNode from, DemoNode to, Map<String, Long> before, Map<String, Long> after) {
         String relay = null;
         long most = 0;
         for (DemoNode n : nodes) {
+            if (n == from || n == to) {
+                // Packets addressed to a node end there: whatever it forwarded meanwhile was someone else's.
+                continue;
+            }
             long delta = after.getOrDefault(n.name(), 0L) - before.getOrDefault(n.name(), 0L);
             if (delta >= PINGS && delta > most) {
                 most = delta;
@@ -80,6 +87,34 @@ final class Measurements {
             }
         }
         return relay == null ? "direct" : "forwarded via " + relay;
+    }
+
+    /**
+     * Waits until the overlay is quiet (at most a few keepalives per interval), at most 5 s: a TCP sender keeps
+     * draining its socket buffer after iperf3 exits, which would otherwise load the next pair's measurement.
+     */
+    private void settle() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long last = receivedPackets();
+        while (System.nanoTime() - deadline < 0) {
+            DemoResources.sleep(250);
+            long now = receivedPackets();
+            if (now - last <= nodes.size()) {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    private long receivedPackets() throws IOException {
+        long sum = 0;
+        long now = System.currentTimeMillis();
+        for (DemoNode n : nodes) {
+            for (PeerTotals p : CountersFileReader.open(n.counters()).snapshot(now).peers()) {
+                sum += p.rxPackets();
+            }
+        }
+        return sum;
     }
 
     /** Each node's {@code forwarded} counter, from its counters file. */
