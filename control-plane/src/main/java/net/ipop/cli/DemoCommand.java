@@ -27,12 +27,16 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long each iperf3 stream runs, 1-60 seconds (default: ${DEFAULT-VALUE}).")
     int iperfSeconds;
 
+    @Option(names = "--json", description = "Print the results as one JSON object on standard output (progress"
+            + " goes to standard error).")
+    boolean json;
+
     @Override
     public Integer call() {
         if (iperfSeconds < 1 || iperfSeconds > 60) {
             Verbs.report(spec, "--iperf-seconds " + iperfSeconds + " is out of range; use 1 to 60");
             return IpopCommand.EXIT_USAGE;
         }
-        return Demo.run(iperfSeconds, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return Demo.run(iperfSeconds, json, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -40,13 +40,18 @@ public final class Demo {
     static final int REACH_TIMEOUT_S = 30;
 
     private final int iperfSeconds;
+    private final boolean json;
+    private final PrintWriter out;
     private final Progress progress;
     private final PrintWriter err;
     private final DemoResources resources = new DemoResources();
 
-    private Demo(int iperfSeconds, PrintWriter out, PrintWriter err) {
+    private Demo(int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
         this.iperfSeconds = iperfSeconds;
-        this.progress = new Progress(out);
+        this.json = json;
+        this.out = out;
+        // With --json, standard output carries the JSON object alone.
+        this.progress = new Progress(json ? err : out);
         this.err = err;
     }
 
@@ -56,9 +61,11 @@ public final class Demo {
      * failed or a pair did not, 3 the machine lacks something (root, packages, the launcher's settings).
      *
      * @param iperfSeconds duration of each iperf3 stream, 1 to 60 s
+     * @param json         print the results as one JSON object on {@code out} ({@link ResultTable#json}) instead
+     *                     of the table, and the progress lines on {@code err}
      */
-    public static int run(int iperfSeconds, PrintWriter out, PrintWriter err) {
-        return new Demo(iperfSeconds, out, err).run();
+    public static int run(int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
+        return new Demo(iperfSeconds, json, out, err).run();
     }
 
     private int run() {
@@ -186,12 +193,17 @@ public final class Demo {
                     + " pings, iperf3 for " + iperfSeconds + " s");
             results.add(measurements.measure(pair[0], pair[1]));
         }
-        progress.print("\n" + ResultTable.format(results) + "\n");
         List<String> bad = new ArrayList<>();
         for (PairResult r : results) {
             if (r.pingsReceived() == 0 || r.mbitPerSecond() <= 0) {
                 bad.add(r.from() + " -> " + r.to());
             }
+        }
+        if (json) {
+            out.println(ResultTable.json(results, bad.isEmpty()));
+            out.flush();
+        } else {
+            progress.print("\n" + ResultTable.format(results) + "\n");
         }
         if (!bad.isEmpty()) {
             throw new DemoException("no replies or no throughput for " + String.join(", ", bad) + "; the nodes'"

@@ -3,7 +3,7 @@ package net.ipop.cli.demo;
 import java.util.List;
 import java.util.Locale;
 
-/** The demo's closing table: one row per pair of nodes, columns aligned for a terminal. */
+/** The demo's closing table: one row per pair of nodes, columns aligned for a terminal; or the same as JSON. */
 final class ResultTable {
     private static final String[] HEADER = {"pair", "path", "ping", "RTT avg", "throughput"};
 
@@ -39,6 +39,25 @@ final class ResultTable {
             sb.append('\n');
         }
         return sb.toString().replaceAll(" +\n", "\n");
+    }
+
+    /**
+     * The results as one JSON object: {@code {"ok":true,"pairs":[{"from":..,"to":..,"path":..,"pingsSent":..,
+     * "pingsReceived":..,"rttAvgMs":..|null,"throughputMbitPerSecond":..}]}}. Node names and paths are the demo's
+     * own ({@code a-z}, digits, spaces), so they need no escaping.
+     */
+    static String json(List<PairResult> results, boolean ok) {
+        StringBuilder sb = new StringBuilder("{\"ok\":").append(ok).append(",\"pairs\":[");
+        for (int i = 0; i < results.size(); i++) {
+            PairResult r = results.get(i);
+            sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                    "{\"from\":\"%s\",\"to\":\"%s\",\"path\":\"%s\",\"pingsSent\":%d,\"pingsReceived\":%d,"
+                    + "\"rttAvgMs\":%s,\"throughputMbitPerSecond\":%.1f}", r.from(), r.to(), r.path(),
+                    r.pingsSent(), r.pingsReceived(),
+                    Double.isNaN(r.rttAvgMs()) ? "null" : String.format(Locale.ROOT, "%.3f", r.rttAvgMs()),
+                    r.mbitPerSecond()));
+        }
+        return sb.append("]}").toString();
     }
 
     private static String pad(String s, int width, boolean right) {

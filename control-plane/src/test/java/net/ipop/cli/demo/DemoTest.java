@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +38,9 @@ class DemoTest {
 
     @BeforeEach
     void noDemoBefore() throws IOException {
+        // What a killed earlier run left, removed as the demo itself would, so the check after means something.
+        assertEquals(Optional.empty(), StaleDemo.system().runningDemo(), "a demo is running");
+        StaleDemo.system().removeAll(new ArrayList<>());
         assertEquals(List.of(), Leftovers.find(), "a demo's leftovers before the test");
         runDirectoryBefore = Leftovers.runDirectory();
     }

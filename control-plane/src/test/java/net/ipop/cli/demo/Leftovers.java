@@ -25,7 +25,7 @@ final class Leftovers {
         long self = ProcessHandle.current().pid();
         ProcessHandle.allProcesses().filter(p -> p.pid() != self).forEach(p -> NodeMain.commandLine(p)
                 // Every process of a demo has the run's directory, or an Aeron directory, on its command line.
-                .filter(c -> c.contains(DemoResources.PREFIX) && !c.contains("surefire"))
+                .filter(c -> c.contains(DemoResources.PREFIX))
                 .ifPresent(c -> left.add("process " + p.pid() + ": " + c.substring(0, Math.min(200, c.length())))));
         left.addAll(entries(Path.of("/dev/shm")));
         left.addAll(entries(Path.of(System.getProperty("java.io.tmpdir"))));

@@ -24,6 +24,17 @@ class ResultTableTest {
     }
 
     @Test
+    void jsonHasEveryFieldAndNullForAMissingRtt() {
+        assertEquals("{\"ok\":false,\"pairs\":[{\"from\":\"alpha\",\"to\":\"beta\",\"path\":\"forwarded via hub\","
+                + "\"pingsSent\":5,\"pingsReceived\":5,\"rttAvgMs\":0.612,\"throughputMbitPerSecond\":812.4},"
+                + "{\"from\":\"beta\",\"to\":\"hub\",\"path\":\"direct\",\"pingsSent\":5,\"pingsReceived\":0,"
+                + "\"rttAvgMs\":null,\"throughputMbitPerSecond\":0.0}]}",
+                ResultTable.json(List.of(
+                        new PairResult("alpha", "beta", 5, 5, 0.612, 812.4, "forwarded via hub"),
+                        new PairResult("beta", "hub", 5, 0, Double.NaN, 0, "direct")), false));
+    }
+
+    @Test
     void missingProgramsMapToTheirPackagesOnce() {
         assertEquals(List.of(), Prerequisites.missingPackages(Prerequisites.PROGRAMS.keySet()));
         Set<String> withoutProsody = new java.util.HashSet<>(Prerequisites.PROGRAMS.keySet());
