@@ -47,6 +47,15 @@ final class Measurements {
         }
     }
 
+    /**
+     * One second of iperf3 from {@code from} to {@code to}, not reported: a fresh data plane runs its packet
+     * path interpreted until the JIT has compiled it, and the first stream through it measured a fraction of
+     * the later ones (13 against 85 Mbit/s for the same pair in one run here).
+     */
+    void warmUp(DemoNode from, DemoNode to) throws IOException {
+        iperf(from, to, 1);
+    }
+
     /** Pings and runs iperf3 from {@code from} to {@code to}; the path is what the nodes' counters say. */
     PairResult measure(DemoNode from, DemoNode to) throws IOException {
         settle();
@@ -62,7 +71,7 @@ final class Measurements {
         }
         Matcher rtt = PING_RTT.matcher(ping.output());
         double rttMs = rtt.find() ? Double.parseDouble(rtt.group(1)) : Double.NaN;
-        double mbit = iperf(from, to);
+        double mbit = iperf(from, to, iperfSeconds);
         Map<String, Long> after = forwardedCounts();
         return new PairResult(from.name(), to.name(), sent, received, rttMs, mbit, path(from, to, before, after));
     }
@@ -129,8 +138,8 @@ final class Measurements {
     }
 
     /** A one-off iperf3 server on {@code to}, a client on {@code from}; the receiver's Mbit/s, 0 on failure. */
-    private double iperf(DemoNode from, DemoNode to) throws IOException {
-        Path log = dir.resolve("iperf3-" + from.name() + "-" + to.name() + ".log");
+    private double iperf(DemoNode from, DemoNode to, int seconds) throws IOException {
+        Path log = dir.resolve("iperf3-" + from.name() + "-" + to.name() + "-" + seconds + "s.log");
         // --logfile also puts the run's directory on the server's command line: a leftover is recognisable.
         Process server = new ProcessBuilder(Shell.inNamespace(to.namespace(), "iperf3", "-s", "-1", "-B",
                 to.overlay(), "-p", Integer.toString(IPERF_PORT), "--logfile", log.toString()))
@@ -145,8 +154,8 @@ final class Measurements {
                 }
                 DemoResources.sleep(50);
             }
-            Shell.Result client = Shell.inAllowingFailure(from.namespace(), iperfSeconds + 30, "iperf3", "-c",
-                    to.overlay(), "-p", Integer.toString(IPERF_PORT), "-t", Integer.toString(iperfSeconds),
+            Shell.Result client = Shell.inAllowingFailure(from.namespace(), seconds + 30, "iperf3", "-c",
+                    to.overlay(), "-p", Integer.toString(IPERF_PORT), "-t", Integer.toString(seconds),
                     "-f", "m");
             Matcher m = IPERF_RECEIVER.matcher(client.output());
             return m.find() ? Double.parseDouble(m.group(1)) : 0;

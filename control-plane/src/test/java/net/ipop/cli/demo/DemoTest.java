@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import net.ipop.control.NodeMain;
 import net.ipop.ffm.testing.Privileged;
@@ -25,7 +27,8 @@ import net.ipop.ffm.testing.Privileged;
 /**
  * {@code ipop demo} as CI and a user run it: a JVM started like the launcher starts the CLI, with the verb
  * {@code demo}. It must finish with every pair answering pings and carrying iperf3 traffic, the sites' pair
- * forwarded via the hub, and leave nothing behind; stopped with SIGINT in the middle, it must also leave nothing.
+ * forwarded via the hub, and leave nothing behind; stopped with SIGINT (Ctrl-C) or SIGTERM while its nodes run,
+ * it must also leave nothing.
  */
 @Privileged
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -87,8 +90,9 @@ class DemoTest {
         assertTrue(out.contains("removed everything the demo created"), out);
     }
 
-    @Test
-    void sigintWhileTheNodesRunRemovesEverything() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM"})
+    void aSignalWhileTheNodesRunRemovesEverything(String signal) throws Exception {
         demo = start();
         StringBuilder out = new StringBuilder();
         BufferedReader in = reader(demo);
@@ -102,10 +106,10 @@ class DemoTest {
         }
         assertTrue(line != null, "the demo ended before a node was up:\n" + out);
         assertTrue(!DemoResources.processesIn(DemoNetwork.INTERNET).isEmpty(), "nothing runs in the internet");
-        assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start().waitFor());
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(demo.pid())).start().waitFor());
         out.append(readAll(demo, in, 60));
-        // 128 + SIGINT: the JVM ends by the signal once the hook is done.
-        assertEquals(130, demo.exitValue(), out.toString());
+        // 128 + the signal's number: the JVM ends by the signal once the hook is done.
+        assertEquals(signal.equals("INT") ? 130 : 143, demo.exitValue(), out.toString());
         assertTrue(out.toString().contains("stopping: removing everything the demo created"), out.toString());
         assertTrue(out.toString().contains("removed everything the demo created"), out.toString());
     }
