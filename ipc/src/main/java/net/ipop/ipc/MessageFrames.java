@@ -48,29 +48,31 @@ public final class MessageFrames {
         header.wrap(buffer, offset);
         int blockLength = header.blockLength();
         return header.schemaId() == MessageHeaderDecoder.SCHEMA_ID
-                && blockLength >= minBlockLength(header.templateId())
+                && blockLength >= minBlockLength(header.templateId(), header.version())
                 && MessageHeaderDecoder.ENCODED_LENGTH + blockLength <= length;
     }
 
     /**
      * The shortest block a message of {@code templateId} may have: the generated decoders read each
      * field at its fixed offset whatever block length the header claims, so a shorter block would
-     * have them read past it (found by fuzzing). This is the block of the template's first version:
-     * the decoders read a field added later ({@code sinceVersion}) only when the header's version has
-     * it. AddRoute and RemoveRoute gained {@code kind} (and RemoveRoute {@code peerId}) in version 2,
-     * so their minimum ends where {@code kind} starts. 0 for a template we do not know (the adapters
-     * skip those anyway).
+     * have them read past it (found by fuzzing). For a field added in a later version the decoder
+     * reads it only when the acting {@code version} has it, so an older sender's block ends before it
+     * (version 2 added SetEndpoint's relay, AddRoute's {@code kind}, RemoveRoute's {@code kind} and
+     * {@code peerId}). 0 for a template we do not know (the adapters skip those anyway).
      */
-    static int minBlockLength(int templateId) {
+    static int minBlockLength(int templateId, int version) {
         return switch (templateId) {
+            case SetEndpointDecoder.TEMPLATE_ID -> version < SetEndpointDecoder.relayServerSinceVersion()
+                    ? SetEndpointDecoder.relayServerEncodingOffset() : SetEndpointDecoder.BLOCK_LENGTH;
             case ConfigureInterfaceDecoder.TEMPLATE_ID -> ConfigureInterfaceDecoder.BLOCK_LENGTH;
             case AddPeerDecoder.TEMPLATE_ID -> AddPeerDecoder.BLOCK_LENGTH;
             case RemovePeerDecoder.TEMPLATE_ID -> RemovePeerDecoder.BLOCK_LENGTH;
-            case SetEndpointDecoder.TEMPLATE_ID -> SetEndpointDecoder.BLOCK_LENGTH;
             case InstallSessionDecoder.TEMPLATE_ID -> InstallSessionDecoder.BLOCK_LENGTH;
             case RetireSessionDecoder.TEMPLATE_ID -> RetireSessionDecoder.BLOCK_LENGTH;
-            case AddRouteDecoder.TEMPLATE_ID -> AddRouteDecoder.kindEncodingOffset();
-            case RemoveRouteDecoder.TEMPLATE_ID -> RemoveRouteDecoder.kindEncodingOffset();
+            case AddRouteDecoder.TEMPLATE_ID -> version < AddRouteDecoder.kindSinceVersion()
+                    ? AddRouteDecoder.kindEncodingOffset() : AddRouteDecoder.BLOCK_LENGTH;
+            case RemoveRouteDecoder.TEMPLATE_ID -> version < RemoveRouteDecoder.kindSinceVersion()
+                    ? RemoveRouteDecoder.kindEncodingOffset() : RemoveRouteDecoder.BLOCK_LENGTH;
             case InjectPacketDecoder.TEMPLATE_ID -> InjectPacketDecoder.BLOCK_LENGTH;
             case QueryStateDecoder.TEMPLATE_ID -> QueryStateDecoder.BLOCK_LENGTH;
             case CommandResultDecoder.TEMPLATE_ID -> CommandResultDecoder.BLOCK_LENGTH;

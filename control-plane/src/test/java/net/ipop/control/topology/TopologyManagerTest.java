@@ -44,6 +44,11 @@ class TopologyManagerTest {
         }
 
         @Override
+        public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
+                InetSocketAddress peerRelayed) {
+        }
+
+        @Override
         public void addRoute(IpPrefix prefix, int peerId) {
             throw new AssertionError("the manager routes with explicit kinds");
         }
