@@ -545,7 +545,10 @@ public final class NodeMain {
                 }
                 process.onExit().get();
                 return "unknown";
-            } catch (InterruptedException | ExecutionException e) {
+            } catch (ExecutionException e) {
+                // The JDK's watch of a process never fails; if it did, the process counts as gone.
+                return "unknown";
+            } catch (InterruptedException e) {
                 // Only the shutdown hook ends this process; keep supervising.
             }
         }
@@ -637,7 +640,9 @@ public final class NodeMain {
         if (p.isAlive()) {
             p.destroy();
             try {
-                p.onExit().get(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                // Through the Process when it is ours: its exit value is known once its own future completes.
+                (started != null ? started.onExit() : p.onExit()).get(CHILD_STOP_TIMEOUT.toMillis(),
+                        TimeUnit.MILLISECONDS);
                 log("data plane stopped (exit code " + (started != null ? started.exitValue() : "unknown") + ")");
             } catch (TimeoutException e) {
                 log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()

@@ -174,7 +174,7 @@ class NodeUpDownTest {
     }
 
     @Test
-    void aDataPlaneLeftByAKilledNodeIsAdoptedByTheNextUpAndStoppedByDown() throws Exception {
+    void aDataPlaneLeftByAKilledNodeIsAdoptedByTheNextUpAndStoppedByDownWithOrWithoutItsNode() throws Exception {
         byte[] key = X25519Keys.generatePrivateKey(RANDOM);
         byte[] peerKey = X25519Keys.generatePrivateKey(RANDOM);
         try (TestNamespace ns = TestNamespace.create("upk")) {
@@ -201,16 +201,25 @@ class NodeUpDownTest {
                 assertEquals(Long.toString(dataPlane.pid()),
                         Files.readString(node.runDir().resolve("ipop0.dataplane.pid")).strip());
 
-                // Kill the adopting node too: down stops the data plane it leaves, and succeeds.
-                assertTrue(second.destroyForcibly());
-                second.onExit().get(10, TimeUnit.SECONDS);
-                assertTrue(dataPlane.isAlive());
+                // Down stops the adopting node and with it the data plane it adopted (not its child).
+                down(ns, node, second.pid());
+                assertFalse(dataPlane.isAlive(), "down left the adopted data plane running");
+
+                // Up again, kill the node: down stops the data plane it left, and succeeds.
+                Process third = cli(ns, node, "up", "--config", node.config().toString());
+                String thirdOut = finish(third, 60);
+                assertEquals(0, third.exitValue(), thirdOut + log(node));
+                ProcessHandle thirdNode = ProcessHandle.of(pid(node)).orElseThrow();
+                ProcessHandle left = thirdNode.children().findFirst().orElseThrow();
+                assertTrue(thirdNode.destroyForcibly());
+                thirdNode.onExit().get(10, TimeUnit.SECONDS);
+                assertTrue(left.isAlive());
                 Process down = cli(ns, node, "down", "--config", node.config().toString());
                 String downOut = finish(down, 60);
                 assertEquals(0, down.exitValue(), downOut + log(node));
                 assertTrue(downOut.contains("ipop0 down (its node was gone; stopped the data plane it left running,"
-                        + " pid " + dataPlane.pid() + ")"), downOut);
-                assertFalse(dataPlane.isAlive(), "down left the data plane running");
+                        + " pid " + left.pid() + ")"), downOut);
+                assertFalse(left.isAlive(), "down left the data plane running");
                 assertEquals("", TestNamespace.Cmd.run("ip", "netns", "pids", ns.name()).strip());
                 assertTrue(ns.execAllowingFailure(5, "ip", "link", "show", "ipop0").exitCode() != 0);
                 assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());
