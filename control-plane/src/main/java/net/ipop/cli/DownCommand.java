@@ -1,10 +1,13 @@
 package net.ipop.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+
+import org.agrona.IoUtil;
 
 import net.ipop.control.NodeMain;
 import net.ipop.control.config.NodeConfig;
@@ -15,7 +18,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ipop down --config FILE}: stops the node {@code ipop up} started for that file. Sends SIGTERM to the pid
  * in {@code /run/ipop/<interface>.pid}, waits for the process to end (it stops its data plane, which removes the
- * interface, its driver directory and counters file) and checks that the interface is gone.
+ * interface, its driver directory and counters file) and checks that the interface is gone. If the node is gone
+ * (killed) but the data plane it left still runs, that data plane is stopped and down succeeds as well.
  */
 @Command(name = "down",
         description = {"Stop the node a config file describes (started with ipop up): its data plane and the"
@@ -53,15 +57,18 @@ final class DownCommand implements Callable<Integer> {
                 if (orphan.isEmpty()) {
                     throw CliError.notRunning(iface + " is not up");
                 }
-                // Its node was killed without its hooks; the data plane it left would hold the interface.
+                // Its node was killed without its hooks; the data plane it left still forwards and holds the
+                // interface. Down means down: stop it too.
                 long pid = orphan.get().pid();
                 if (!NodeMain.stop(orphan.get(), STOP_TIMEOUT)) {
-                    throw CliError.failed(iface + " is not up, but the data plane its node left running (pid " + pid
-                            + ") did not stop");
+                    throw CliError.failed("the data plane of " + iface + " (pid " + pid + ", left running by its"
+                            + " node that is gone) did not stop");
                 }
                 Files.deleteIfExists(NodeMain.dataPlanePidFile(iface));
-                throw CliError.failed(iface + " is not up (its node was gone; stopped the data plane it left"
-                        + " running, pid " + pid + ")");
+                removeLeftovers(config);
+                spec.commandLine().getOut().println(iface + " down (its node was gone; stopped the data plane it"
+                        + " left running, pid " + pid + ")");
+                return 0;
             }
             ProcessHandle node = running.get();
             if (!node.destroy()) {
@@ -84,8 +91,26 @@ final class DownCommand implements Callable<Integer> {
                 UpCommand.sleep(50);
             }
             Files.deleteIfExists(NodeMain.pidFile(iface));
+            removeLeftovers(config);
             spec.commandLine().getOut().println(iface + " down (pid " + node.pid() + " stopped)");
             return 0;
         });
+    }
+
+    /**
+     * Removes what a data plane that had to be killed (SIGKILL skips its clean-up) leaves behind: its driver
+     * directory, counters file and pid file. Only once no data plane of the interface runs any more.
+     */
+    private static void removeLeftovers(NodeConfig config) throws IOException {
+        String iface = config.iface().name();
+        if (NodeMain.orphanedDataPlane(iface).isPresent()) {
+            return;
+        }
+        Path aeron = config.dataPlane().aeronDirectory();
+        if (Files.isDirectory(aeron)) {
+            IoUtil.delete(aeron.toFile(), true);
+        }
+        Files.deleteIfExists(config.dataPlane().countersFile());
+        Files.deleteIfExists(NodeMain.dataPlanePidFile(iface));
     }
 }

@@ -120,7 +120,11 @@ final class UpCommand implements Callable<Integer> {
         String iface = config.iface().name();
         NodeMain.createRunDirectory();
         Path logFile = NodeMain.logFile(iface);
-        Files.deleteIfExists(logFile);
+        // A data plane a killed node left running still writes to this file, and the node will adopt it: keep the
+        // file then, so its lines and ours stay in one place. Appending (O_APPEND) keeps its writes and ours apart.
+        if (NodeMain.orphanedDataPlane(iface).isEmpty()) {
+            Files.deleteIfExists(logFile);
+        }
         List<String> command = new ArrayList<>();
         // Its own session: the node outlives this command and the terminal it ran in.
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -140,7 +144,7 @@ final class UpCommand implements Callable<Integer> {
         command.addAll(List.of(NodeMain.class.getName(), "--config", file.toAbsolutePath().toString()));
         Process node = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectErrorStream(true)
                 .start();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -164,8 +168,8 @@ final class UpCommand implements Callable<Integer> {
 
     /**
      * The node runs its data plane, the interface exists and the data plane answers a query. The data plane must
-     * be the node's own child: one left by a killed node may still hold the interface and answer until the new
-     * node has stopped it.
+     * be the node's own (started or adopted, see {@link NodeMain#dataPlaneOfRunningNode}): one left by a killed
+     * node may still hold the interface and answer until the new node has adopted or stopped it.
      */
     private static boolean ready(NodeConfig config) {
         if (NodeMain.dataPlaneOfRunningNode(config.iface().name()).isEmpty()

@@ -1,8 +1,6 @@
 package net.ipop.control;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -22,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,6 +35,7 @@ import net.ipop.control.config.NodeConfigParser;
 import net.ipop.control.ipc.DataPlaneConnection;
 import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
+import net.ipop.control.node.DataPlaneTakeover;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
 import net.ipop.control.status.StatusBoard;
@@ -53,11 +51,14 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  * plane: {@link StaticNode} on an agent thread) and the data plane ({@code net.ipop.dataplane.DataPlaneMain}), a
  * child JVM started from the class path in the system property {@value #DATAPLANE_CLASSPATH_PROPERTY}.
  *
- * <p>Lifecycle: the config is parsed (problems to stderr, exit 2) and the private key read; the pid file
- * {@code <run directory>/<interface>.pid} is written (refused, exit 1, if it names another live node or another
- * node holds the lock on {@code <interface>.lock}); a data plane left running by a killed node (its pid is in
- * {@code <interface>.dataplane.pid}) is stopped; the data plane is started and, once its Aeron driver answers,
- * the node pushes its state and starts handshaking. If the
+ * <p>Lifecycle: the config is parsed (problems to stderr, exit 2) and the private key read; the lock on
+ * {@code <run directory>/<interface>.lock} is taken (refused, exit 1, if another live node holds it or the pid
+ * file names one). A data plane left running by a killed node (its pid is in {@code <interface>.dataplane.pid})
+ * kept forwarding without us; if it runs with the arguments this config gives, it is <em>adopted</em>
+ * ({@link DataPlaneTakeover}: connected, asked its state, and the node resumes its sessions without a new
+ * handshake), otherwise stopped. Then the pid file {@code <interface>.pid} is written; without a data plane to
+ * adopt one is started and, once its Aeron driver answers, the node pushes its state and starts handshaking. The
+ * data plane's output goes to ours (inherited, so it outlives us). If the
  * data plane exits while we did not ask it to, it is started again after a pause and the node starts over with
  * fresh handshakes (a new data plane holds no keys, and the old keys cannot be resumed without reusing nonces).
  * On SIGTERM/SIGINT the agent stops, the data plane gets SIGTERM (SIGKILL after {@link #CHILD_STOP_TIMEOUT}),
@@ -87,8 +88,6 @@ public final class NodeMain {
     public static final int EXIT_FAILED = 1;
 
     static final String DATAPLANE_MAIN = "net.ipop.dataplane.DataPlaneMain";
-    /** The line the data plane prints once its driver and counters file exist. */
-    static final String DATAPLANE_STARTED = "ipop-dataplane: started";
     static final Duration DATAPLANE_START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration CHILD_STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -106,7 +105,10 @@ public final class NodeMain {
     private final Object lock = new Object();
     // Guarded by lock: what the shutdown hook must stop.
     private boolean stopping;
-    private Process child;
+    /** The data plane: a child we started, or one a killed node left and we adopted. */
+    private ProcessHandle child;
+    /** The same as a {@link Process} when we started it (its exit code is known), else null. */
+    private Process childProcess;
     private AgentRunner runner;
     private DataPlaneConnection connection;
     /** Held for the life of the process (the kernel drops it even on SIGKILL): one node per interface. */
@@ -207,16 +209,16 @@ public final class NodeMain {
         return runDirectory().resolve(interfaceName + ".dataplane.pid");
     }
 
-    /** The data plane process of the running node of this interface (a child of that node), if any. */
+    /**
+     * The data plane process of the running node of this interface (its child, or one it adopted), if any. A node
+     * writes its pid file only after it has adopted or stopped the data plane an earlier node left, so while the
+     * pid file names a live node the data plane pid file names that node's data plane.
+     */
     public static Optional<ProcessHandle> dataPlaneOfRunningNode(String interfaceName) {
-        Optional<ProcessHandle> node = runningNode(interfaceName);
-        OptionalLong pid = readPid(dataPlanePidFile(interfaceName));
-        if (node.isEmpty() || pid.isEmpty()) {
+        if (runningNode(interfaceName).isEmpty()) {
             return Optional.empty();
         }
-        long nodePid = node.get().pid();
-        return ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
-                .filter(h -> h.parent().map(parent -> parent.pid() == nodePid).orElse(false));
+        return orphanedDataPlane(interfaceName);
     }
 
     /**
@@ -329,19 +331,28 @@ public final class NodeMain {
                 log(iface + " is already up (another node holds " + lockFile + ")");
                 return EXIT_FAILED;
             }
-            writePidFile();
         } catch (IOException e) {
-            log("cannot write the pid file " + pidFile + " or lock " + lockFile + ": " + e.getMessage());
+            log("cannot lock " + lockFile + ": " + e.getMessage());
             return EXIT_FAILED;
         }
+        // Decided before our pid file appears: until then `ipop up` does not take an earlier data plane for ours.
+        DataPlaneTakeover.Adopted adopted = null;
         Optional<ProcessHandle> orphan = orphanedDataPlane(iface);
         if (orphan.isPresent()) {
-            log("a data plane of an earlier node (pid " + orphan.get().pid() + ") still runs; stopping it");
-            if (!stop(orphan.get(), CHILD_STOP_TIMEOUT)) {
+            adopted = adoptOrStop(orphan.get());
+            if (adopted == null && orphan.get().isAlive()) {
                 log("cannot stop the earlier data plane (pid " + orphan.get().pid() + ")");
-                removePidFile();
                 return EXIT_FAILED;
             }
+        }
+        try {
+            writePidFile();
+        } catch (IOException e) {
+            log("cannot write the pid file " + pidFile + ": " + e.getMessage());
+            if (adopted != null) {
+                adopted.connection().close();
+            }
+            return EXIT_FAILED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
         startStatusServer();
@@ -351,9 +362,10 @@ public final class NodeMain {
         boolean first = true;
         while (true) {
             long startedNanos = System.nanoTime();
-            Process dataPlane;
+            ProcessHandle dataPlane;
             try {
-                dataPlane = startDataPlane();
+                dataPlane = adopted != null ? startAgent(adopted) : startDataPlane();
+                adopted = null;
             } catch (IOException | DataPlaneUnavailableException e) {
                 log("the data plane did not start: " + e.getMessage());
                 if (first) {
@@ -371,7 +383,7 @@ public final class NodeMain {
             }
             if (dataPlane != null) {
                 first = false;
-                int code = waitForExit(dataPlane);
+                String code = waitForExit(dataPlane);
                 if (isStopping()) {
                     return awaitHalt();
                 }
@@ -412,49 +424,114 @@ public final class NodeMain {
      * Starts the data plane, waits for its driver, connects and starts the node agent on it. Returns the data
      * plane process, or null if a stop began meanwhile.
      */
-    private Process startDataPlane() throws IOException, InterruptedException {
+    private ProcessHandle startDataPlane() throws IOException, InterruptedException {
         removeStaleDriverDirectory();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", dataPlaneClassPath, DATAPLANE_MAIN,
-                "--interface", config.iface().name(),
-                "--listen", listenArgument(config),
-                "--queues", Integer.toString(config.iface().queues()),
-                "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
-                "--counters", config.dataPlane().countersFile().toString(),
-                "--dead-peer-after-ms", Integer.toString(config.dataPlane().deadPeerAfterMs())));
+        command.addAll(List.of("-cp", dataPlaneClassPath));
+        command.addAll(dataPlaneArguments());
         Process process;
         synchronized (lock) {
             if (stopping) {
                 return null;
             }
-            process = new ProcessBuilder(command).redirectErrorStream(true)
+            // Its output goes where ours goes, not through a pipe to us: it must outlive this process (a node killed
+            // with SIGKILL leaves it forwarding, for the next node to adopt), and a pipe's reader would die with us.
+            process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            child = process;
+            child = process.toHandle();
+            childProcess = process;
         }
         log("data plane started (pid " + process.pid() + ")");
         writePid(dataPlanePidFile(config.iface().name()), process.pid());
-        CountDownLatch started = new CountDownLatch(1);
-        Thread copier = new Thread(() -> copyOutput(process, started), "ipop-dataplane-output");
-        copier.setDaemon(true);
-        copier.start();
+        DataPlaneConnection c = awaitReady(process);
+        AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        return startAgent(c, process.toHandle(), new StaticNode(config, keys, port, Clock.system(),
+                new SecureRandom()), port);
+    }
+
+    /** The data plane's main class and arguments for this config (after its JVM flags and class path). */
+    private List<String> dataPlaneArguments() {
+        return List.of(DATAPLANE_MAIN,
+                "--interface", config.iface().name(),
+                "--listen", listenArgument(config),
+                "--queues", Integer.toString(config.iface().queues()),
+                "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
+                "--counters", config.dataPlane().countersFile().toString(),
+                "--dead-peer-after-ms", Integer.toString(config.dataPlane().deadPeerAfterMs()));
+    }
+
+    /** Waits until the data plane we started reads commands, and connects to it. */
+    private DataPlaneConnection awaitReady(Process process) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + DATAPLANE_START_TIMEOUT.toNanos();
-        while (!started.await(50, TimeUnit.MILLISECONDS)) {
+        while (true) {
             if (!process.isAlive()) {
                 throw new IOException("it exited with code " + process.exitValue() + " before it was ready");
+            }
+            try {
+                return DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
+            } catch (DataPlaneUnavailableException e) {
+                // Its driver is not up yet.
             }
             if (System.nanoTime() - deadline > 0) {
                 process.destroyForcibly();
                 throw new IOException("it was not ready within " + DATAPLANE_START_TIMEOUT.toSeconds() + " s");
             }
+            Thread.sleep(50);
         }
-        DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
+    }
+
+    /**
+     * A data plane of an earlier node of this interface still runs (that node was killed). If it was started with
+     * the arguments we would start it with, connect to it and read its state, to adopt it without disturbing its
+     * traffic; otherwise, or if it does not answer, stop it. Returns what to adopt, or null after stopping it (the
+     * caller checks that it is gone).
+     */
+    private DataPlaneTakeover.Adopted adoptOrStop(ProcessHandle orphan) {
+        String commandLine = commandLine(orphan).orElse("");
+        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
+            try {
+                DataPlaneTakeover.Adopted adopted = DataPlaneTakeover.connect(orphan,
+                        config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
+                synchronized (lock) {
+                    child = orphan;
+                    childProcess = null;
+                }
+                log("adopting the running data plane (pid " + orphan.pid() + ") of an earlier node: "
+                        + adopted.state());
+                return adopted;
+            } catch (DataPlaneUnavailableException e) {
+                log("the data plane of an earlier node (pid " + orphan.pid() + ") cannot be adopted: "
+                        + e.getMessage() + "; stopping it");
+            }
+        } else {
+            log("a data plane of an earlier node (pid " + orphan.pid() + ") still runs with other arguments than"
+                    + " this config gives; stopping it");
+        }
+        stop(orphan, CHILD_STOP_TIMEOUT);
+        return null;
+    }
+
+    /** Starts the node agent on the adopted data plane; returns its process, or null if a stop began meanwhile. */
+    private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) {
+        DataPlaneConnection c = adopted.connection();
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
-        StaticNode node = new StaticNode(config, keys, port, Clock.system(), new SecureRandom());
+        return startAgent(c, adopted.process(), StaticNode.adopting(config, keys, port, Clock.system(),
+                new SecureRandom(), adopted.state()), port);
+    }
+
+    /**
+     * Runs {@code node} over {@code c} on the agent thread, with the status board and the topology over the node's
+     * peer ids (an adopted data plane's ids may differ from the config's order); returns {@code process}, or null
+     * if stopping.
+     */
+    private ProcessHandle startAgent(DataPlaneConnection c, ProcessHandle process, StaticNode node,
+                                     AeronDataPlanePort port) {
         node.setStatusListener(statusBoard);
-        node.useLinkPolicy(TopologyManager.forStaticPeers(config, port));
+        node.useLinkPolicy(TopologyManager.forStaticPeers(config, port, node::peerId));
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
                 new StaticNodeAgent(c, node));
         synchronized (lock) {
@@ -471,29 +548,29 @@ public final class NodeMain {
         return process;
     }
 
-    /** Copies the data plane's output lines to our log, counting down {@code started} at its ready line. */
-    private void copyOutput(Process process, CountDownLatch started) {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                log.println(line);
-                if (line.startsWith(DATAPLANE_STARTED)) {
-                    started.countDown();
-                }
-            }
-        } catch (IOException e) {
-            // The process is gone; its exit is handled by the supervisor.
-        }
-    }
-
     private void onAgentError(Throwable t) {
         log("node agent error: " + t);
     }
 
-    private static int waitForExit(Process process) {
+    /**
+     * Waits until the data plane exits and returns its exit code, or "unknown" for an adopted one (not our
+     * child: the JDK watches it by polling, and only its parent can learn its status).
+     */
+    private String waitForExit(ProcessHandle process) {
+        Process p;
+        synchronized (lock) {
+            p = process.equals(child) ? childProcess : null;
+        }
         while (true) {
             try {
-                return process.waitFor();
+                if (p != null) {
+                    return Integer.toString(p.waitFor());
+                }
+                process.onExit().get();
+                return "unknown";
+            } catch (ExecutionException e) {
+                // The JDK's watch of a process never fails; if it did, the process counts as gone.
+                return "unknown";
             } catch (InterruptedException e) {
                 // Only the shutdown hook ends this process; keep supervising.
             }
@@ -609,26 +686,38 @@ public final class NodeMain {
     }
 
     private void stopChild() {
-        Process p;
+        ProcessHandle p;
+        Process started;
         synchronized (lock) {
             p = child;
+            started = childProcess;
             child = null;
+            childProcess = null;
         }
         if (p == null) {
             return;
         }
         if (p.isAlive()) {
-            // Through the handle: Process.destroy() would close our end of its output and lose its last lines.
-            p.toHandle().destroy();
+            p.destroy();
             try {
-                if (!p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()
-                            + " s; killing it");
-                    p.destroyForcibly();
-                    p.waitFor(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } else {
-                    log("data plane stopped (exit code " + p.exitValue() + ")");
+                // Through the Process when it is ours: its exit value is known once its own future completes.
+                (started != null ? started.onExit() : p.onExit()).get(CHILD_STOP_TIMEOUT.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                log("data plane stopped (exit code " + (started != null ? started.exitValue() : "unknown") + ")");
+            } catch (TimeoutException e) {
+                log("the data plane (pid " + p.pid() + ") ignored SIGTERM for " + CHILD_STOP_TIMEOUT.toSeconds()
+                        + " s; killing it");
+                p.destroyForcibly();
+                try {
+                    p.onExit().get(CHILD_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e2) {
+                    log("the data plane (pid " + p.pid() + ") survived SIGKILL for "
+                            + CHILD_STOP_TIMEOUT.toSeconds() + " s");
+                } catch (InterruptedException e2) {
+                    Thread.currentThread().interrupt();
                 }
+            } catch (ExecutionException e) {
+                log("waiting for the data plane failed: " + e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 p.destroyForcibly();

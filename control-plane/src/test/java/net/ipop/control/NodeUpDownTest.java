@@ -174,7 +174,7 @@ class NodeUpDownTest {
     }
 
     @Test
-    void aDataPlaneLeftByAKilledNodeIsStoppedByTheNextUpAndByDown() throws Exception {
+    void aDataPlaneLeftByAKilledNodeIsAdoptedByTheNextUpAndStoppedByDownWithOrWithoutItsNode() throws Exception {
         byte[] key = X25519Keys.generatePrivateKey(RANDOM);
         byte[] peerKey = X25519Keys.generatePrivateKey(RANDOM);
         try (TestNamespace ns = TestNamespace.create("upk")) {
@@ -184,27 +184,42 @@ class NodeUpDownTest {
                 Process up = cli(ns, node, "up", "--config", node.config().toString());
                 String upOut = finish(up, 60);
                 assertEquals(0, up.exitValue(), upOut + log(node));
-                // Kill the node, then the next up takes over; kill that one, then down cleans up.
-                for (String verb : List.of("up", "down")) {
-                    ProcessHandle nodeProcess = ProcessHandle.of(pid(node)).orElseThrow();
-                    ProcessHandle dataPlane = nodeProcess.children().findFirst().orElseThrow();
-                    assertTrue(nodeProcess.destroyForcibly());
-                    nodeProcess.onExit().get(10, TimeUnit.SECONDS);
-                    assertTrue(dataPlane.isAlive(), "the data plane went with its node; nothing to test");
+                ProcessHandle first = ProcessHandle.of(pid(node)).orElseThrow();
+                ProcessHandle dataPlane = first.children().findFirst().orElseThrow();
+                // Kill the node: its data plane stays; the next up adopts it instead of starting another.
+                assertTrue(first.destroyForcibly());
+                first.onExit().get(10, TimeUnit.SECONDS);
+                assertTrue(dataPlane.isAlive(), "the data plane went with its node");
+                Process next = cli(ns, node, "up", "--config", node.config().toString());
+                String out = finish(next, 60);
+                assertEquals(0, next.exitValue(), out + log(node));
+                assertTrue(log(node).contains("adopting the running data plane (pid " + dataPlane.pid() + ")"),
+                        log(node));
+                assertTrue(dataPlane.isAlive(), "the adopted data plane was stopped" + log(node));
+                ProcessHandle second = ProcessHandle.of(pid(node)).orElseThrow();
+                assertEquals(0, second.children().count(), "the adopting node started a data plane" + log(node));
+                assertEquals(Long.toString(dataPlane.pid()),
+                        Files.readString(node.runDir().resolve("ipop0.dataplane.pid")).strip());
 
-                    Process next = cli(ns, node, verb, "--config", node.config().toString());
-                    String out = finish(next, 60);
-                    assertFalse(dataPlane.isAlive(), verb + " left the old data plane running: " + out + log(node));
-                    if (verb.equals("up")) {
-                        assertEquals(0, next.exitValue(), out + log(node));
-                        assertTrue(log(node).contains("a data plane of an earlier node (pid " + dataPlane.pid()
-                                + ") still runs; stopping it"), log(node));
-                    } else {
-                        assertEquals(1, next.exitValue(), out);
-                        assertTrue(out.contains("ipop0 is not up (its node was gone; stopped the data plane it left"
-                                + " running, pid " + dataPlane.pid() + ")"), out);
-                    }
-                }
+                // Down stops the adopting node and with it the data plane it adopted (not its child).
+                down(ns, node, second.pid());
+                assertFalse(dataPlane.isAlive(), "down left the adopted data plane running");
+
+                // Up again, kill the node: down stops the data plane it left, and succeeds.
+                Process third = cli(ns, node, "up", "--config", node.config().toString());
+                String thirdOut = finish(third, 60);
+                assertEquals(0, third.exitValue(), thirdOut + log(node));
+                ProcessHandle thirdNode = ProcessHandle.of(pid(node)).orElseThrow();
+                ProcessHandle left = thirdNode.children().findFirst().orElseThrow();
+                assertTrue(thirdNode.destroyForcibly());
+                thirdNode.onExit().get(10, TimeUnit.SECONDS);
+                assertTrue(left.isAlive());
+                Process down = cli(ns, node, "down", "--config", node.config().toString());
+                String downOut = finish(down, 60);
+                assertEquals(0, down.exitValue(), downOut + log(node));
+                assertTrue(downOut.contains("ipop0 down (its node was gone; stopped the data plane it left running,"
+                        + " pid " + left.pid() + ")"), downOut);
+                assertFalse(left.isAlive(), "down left the data plane running");
                 assertEquals("", TestNamespace.Cmd.run("ip", "netns", "pids", ns.name()).strip());
                 assertTrue(ns.execAllowingFailure(5, "ip", "link", "show", "ipop0").exitCode() != 0);
                 assertFalse(Files.exists(node.aeronDir()), "left behind: " + node.aeronDir());

@@ -36,10 +36,21 @@ final class TwoNodes implements AutoCloseable {
             return Long.parseLong(Files.readString(runDir.resolve("ipop0.pid")).strip());
         }
 
-        /** The data plane process the node supervises now. */
+        /** The data plane process the node supervises now: its child, or the one it adopted. */
         ProcessHandle dataPlane() throws IOException {
-            return ProcessHandle.of(pid()).orElseThrow(() -> new AssertionError("the node is gone" + log()))
-                    .children().findFirst().orElseThrow(() -> new AssertionError("no data plane child" + log()));
+            ProcessHandle node = ProcessHandle.of(pid()).orElseThrow(() -> new AssertionError("the node is gone"
+                    + log()));
+            return node.children().findFirst().or(() -> ProcessHandle.of(dataPlanePid()))
+                    .orElseThrow(() -> new AssertionError("no data plane" + log()));
+        }
+
+        /** The pid in the node's data plane pid file. */
+        long dataPlanePid() {
+            try {
+                return Long.parseLong(Files.readString(runDir.resolve("ipop0.dataplane.pid")).strip());
+            } catch (IOException e) {
+                throw new AssertionError("no data plane pid file" + log(), e);
+            }
         }
 
         /** The counters of this node's data plane, read directly from its counters file. */
@@ -171,7 +182,7 @@ final class TwoNodes implements AutoCloseable {
     }
 
     /** Starts the CLI as the launcher would, inside {@code ns}, with the node's own run directory. */
-    private static Process cli(TestNamespace ns, Path runDir, String... args) throws IOException {
+    static Process cli(TestNamespace ns, Path runDir, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.addAll(NodeMain.JVM_FLAGS);

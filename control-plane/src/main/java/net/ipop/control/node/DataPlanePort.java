@@ -27,6 +27,9 @@ public interface DataPlanePort {
     /** Adds or updates a peer; {@code keepaliveMs} 0 means no persistent keepalive. */
     void addPeer(int peerId, String name, Suite suite, int keepaliveMs, byte[] staticKey);
 
+    /** Removes a peer with its sessions and routes (a restarted node drops peers its config no longer lists). */
+    void removePeer(int peerId);
+
     /** Where the peer's packets go from now on: plain UDP to {@code endpoint}. */
     void setEndpoint(int peerId, InetSocketAddress endpoint);
 

@@ -81,7 +81,10 @@ public final class StaticNode {
     private final Clock clock;
     private final Logger logger;
     private final Map<Suite, Handshaker> handshakers = new EnumMap<>(Suite.class);
-    /** Peer id {@code i + 1} is {@code peers[i]}: ids are never 0 (0 means "no peer" in the data plane). */
+    /**
+     * Peer id {@code i + 1} is {@code peers[i]}, unless adopted ids differ: ids are never 0 (0 means "no peer" in
+     * the data plane).
+     */
     private final StaticPeer[] peers;
     private final RejectLog rejects;
     private final byte[] reply = new byte[HandshakeMessages.MAX_LENGTH];
@@ -96,9 +99,12 @@ public final class StaticNode {
     private boolean statusChanged;
     /** {@code null}: every peer linked, routes from the configuration. */
     private LinkPolicy links;
+    /** The running data plane's state for the first {@link #start()}, or null. */
+    private Adoption adoption;
 
     /**
-     * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order
+     * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order (an adopting
+     *               node keeps the data plane's ids instead)
      * @param local  our static key pair (the one {@code config.privateKeyFile()} holds)
      * @param port   the data plane
      * @param clock  the only time source
@@ -111,6 +117,22 @@ public final class StaticNode {
 
     StaticNode(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock, SecureRandom random,
                Logger logger) {
+        this(config, local, port, clock, random, logger, null);
+    }
+
+    /**
+     * A node that adopts a running data plane instead of configuring a fresh one: its first {@link #start()}
+     * keeps the sessions, endpoints and peer ids {@code state} reports (peers are matched by public key), and
+     * applies only what the configuration changed meanwhile ({@link Adoption}). Later {@code start()} calls (a
+     * restarted data plane) start over as usual.
+     */
+    public static StaticNode adopting(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock,
+                                      SecureRandom random, DataPlaneState state) {
+        return new StaticNode(config, local, port, clock, random, LOG, state);
+    }
+
+    StaticNode(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock, SecureRandom random,
+               Logger logger, DataPlaneState adopt) {
         if (!Arrays.equals(local.publicKey(), config.publicKey().bytes())) {
             throw new IllegalArgumentException("the key pair " + local + " is not the configured key "
                     + config.publicKey());
@@ -123,12 +145,14 @@ public final class StaticNode {
         this.rejects = new RejectLog(logger);
         List<PeerConfig> list = config.peers();
         this.peers = new StaticPeer[list.size()];
+        int[] ids = adopt == null ? Adoption.configIds(list.size()) : Adoption.ids(list, adopt);
         for (int i = 0; i < peers.length; i++) {
             PeerConfig pc = list.get(i);
             Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
-            PeerHandshake ph = h.addPeer(i + 1, pc.publicKey().bytes(), null);
-            peers[i] = new StaticPeer(i + 1, pc, h, ph);
+            PeerHandshake ph = h.addPeer(ids[i], pc.publicKey().bytes(), null);
+            peers[i] = new StaticPeer(ids[i], pc, h, ph);
         }
+        this.adoption = adopt == null ? null : new Adoption(adopt, port, logger);
         this.loadWindowStartNanos = clock.nanoTime();
     }
 
@@ -140,6 +164,11 @@ public final class StaticNode {
     public void setStatusListener(Consumer<NodeSnapshot> listener) {
         this.statusListener = listener;
         this.statusChanged = true;
+    }
+
+    /** The data plane's id of the peer at {@code index} in the configuration (its own order, or adopted ids). */
+    public int peerId(int index) {
+        return peers[index].id;
     }
 
     /**
@@ -157,39 +186,59 @@ public final class StaticNode {
      */
     public void start() {
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
-        for (StaticPeer p : peers) {
-            PeerConfig pc = p.config;
-            port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
-            if (links == null) {
-                for (IpPrefix prefix : pc.allowedAddresses()) {
-                    port.addRoute(prefix.network(), p.id);
-                }
+        Adoption a = adoption;
+        adoption = null;
+        if (a != null) {
+            a.apply(peers, this::startPeer);
+            logger.log(Level.INFO, "node {0} adopted the running data plane: {1}", config.name(), a);
+        } else {
+            for (StaticPeer p : peers) {
+                startPeer(p);
             }
-            if (p.endpoint != null) {
-                port.setEndpoint(p.id, p.endpoint);
-            }
-            for (Session s : p.sessions) {
-                p.handshaker.releaseIndex(s.localIndex());
-            }
-            p.sessions.clear();
-            p.initiationSentNanos = 0;
-            p.quiet = false;
-            p.wanted = links == null || links.wantsLink(p.id);
-            if (p.endpoint != null && p.wanted) {
-                p.handshake.timers().handshakeWanted();
-                if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
-                    // A session derived meanwhile (the peer initiated) clears the wish.
-                    p.quiet = true;
-                    p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
-                }
-            }
+            logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
         }
         if (links != null) {
             links.start(clock.nanoTime());
         }
-        logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
         statusChanged = true;
         doWork();
+    }
+
+    /** Pushes one peer, its routes (unless a link policy owns them) and known endpoint, forgets its sessions. */
+    private void startPeer(StaticPeer p) {
+        PeerConfig pc = p.config;
+        if (links == null) {
+            pushPeer(port, p);
+        } else {
+            port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+        }
+        if (p.endpoint != null) {
+            port.setEndpoint(p.id, p.endpoint);
+        }
+        for (Session s : p.sessions) {
+            p.handshaker.releaseIndex(s.localIndex());
+        }
+        p.sessions.clear();
+        p.initiationSentNanos = 0;
+        p.quiet = false;
+        p.wanted = links == null || links.wantsLink(p.id);
+        if (p.endpoint != null && p.wanted) {
+            p.handshake.timers().handshakeWanted();
+            if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
+                // A session derived meanwhile (the peer initiated) clears the wish.
+                p.quiet = true;
+                p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
+            }
+        }
+    }
+
+    /** AddPeer and AddRoute for a peer's configuration: both leave a peer the data plane already holds intact. */
+    static void pushPeer(DataPlanePort port, StaticPeer p) {
+        PeerConfig pc = p.config;
+        port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+        for (IpPrefix prefix : pc.allowedAddresses()) {
+            port.addRoute(prefix.network(), p.id);
+        }
     }
 
     /**
@@ -472,7 +521,16 @@ public final class StaticNode {
     }
 
     private StaticPeer peerOrNull(int peerId) {
-        return peerId >= 1 && peerId <= peers.length ? peers[peerId - 1] : null;
+        if (peerId >= 1 && peerId <= peers.length && peers[peerId - 1].id == peerId) {
+            return peers[peerId - 1];
+        }
+        // Adopted ids need not follow the file order; static peer lists are short.
+        for (StaticPeer p : peers) {
+            if (p.id == peerId) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private StaticPeer peer(int peerId) {

@@ -8,7 +8,8 @@ import net.ipop.control.ipc.DataPlaneConnection;
  * A {@link StaticNode} over a live {@link DataPlaneConnection}, as an Agrona agent: each duty cycle
  * polls the data plane's events into the node, then runs the node's timers. Run it on one thread
  * (an {@code AgentRunner} with a sleeping or back-off idle strategy; the timers need no better than
- * millisecond resolution). {@link #onStart()} pushes the node's state to the data plane.
+ * millisecond resolution). {@link #onStart()} pushes the node's state to the data plane (or, for a node built with
+ * {@link StaticNode#adopting}, takes over the state the data plane already holds).
  */
 public final class StaticNodeAgent implements Agent {
     /** Event fragments polled per duty cycle. */

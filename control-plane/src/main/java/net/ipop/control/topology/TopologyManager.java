@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import java.util.Map;
 import java.util.Set;
 
@@ -103,11 +104,16 @@ public final class TopologyManager implements LinkPolicy {
      * a peer lists only its own addresses, never those of nodes behind it (the plan finds those paths).
      */
     public static TopologyManager forStaticPeers(NodeConfig config, DataPlanePort port) {
+        return forStaticPeers(config, port, index -> index + 1);
+    }
+
+    /** As {@link #forStaticPeers(NodeConfig, DataPlanePort)}, with the data plane's peer id of each config index. */
+    public static TopologyManager forStaticPeers(NodeConfig config, DataPlanePort port, IntUnaryOperator idOfIndex) {
         TopologyManager m = new TopologyManager(config.topology(), memberId(config.publicKey().bytes()), port);
         List<PeerConfig> peers = config.peers();
         for (int i = 0; i < peers.size(); i++) {
             PeerConfig pc = peers.get(i);
-            m.addMember(i + 1, memberId(pc.publicKey().bytes()), pc.allowedAddresses(), 0);
+            m.addMember(idOfIndex.applyAsInt(i), memberId(pc.publicKey().bytes()), pc.allowedAddresses(), 0);
         }
         return m;
     }

@@ -44,6 +44,10 @@ class TopologyManagerTest {
         }
 
         @Override
+        public void removePeer(int peerId) {
+        }
+
+        @Override
         public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
                 InetSocketAddress peerRelayed) {
         }

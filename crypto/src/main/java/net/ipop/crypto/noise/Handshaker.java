@@ -158,6 +158,15 @@ public final class Handshaker {
         peersByIndex.remove(localIndex);
     }
 
+    /**
+     * Reserves {@code localIndex} for {@code peer} as if a handshake of ours had taken it: for a restarted
+     * control plane that adopts sessions a data plane still runs, so no new handshake picks their indices.
+     * Returns false (and changes nothing) if the index is 0 or already reserved.
+     */
+    public boolean claimIndex(int localIndex, PeerHandshake peer) {
+        return localIndex != 0 && peersByIndex.putIfAbsent(localIndex, peer);
+    }
+
     /** The peer that owns a reserved local index, or {@code null}. */
     public PeerHandshake peerForIndex(int localIndex) {
         return peersByIndex.get(localIndex);

@@ -90,6 +90,22 @@ class HandshakeTest {
         assertFalse(aliceAtBob.timers().keysExpired(clock.nanoTime()));
     }
 
+    @org.junit.jupiter.api.Test
+    void aClaimedIndexBelongsToItsPeerIsNeverTakenTwiceAndIsReleasedAsUsual() {
+        setUp(Suite.AES256GCM);
+        assertTrue(alice.claimIndex(0x12345678, bobAtAlice));
+        assertSame(bobAtAlice, alice.peerForIndex(0x12345678));
+        assertFalse(alice.claimIndex(0x12345678, bobAtAlice), "claimed twice");
+        assertFalse(alice.claimIndex(0, bobAtAlice), "0 names no session");
+        alice.createInitiation(bobAtAlice, msg, 0);
+        // The sender index of the initiation (bytes 4..8, little-endian) is a fresh one, not the claimed index.
+        int sender = (msg[4] & 0xff) | (msg[5] & 0xff) << 8 | (msg[6] & 0xff) << 16 | (msg[7] & 0xff) << 24;
+        assertTrue(sender != 0x12345678 && sender != 0);
+        alice.releaseIndex(0x12345678);
+        assertNull(alice.peerForIndex(0x12345678));
+        assertTrue(alice.claimIndex(0x12345678, bobAtAlice), "a released index can be claimed again");
+    }
+
     @ParameterizedTest
     @EnumSource(Suite.class)
     void replayedInitiationIsRejected(Suite suite) {

@@ -23,6 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import net.ipop.dataplane.ipc.CommandListener;
 import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.packet.ChannelData;
+import net.ipop.dataplane.ipc.SessionState;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
@@ -205,9 +206,12 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         int keepaliveMs = (int) Math.min(Integer.MAX_VALUE, command.keepaliveIntervalMs());
+        byte[] staticKey = new byte[KEY_LENGTH];
+        command.getStaticPublicKey(staticKey, 0, KEY_LENGTH);
         PeerEntry existing = peers.get(peerId);
         if (existing != null) {
             existing.name = name;
+            existing.staticKey = staticKey;
             if (existing.keepaliveMs != keepaliveMs) {
                 existing.keepaliveMs = keepaliveMs;
                 existing.liveness = newLiveness(keepaliveMs);
@@ -223,6 +227,7 @@ public final class Conductor implements Agent, CommandListener {
         }
         PeerEntry entry = new PeerEntry(peerId, slot, name, new PeerEndpoint(), newLiveness(keepaliveMs), keepaliveMs,
                 clock.nanoTime());
+        entry.staticKey = staticKey;
         slotBusy[slot] = true;
         peers.put(peerId, entry);
         if (!counters.addPeer(slot, peerId, name)) {
@@ -352,14 +357,18 @@ public final class Conductor implements Agent, CommandListener {
         Arrays.fill(receiveKey, (byte) 0);
         Session oldCurrent = entry.current;
         Session oldPrevious = entry.previous;
+        boolean oldCurrentInitiator = entry.currentInitiator;
         entry.previous = oldCurrent;
         entry.current = session;
+        entry.previousInitiator = oldCurrentInitiator;
+        entry.currentInitiator = command.initiator() == BooleanType.TRUE;
         PeerTable next;
         try {
             next = build();
         } catch (IllegalArgumentException e) {
             entry.current = oldCurrent;
             entry.previous = oldPrevious;
+            entry.currentInitiator = oldCurrentInitiator;
             session.close();
             events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + ": " + e.getMessage());
             return;
@@ -402,11 +411,14 @@ public final class Conductor implements Agent, CommandListener {
         if (entry.previous != null && entry.previous.localIndex() == localIndex) {
             Session s = entry.previous;
             entry.previous = null;
+            entry.previousInitiator = false;
             publish(build());
             retire(s);
         } else if (entry.current != null && entry.current.localIndex() == localIndex) {
             Session c = entry.current;
             Session p = entry.previous;
+            entry.currentInitiator = false;
+            entry.previousInitiator = false;
             entry.current = null;
             entry.previous = null;
             publish(build());
@@ -546,13 +558,17 @@ public final class Conductor implements Agent, CommandListener {
                 port = ep.getPort();
             }
             long[] totals = counters.peerTotals(p.slot);
-            events.peerState(id, p.id, family, addressBuffer, 0, port, p.path,
-                    p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex()),
-                    p.current == null ? 0 : p.current.createdNanos(), totals[0], totals[2], totals[1], totals[3],
-                    p.liveness.lastReceivedNanos());
+            events.peerState(id, p.id, family, addressBuffer, 0, port, p.path, totals[0], totals[2], totals[1],
+                    totals[3], p.liveness.lastReceivedNanos(), p.staticKey, sessionState(p.current, p.currentInitiator),
+                    sessionState(p.previous, p.previousInitiator));
         }
         events.stateDone(id, sorted.size());
         events.commandResult(id, Result.OK);
+    }
+
+    private static SessionState sessionState(Session s, boolean initiator) {
+        return s == null ? SessionState.NONE : new SessionState(Integer.toUnsignedLong(s.localIndex()),
+                Integer.toUnsignedLong(s.remoteIndex()), s.createdNanos(), initiator);
     }
 
     /** Closes the data path, every session and endpoint at once: the pipelines have stopped by then. */

@@ -17,6 +17,11 @@ final class PeerEntry {
     PathKind path = PathKind.DIRECT;
     Session current;
     Session previous;
+    /** Whether we initiated the handshake of {@link #current} / {@link #previous} (reported to an adopting control plane). */
+    boolean currentInitiator;
+    boolean previousInitiator;
+    /** The peer's static key from AddPeer (32 bytes), by which a restarted control plane recognises it. */
+    byte[] staticKey = new byte[32];
     /** Shared with the packet path; replaced (with a new snapshot) when the keepalive interval changes. */
     PeerLiveness liveness;
     int keepaliveMs;

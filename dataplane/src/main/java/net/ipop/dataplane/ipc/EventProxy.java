@@ -7,6 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import io.aeron.Publication;
 import net.ipop.ipc.sbe.AddressFamily;
+import net.ipop.ipc.sbe.BooleanType;
 import net.ipop.ipc.sbe.CommandResultEncoder;
 import net.ipop.ipc.sbe.EndpointEncoder;
 import net.ipop.ipc.sbe.MessageHeaderEncoder;
@@ -39,6 +40,7 @@ public final class EventProxy {
     static final int BUFFER_LENGTH = 65536 + 256;
 
     private static final byte[] NO_ADDRESS = new byte[0];
+    private static final byte[] NO_KEY = new byte[32];
 
     private final Publication events;
     private final int maxRetries;
@@ -106,16 +108,40 @@ public final class EventProxy {
         return send(MessageHeaderEncoder.ENCODED_LENGTH + sessionEvent.encodedLength());
     }
 
-    /** One peer in answer to QueryState {@code correlationId}; times in monotonic nanoseconds, 0 = never. */
+    /**
+     * One peer in answer to QueryState {@code correlationId}; times in monotonic nanoseconds, 0 = never. Without
+     * the version 2 fields (key and sessions zero; see the other overload).
+     */
     public boolean peerState(long correlationId, long peerId, AddressFamily family, DirectBuffer address,
             int addressOffset, int port, PathKind path, long currentLocalIndex, long sessionCreatedAtNanos,
             long txBytes, long rxBytes, long txPackets, long rxPackets, long lastReceiveNanos) {
+        return peerState(correlationId, peerId, family, address, addressOffset, port, path, txBytes, rxBytes,
+                txPackets, rxPackets, lastReceiveNanos, NO_KEY,
+                new SessionState(currentLocalIndex, 0, sessionCreatedAtNanos, false), SessionState.NONE);
+    }
+
+    /**
+     * One peer in answer to QueryState {@code correlationId}, with what a restarted control plane adopts it by:
+     * its static key (32 bytes, borrowed for the call) and its current and previous sessions
+     * ({@link SessionState#NONE} for none). Times in monotonic nanoseconds, 0 = never.
+     */
+    public boolean peerState(long correlationId, long peerId, AddressFamily family, DirectBuffer address,
+            int addressOffset, int port, PathKind path, long txBytes, long rxBytes, long txPackets, long rxPackets,
+            long lastReceiveNanos, byte[] staticKey, SessionState current, SessionState previous) {
         peerState.wrapAndApplyHeader(buffer, 0, header).correlationId(correlationId).peerId(peerId);
         endpoint(peerState.endpoint(), family, address, addressOffset, port);
-        peerState.path(path).currentLocalIndex(currentLocalIndex).sessionCreatedAtNanos(sessionCreatedAtNanos)
+        peerState.path(path).currentLocalIndex(current.localIndex()).sessionCreatedAtNanos(current.createdAtNanos())
                 .txBytes(txBytes).rxBytes(rxBytes).txPackets(txPackets).rxPackets(rxPackets)
-                .lastReceiveNanos(lastReceiveNanos);
+                .lastReceiveNanos(lastReceiveNanos)
+                .putStaticPublicKey(staticKey, 0, staticKey.length)
+                .currentRemoteIndex(current.remoteIndex()).currentInitiator(bool(current.initiator()))
+                .previousLocalIndex(previous.localIndex()).previousRemoteIndex(previous.remoteIndex())
+                .previousCreatedAtNanos(previous.createdAtNanos()).previousInitiator(bool(previous.initiator()));
         return send(MessageHeaderEncoder.ENCODED_LENGTH + peerState.encodedLength());
+    }
+
+    private static BooleanType bool(boolean value) {
+        return value ? BooleanType.TRUE : BooleanType.FALSE;
     }
 
     /** Ends the answer to QueryState {@code correlationId}, after {@code peers} PeerStates. */

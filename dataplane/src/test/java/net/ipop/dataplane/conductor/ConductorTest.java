@@ -202,6 +202,22 @@ class ConductorTest {
     }
 
     @Test
+    void queryStateReportsWhatARestartedControlPlaneAdoptsKeyAndBothSessionsWithTheirInitiator() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, true));
+        assertOk(installSession(7, 12, 22, false));
+        assertEquals(List.of("key 7 current 12/22 FALSE age true previous 11/21 TRUE age true"),
+                send(queryState()).adoption);
+        assertOk(retireSession(7, 11));
+        assertEquals(List.of("key 7 current 12/22 FALSE age true previous 0/0 FALSE age false"),
+                send(queryState()).adoption);
+        assertOk(retireSession(7, 12));
+        assertEquals(List.of("key 7 current 0/0 FALSE age false previous 0/0 FALSE age false"),
+                send(queryState()).adoption);
+    }
+
+    @Test
     void aRekeyKeepsThePreviousSessionForReceiveAndRetiringItDropsIt() {
         assertOk(configure(1420, "192.0.2.1", 24));
         assertOk(addPeer(7, "b"));
@@ -468,10 +484,17 @@ class ConductorTest {
     private int addPeer(long peerId, String name, int keepaliveMs) {
         AddPeerEncoder e = new AddPeerEncoder().wrapAndApplyHeader(buffer, 0, header);
         e.correlationId(nextCorrelation).peerId(peerId).suite(Suite.AES256GCM).keepaliveIntervalMs(keepaliveMs)
-                .putStaticPublicKey(new byte[32], 0, 32);
+                .putStaticPublicKey(keyOf(peerId), 0, 32);
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         e.putName(n, 0, n.length);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** The static key AddPeer gives a peer id here: its low byte repeated. */
+    private static byte[] keyOf(long peerId) {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) peerId);
+        return key;
     }
 
     private int removePeer(long peerId) {
@@ -573,6 +596,8 @@ class ConductorTest {
         Result result;
         String detail;
         final List<String> peerStates = new ArrayList<>();
+        /** Per PeerState, what an adopting control plane reads: key (first byte), current and previous session. */
+        final List<String> adoption = new ArrayList<>();
         long stateDonePeers = -1;
     }
 
@@ -600,6 +625,14 @@ class ConductorTest {
                         d.endpoint().getAddress(a, 0, 4);
                         events.peerStates.add(d.peerId() + " " + ip(a) + ":" + d.endpoint().port() + " "
                                 + d.currentLocalIndex());
+                        byte[] key = new byte[32];
+                        d.getStaticPublicKey(key, 0, 32);
+                        assertEquals(1, java.util.stream.IntStream.range(0, 32).map(i -> key[i]).distinct().count());
+                        events.adoption.add("key " + key[0] + " current " + d.currentLocalIndex() + "/"
+                                + d.currentRemoteIndex() + " " + d.currentInitiator() + " age "
+                                + (d.sessionCreatedAtNanos() > 0) + " previous " + d.previousLocalIndex() + "/"
+                                + d.previousRemoteIndex() + " " + d.previousInitiator() + " age "
+                                + (d.previousCreatedAtNanos() > 0));
                     }
                     case StateDoneDecoder.TEMPLATE_ID ->
                             events.stateDonePeers = new StateDoneDecoder().wrap(b, body, h.blockLength(), h.version())
