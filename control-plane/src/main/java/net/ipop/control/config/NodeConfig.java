@@ -21,13 +21,23 @@ import net.ipop.crypto.Suite;
  * @param peers          the static peers, in file order; may be empty (a node alone)
  * @param signalling     the overlays joined through XMPP signalling servers, one account each; empty for a
  *                       node with static peers only
+ * @param metrics        the Prometheus endpoint, off unless configured
+ * @param log            log levels, per component
  */
 public record NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
                          ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
-                         List<SignallingConfig> signalling) {
+                         List<SignallingConfig> signalling, MetricsConfig metrics, LogConfig log) {
     public NodeConfig {
         peers = List.copyOf(peers);
         signalling = List.copyOf(signalling);
+    }
+
+    /** No metrics endpoint, default log levels. */
+    public NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
+                      ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
+                      List<SignallingConfig> signalling) {
+        this(name, privateKeyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, MetricsConfig.OFF,
+                LogConfig.DEFAULT);
     }
 
     /** A node with static peers only, no signalling. */

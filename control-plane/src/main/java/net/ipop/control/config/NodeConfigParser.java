@@ -38,7 +38,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 public final class NodeConfigParser {
     static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
-            "signalling");
+            "signalling", "metrics", "log");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
@@ -193,10 +193,13 @@ public final class NodeConfigParser {
                 signalling = new SignallingParser(problems, base).parse(items);
             }
         }
+        MetricsConfig metrics = ObservabilityParser.metrics(top, problems);
+        LogConfig log = ObservabilityParser.log(top, problems);
         if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null) {
             return null; // each of these has a problem reported
         }
-        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling);
+        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, metrics,
+                log);
     }
 
     private static InterfaceConfig readInterface(Section s, List<Section.Located<IpPrefix>> own, Problems problems) {

@@ -32,6 +32,12 @@ public interface DataPlanePort {
     /** Routes the overlay prefix through the peer (and accepts it as the inner source from it). */
     void addRoute(IpPrefix prefix, int peerId);
 
+    /** Removes the route of this prefix (a config reload took it from its peer). */
+    void removeRoute(IpPrefix prefix);
+
+    /** Removes the peer with its routes and sessions (a config reload dropped it). */
+    void removePeer(int peerId);
+
     /**
      * Installs the keys of a completed handshake as the peer's newest session. Responder keys
      * ({@code initiator == false}) must only receive until the data plane has authenticated a packet

@@ -79,8 +79,14 @@ public final class StaticNode {
     private final Clock clock;
     private final Logger logger;
     private final Map<Suite, Handshaker> handshakers = new EnumMap<>(Suite.class);
-    /** Peer id {@code i + 1} is {@code peers[i]}: ids are never 0 (0 means "no peer" in the data plane). */
-    private final StaticPeer[] peers;
+    /**
+     * Peer id {@code i + 1} is {@code peers[i]}: ids are never 0 (0 means "no peer" in the data plane). A peer
+     * removed by {@link #reconfigure} leaves {@code null} behind, and an added one gets a new id at the end, so an
+     * id is never reused for another peer within this node's life.
+     */
+    private StaticPeer[] peers;
+    private final NoiseKeyPair local;
+    private final SecureRandom random;
     private final RejectLog rejects;
     private final byte[] reply = new byte[HandshakeMessages.MAX_LENGTH];
     private final byte[] sourceKey = new byte[18];
@@ -88,6 +94,7 @@ public final class StaticNode {
     private int loadWindowCount;
     private boolean underLoad;
     private long unknownSessionEvents;
+    private NodeObserver observer = NodeObserver.NONE;
 
     /**
      * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order
@@ -108,6 +115,8 @@ public final class StaticNode {
                     + config.publicKey());
         }
         this.config = config;
+        this.local = local;
+        this.random = random;
         this.localKey = local.publicKey();
         this.port = port;
         this.clock = clock;
@@ -124,6 +133,11 @@ public final class StaticNode {
         this.loadWindowStartNanos = clock.nanoTime();
     }
 
+    /** Where handshake and link changes are reported from now on (metrics). Call on the node's thread. */
+    public void observe(NodeObserver o) {
+        this.observer = o;
+    }
+
     /**
      * Pushes the interface, every peer, its routes and known endpoint to the data plane, and starts
      * handshakes with the peers whose endpoint is known. Call again after the data plane restarted:
@@ -131,31 +145,138 @@ public final class StaticNode {
      */
     public void start() {
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
+        int count = 0;
         for (StaticPeer p : peers) {
-            PeerConfig pc = p.config;
-            port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
-            for (IpPrefix prefix : pc.allowedAddresses()) {
-                port.addRoute(prefix.network(), p.id);
+            if (p == null) {
+                continue;
             }
-            if (p.endpoint != null) {
-                port.setEndpoint(p.id, p.endpoint);
-            }
+            count++;
+            push(p);
             for (Session s : p.sessions) {
                 p.handshaker.releaseIndex(s.localIndex());
             }
             p.sessions.clear();
+            linkChanged(p);
             p.quiet = false;
             if (p.endpoint != null) {
                 p.handshake.timers().handshakeWanted();
-                if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
+                if (Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0) {
                     // A session derived meanwhile (the peer initiated) clears the wish.
                     p.quiet = true;
                     p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
                 }
             }
         }
-        logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
+        logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), count);
         doWork();
+    }
+
+    /** Sends a peer, its routes and its known endpoint to the data plane. */
+    private void push(StaticPeer p) {
+        PeerConfig pc = p.config;
+        port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+        for (IpPrefix prefix : pc.allowedAddresses()) {
+            port.addRoute(prefix.network(), p.id);
+        }
+        if (p.endpoint != null) {
+            port.setEndpoint(p.id, p.endpoint);
+        }
+    }
+
+    /**
+     * Applies a reloaded peer list without touching the other peers' sessions: a peer whose name is gone (or
+     * whose key or suite changed) is removed with its sessions, a new one is added and handshaken with if its
+     * endpoint is known, and for a peer kept, a changed endpoint, keepalive or allowed-address list is sent to
+     * the data plane (the new endpoint also becomes where handshakes go). Node thread. Returns one line per
+     * change, for the log.
+     */
+    public List<String> reconfigure(List<PeerConfig> wanted) {
+        List<String> changes = new java.util.ArrayList<>();
+        Map<String, PeerConfig> byName = new java.util.LinkedHashMap<>();
+        for (PeerConfig pc : wanted) {
+            byName.put(pc.name(), pc);
+        }
+        for (int i = 0; i < peers.length; i++) {
+            StaticPeer p = peers[i];
+            if (p == null) {
+                continue;
+            }
+            PeerConfig next = byName.get(p.config.name());
+            if (next == null || !Arrays.equals(next.publicKey().bytes(), p.config.publicKey().bytes())
+                    || next.suite() != p.config.suite()) {
+                for (Session s : p.sessions) {
+                    p.handshaker.releaseIndex(s.localIndex());
+                }
+                p.sessions.clear();
+                linkChanged(p);
+                p.handshaker.removePeer(p.handshake);
+                port.removePeer(p.id);
+                peers[i] = null;
+                changes.add("peer " + p + " removed" + (next == null ? "" : " (its key or suite changed)"));
+            } else {
+                update(p, next, changes);
+                byName.remove(next.name());
+            }
+        }
+        for (PeerConfig pc : byName.values()) {
+            StaticPeer[] grown = Arrays.copyOf(peers, peers.length + 1);
+            Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
+            int id = grown.length;
+            StaticPeer p = new StaticPeer(id, pc, h, h.addPeer(id, pc.publicKey().bytes(), null));
+            grown[id - 1] = p;
+            peers = grown;
+            push(p);
+            if (p.endpoint != null) {
+                p.handshake.timers().handshakeWanted();
+            }
+            changes.add("peer " + p + " added");
+        }
+        return changes;
+    }
+
+    private void update(StaticPeer p, PeerConfig next, List<String> changes) {
+        PeerConfig old = p.config;
+        p.config = next;
+        if (old.keepaliveIntervalMs() != next.keepaliveIntervalMs()) {
+            port.addPeer(p.id, next.name(), next.suite(), next.keepaliveIntervalMs(), next.publicKey().bytes());
+            changes.add("peer " + p + ": keepaliveIntervalMs " + old.keepaliveIntervalMs() + " -> "
+                    + next.keepaliveIntervalMs());
+        }
+        if (!old.allowedAddresses().equals(next.allowedAddresses())) {
+            for (IpPrefix prefix : old.allowedAddresses()) {
+                if (!next.allowedAddresses().contains(prefix)) {
+                    port.removeRoute(prefix.network());
+                }
+            }
+            for (IpPrefix prefix : next.allowedAddresses()) {
+                if (!old.allowedAddresses().contains(prefix)) {
+                    port.addRoute(prefix.network(), p.id);
+                }
+            }
+            changes.add("peer " + p + ": allowedAddresses " + old.allowedAddresses() + " -> "
+                    + next.allowedAddresses());
+        }
+        if (!old.endpoint().equals(next.endpoint()) && next.endpoint().isPresent()) {
+            p.endpoint = next.endpoint().get();
+            port.setEndpoint(p.id, p.endpoint);
+            if (p.sessions.isEmpty()) {
+                p.quiet = false;
+                p.handshake.timers().handshakeWanted();
+            }
+            changes.add("peer " + p + ": endpoint " + old.endpoint().map(Object::toString).orElse("none") + " -> "
+                    + p.endpoint);
+        }
+    }
+
+    /** The names of the configured peers, in id order. */
+    public List<String> peerNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (StaticPeer p : peers) {
+            if (p != null) {
+                names.add(p.config.name());
+            }
+        }
+        return names;
     }
 
     /**
@@ -166,7 +287,9 @@ public final class StaticNode {
         long now = clock.nanoTime();
         int work = 0;
         for (StaticPeer p : peers) {
-            work += service(p, now);
+            if (p != null) {
+                work += service(p, now);
+            }
         }
         return work;
     }
@@ -204,12 +327,14 @@ public final class StaticNode {
                 install(p, h.lastKeys(), now);
                 port.inject(from, reply, 0, h.replyLength());
                 p.quiet = false;
+                observer.handshakeCompleted(p.config.name(), -1);
             }
             case RESPONSE_ACCEPTED -> {
                 StaticPeer p = peer(h.lastPeer().peerId());
                 roam(p, from);
                 install(p, h.lastKeys(), now);
                 p.quiet = false;
+                observer.handshakeCompleted(p.config.name(), now - p.initiationSentNanos);
             }
             case COOKIE_REPLY_SENT -> port.inject(from, reply, 0, h.replyLength());
             case COOKIE_ACCEPTED -> logger.log(Level.DEBUG, "cookie from {0} accepted; retransmission carries mac2",
@@ -259,6 +384,7 @@ public final class StaticNode {
                 } else {
                     p.sessions.remove(s);
                     p.handshaker.releaseIndex(localIndex);
+                    linkChanged(p);
                 }
             }
             case NULL_VAL, SBE_UNKNOWN -> unknownSessionEvents++;
@@ -311,6 +437,7 @@ public final class StaticNode {
             p.quietUntilNanos = now + RETRY_AFTER_GIVE_UP_NANOS;
             logger.log(Level.WARNING, "no handshake answer from {0} at {1} for {2} s; retrying in {3} s", p,
                     p.endpoint, PeerTimers.REKEY_ATTEMPT_TIME_NANOS / SECOND, RETRY_AFTER_GIVE_UP_NANOS / SECOND);
+            observer.handshakeFailed(p.config.name());
             work++;
         }
         if (p.quiet && now - p.quietUntilNanos >= 0) {
@@ -325,6 +452,10 @@ public final class StaticNode {
             timers.handshakeWanted();
         }
         if (p.endpoint != null && !p.quiet && timers.shouldInitiate(now)) {
+            if (!timers.handshaking()) {
+                observer.handshakeStarted(p.config.name());
+            }
+            p.initiationSentNanos = now;
             int len = p.handshaker.createInitiation(p.handshake, reply, 0);
             port.inject(p.endpoint, reply, 0, len);
             logger.log(Level.DEBUG, "initiation to {0} at {1}", p, p.endpoint);
@@ -343,6 +474,11 @@ public final class StaticNode {
         while (p.sessions.size() > MAX_SESSIONS) {
             retire(p, p.sessions.get(0), "superseded");
         }
+        if (p.sessions.size() > 1) {
+            logger.log(Level.INFO, "rekeyed with {0} (session {1}, {2})", p, Integer.toUnsignedString(
+                    keys.localIndex()), keys.initiator() ? "initiator" : "responder");
+        }
+        linkChanged(p);
         logger.log(Level.DEBUG, "session {0} with {1} installed as {2}", Integer.toUnsignedString(keys.localIndex()),
                 p, keys.initiator() ? "initiator" : "responder");
     }
@@ -353,6 +489,18 @@ public final class StaticNode {
         p.sessions.remove(s);
         logger.log(Level.DEBUG, "session {0} with {1} retired: {2}", Integer.toUnsignedString(s.localIndex()), p,
                 why);
+        linkChanged(p);
+    }
+
+    /** Logs and reports a link that came up (first session) or went down (no session left). */
+    private void linkChanged(StaticPeer p) {
+        boolean up = !p.sessions.isEmpty();
+        if (up != p.linkUp) {
+            p.linkUp = up;
+            logger.log(Level.INFO, up ? "link to {0} at {1} up" : "link to {0} at {1} down: no session left", p,
+                    p.endpoint);
+            observer.linkChanged(p.config.name(), up);
+        }
     }
 
     /** The endpoint follows the peer: an authenticated handshake from a new address moves it there. */

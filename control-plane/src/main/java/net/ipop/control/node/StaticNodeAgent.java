@@ -1,5 +1,9 @@
 package net.ipop.control.node;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
 import org.agrona.concurrent.Agent;
 
 import net.ipop.control.ipc.DataPlaneConnection;
@@ -17,6 +21,7 @@ public final class StaticNodeAgent implements Agent {
     private final DataPlaneConnection connection;
     private final StaticNode node;
     private final NodeEvents events;
+    private final Queue<Consumer<StaticNode>> tasks = new ConcurrentLinkedQueue<>();
 
     /** {@code node} must talk through an {@link AeronDataPlanePort} over {@code connection.commands()}. */
     public StaticNodeAgent(DataPlaneConnection connection, StaticNode node) {
@@ -32,7 +37,17 @@ public final class StaticNodeAgent implements Agent {
 
     @Override
     public int doWork() {
-        return connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+        int work = 0;
+        for (Consumer<StaticNode> t = tasks.poll(); t != null; t = tasks.poll()) {
+            t.accept(node);
+            work++;
+        }
+        return work + connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+    }
+
+    /** Runs {@code task} on the node's thread at its next duty cycle (reloads, metrics hooks). Any thread. */
+    public void submit(Consumer<StaticNode> task) {
+        tasks.add(task);
     }
 
     @Override

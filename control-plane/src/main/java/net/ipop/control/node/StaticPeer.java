@@ -11,7 +11,8 @@ import net.ipop.crypto.noise.PeerHandshake;
 /** One configured peer's state in a {@link StaticNode}; touched only by the node's thread. */
 final class StaticPeer {
     final int id;
-    final PeerConfig config;
+    /** Replaced by a reload that changed the endpoint, keepalive or allowed addresses. */
+    PeerConfig config;
     final Handshaker handshaker;
     final PeerHandshake handshake;
     /** Where initiations go; {@code null} until configured or learned from an authenticated message. */
@@ -21,6 +22,10 @@ final class StaticPeer {
     /** After giving up a handshake attempt, no new attempt starts before this time. */
     long quietUntilNanos;
     boolean quiet;
+    /** When our latest initiation left, for the handshake round trip. */
+    long initiationSentNanos;
+    /** Whether the node last reported a session with this peer (link up). */
+    boolean linkUp;
 
     StaticPeer(int id, PeerConfig config, Handshaker handshaker, PeerHandshake handshake) {
         this.id = id;
