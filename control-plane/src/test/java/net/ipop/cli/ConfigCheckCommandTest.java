@@ -85,6 +85,8 @@ class ConfigCheckCommandTest {
         assertTrue(c.peers().get(2).endpoint().isEmpty());
         assertEquals(1, c.signalling().size());
         assertEquals("lab@conference.xmpp.example.org", c.signalling().get(0).room());
+        assertEquals(9586, c.metrics().listen().orElseThrow().getPort());
+        assertEquals(java.util.Map.of("node", "info", "ice", "warning"), c.log().components());
     }
 
     @Test
@@ -94,7 +96,8 @@ class ConfigCheckCommandTest {
                 "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
                 "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
-                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:")) {
+                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "metrics:", "log:",
+                "level:", "components:")) {
             assertTrue(text.contains(k), "example lacks " + k);
         }
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
@@ -105,7 +108,7 @@ class ConfigCheckCommandTest {
                 "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite",
                 "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
                 "signalling[].port", "signalling[].room", "signalling[].tls", "signalling[].serverCertificateFile",
-                "signalling[].connectTimeoutMs")) {
+                "signalling[].connectTimeoutMs", "metrics.listen", "log.level", "log.components")) {
             assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
         }
     }

@@ -62,7 +62,8 @@ public final class MetricsServer implements AutoCloseable {
         http.createContext("/", s::handle);
         http.setExecutor(s.executor);
         http.start();
-        LOG.log(Level.INFO, "serving metrics on http://{0}/metrics", s.address());
+        LOG.log(Level.INFO, "serving metrics on http://{0}:{1}/metrics", s.address().getHostString(),
+                Integer.toString(s.address().getPort()));
         return s;
     }
 

@@ -32,17 +32,23 @@ public final class StaticNodeAgent implements Agent {
 
     @Override
     public void onStart() {
+        // Tasks submitted before the thread started (the metrics hooks) must see the start's handshakes.
+        runTasks();
         node.start();
     }
 
     @Override
     public int doWork() {
+        return runTasks() + connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+    }
+
+    private int runTasks() {
         int work = 0;
         for (Consumer<StaticNode> t = tasks.poll(); t != null; t = tasks.poll()) {
             t.accept(node);
             work++;
         }
-        return work + connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+        return work;
     }
 
     /** Runs {@code task} on the node's thread at its next duty cycle (reloads, metrics hooks). Any thread. */
