@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "IP-over-P2P: user-defined VPN overlays across NATs, with a line-rate data plane.",
         subcommands = {VersionCommand.class, DoctorCommand.class, GenkeyCommand.class, PubkeyCommand.class,
             CaCommand.class, CertCommand.class, ConfigCommand.class, StatsCommand.class, UpCommand.class,
-            DownCommand.class, CommandLine.HelpCommand.class},
+            DownCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 environment missing something."})
 public final class IpopCommand implements Runnable {
     public static final int EXIT_FAILED = 1;
