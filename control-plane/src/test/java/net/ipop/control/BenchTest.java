@@ -42,6 +42,8 @@ class BenchTest {
         byte[] keyB = X25519Keys.generatePrivateKey(RANDOM);
         try (TestNamespace nsA = TestNamespace.create("bncha");
              TestNamespace nsB = TestNamespace.create("bnchb")) {
+            nsA.exec("ip", "link", "set", "lo", "up");
+            nsB.exec("ip", "link", "set", "lo", "up");
             nsA.exec("ip", "link", "add", "veth-a", "type", "veth", "peer", "name", "veth-b", "netns", nsB.name());
             nsA.exec("ip", "addr", "add", "198.51.100.1/24", "dev", "veth-a");
             nsB.exec("ip", "addr", "add", "198.51.100.2/24", "dev", "veth-b");
@@ -75,6 +77,17 @@ class BenchTest {
                 assertEquals(overlay / underlay, ratio, 0.001);
                 BufferedImage image = ImageIO.read(png.toFile());
                 assertEquals(640, image.getWidth());
+
+                // The metrics endpoint saw the handshake and the traffic.
+                String metrics = nsA.exec("curl", "-s", "http://127.0.0.1:9586/metrics");
+                assertTrue(metrics.contains("ipop_peer_up{peer=\"beta\"} 1\n"), metrics);
+                assertTrue(number(metrics, "ipop_handshakes_completed_total\\{peer=\"beta\"\\} (\\d+)") >= 1, metrics);
+                // A is the iperf3 client: its data goes out, only ACKs come back.
+                assertTrue(number(metrics, "ipop_peer_tx_bytes_total\\{peer=\"beta\"\\} (\\d+)") > 1e6, metrics);
+                assertTrue(number(metrics, "ipop_peer_rx_packets_total\\{peer=\"beta\"\\} (\\d+)") > 100, metrics);
+                assertTrue(number(metrics, "ipop_peer_tx_packets_total\\{peer=\"beta\"\\} (\\d+)") > 1000, metrics);
+                System.out.println("metrics after the bench:\n" + metrics.lines()
+                        .filter(l -> l.contains("beta") && !l.contains("_bucket")).toList());
 
                 Process table = NodeUpDownTest.cli(nsA, a, "bench", "beta", "--config", a.config().toString(),
                         "--seconds", "1");
@@ -115,6 +128,7 @@ class BenchTest {
                 interface: {name: ipop0, addresses: [192.0.2.%s/24]}
                 listen: {port: 51820}
                 dataplane: {countersFile: %s, aeronDirectory: %s}
+                metrics: {listen: 127.0.0.1:9586}
                 peers:
                   - name: %s
                     publicKey: %s
