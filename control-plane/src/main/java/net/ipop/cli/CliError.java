@@ -9,7 +9,7 @@ final class CliError extends RuntimeException {
 
     final int exitCode;
 
-    private CliError(int exitCode, String message) {
+    CliError(int exitCode, String message) {
         super(message);
         this.exitCode = exitCode;
     }
@@ -17,6 +17,11 @@ final class CliError extends RuntimeException {
     /** The user passed a wrong argument (exit 2). */
     static CliError usage(String message) {
         return new CliError(IpopCommand.EXIT_USAGE, message);
+    }
+
+    /** The node the verb asks is not running (exit 3): the message says how to start it. */
+    static CliError notRunning(String message) {
+        return new CliError(IpopCommand.EXIT_NOT_RUNNING, message);
     }
 
     /** The operation could not be done: missing file, refusal to overwrite, unsafe key file (exit 1). */

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "down",
         description = {"Stop the node a config file describes (started with ipop up): its data plane and the"
             + " overlay interface go with it."},
-        footer = {"", "Exit codes: 0 stopped; 1 it is not up, or did not stop in time; 2 the config file has"
-            + " problems."})
+        footer = {"", "Exit codes: 0 stopped; 1 it did not stop in time; 2 the config file has problems; 3 it is"
+            + " not up."})
 final class DownCommand implements Callable<Integer> {
     /** How long the node may take to stop (it gives its data plane 10 s before killing it). */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
@@ -51,7 +51,7 @@ final class DownCommand implements Callable<Integer> {
                 Files.deleteIfExists(NodeMain.pidFile(iface));
                 Optional<ProcessHandle> orphan = NodeMain.orphanedDataPlane(iface);
                 if (orphan.isEmpty()) {
-                    throw CliError.failed(iface + " is not up");
+                    throw CliError.notRunning(iface + " is not up");
                 }
                 // Its node was killed without its hooks; the data plane it left would hold the interface.
                 long pid = orphan.get().pid();

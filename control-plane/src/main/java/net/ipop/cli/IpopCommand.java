@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
  * one only wires them together and maps failures to exit codes, so that a user never sees a stack
  * trace for a mistake of theirs.
  *
- * <p>Exit codes: 0 success; 1 the operation failed; 2 bad usage (unknown verb, bad argument);
- * 3 the environment is missing something (no JDK 25, no root, no /dev/net/tun).
+ * <p>Exit codes (docs/cli.md): 0 success; 1 the operation failed; 2 bad usage (unknown verb, bad argument) or a
+ * config file with problems; 3 what the verb needs is not there: the node it asks is not running, or the
+ * environment lacks something (no JDK 25, no root, no /dev/net/tun).
  */
 @Command(name = "ipop",
         mixinStandardHelpOptions = true,
@@ -19,12 +20,16 @@ import picocli.CommandLine.Command;
         description = "IP-over-P2P: user-defined VPN overlays across NATs, with a line-rate data plane.",
         subcommands = {VersionCommand.class, DoctorCommand.class, GenkeyCommand.class, PubkeyCommand.class,
             CaCommand.class, CertCommand.class, ConfigCommand.class, StatsCommand.class, UpCommand.class,
-            DownCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage, 3 environment missing something."})
+            DownCommand.class, StatusCommand.class, PeersCommand.class, PingCommand.class, CompletionCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 not running or environment missing"
+            + " something (docs/cli.md)."})
 public final class IpopCommand implements Runnable {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_ENVIRONMENT = 3;
+    /** The node a verb asks or stops is not running: the same code as a missing environment. */
+    public static final int EXIT_NOT_RUNNING = EXIT_ENVIRONMENT;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 @Command(name = "stats",
         description = {"Show a data plane's counters: traffic per peer, drops by reason, and totals.",
             "Reads the counters file the data plane keeps in /run/ipop (owner-only: run as its user)."},
-        footer = {"", "Exit codes: 0 ok; 1 no counters file, an unreadable one, or its data plane is not running"
-            + " (its last values are still shown); 2 several files and no --file."})
+        footer = {"", "Exit codes: 0 ok; 1 an unreadable counters file; 2 several files and no --file; 3 no counters"
+            + " file, or its data plane is not running (its last values are still shown)."})
 final class StatsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -59,7 +59,7 @@ final class StatsCommand implements Callable<Integer> {
                 Verbs.report(spec, "the data plane that writes " + path + " is not running (pid " + w.pid() + " "
                         + (w.liveness() == Liveness.EXITED ? "has exited" : "does not respond") + ", last heartbeat "
                         + StatsReport.age(w.heartbeatAgeMs()) + " ago); these are the last values it wrote");
-                return IpopCommand.EXIT_FAILED;
+                return IpopCommand.EXIT_NOT_RUNNING;
             }
             return 0;
         });
@@ -69,7 +69,7 @@ final class StatsCommand implements Callable<Integer> {
     static Path locate(Path dir) throws IOException {
         List<Path> found = CountersFileReader.find(dir);
         if (found.isEmpty()) {
-            throw CliError.failed("no running IPOP data plane found (looked in " + dir + "); start one with ipop up,"
+            throw CliError.notRunning("no running IPOP data plane found (looked in " + dir + "); start one with ipop up,"
                     + " or pass --file");
         }
         if (found.size() > 1) {
@@ -86,7 +86,7 @@ final class StatsCommand implements Callable<Integer> {
         try {
             return CountersFileReader.open(path).snapshot(System.currentTimeMillis());
         } catch (NoSuchFileException e) {
-            throw CliError.failed(path + ": no such file; is the data plane running? (ipop up starts one)");
+            throw CliError.notRunning(path + ": no such file; is the data plane running? (ipop up starts one)");
         } catch (AccessDeniedException e) {
             throw CliError.failed(path + ": permission denied; the counters file is readable by its owner only,"
                     + " run ipop stats as the user that runs the data plane");

@@ -44,6 +44,9 @@ import net.ipop.control.node.StaticNodeAgent;
 import net.ipop.control.logging.LogLevels;
 import net.ipop.control.reload.HangupSignal;
 import net.ipop.control.reload.Reloader;
+import net.ipop.control.status.StatusBoard;
+import net.ipop.control.status.StatusServer;
+import net.ipop.control.status.StatusService;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -113,6 +116,10 @@ public final class NodeMain {
     private DataPlaneConnection connection;
     /** Held for the life of the process (the kernel drops it even on SIGKILL): one node per interface. */
     private FileLock interfaceLock;
+    /** What each node agent publishes for {@code ipop status}; outlives data plane restarts. */
+    private final StatusBoard statusBoard = new StatusBoard();
+    /** The local control socket {@code <interface>.sock}; guarded by lock. */
+    private StatusServer statusServer;
 
     private NodeMain(NodeConfig config, Reloader reloader, NoiseKeyPair keys, String dataPlaneClassPath,
                      PrintStream log) {
@@ -194,6 +201,11 @@ public final class NodeMain {
     /** {@code <run directory>/<interface>.pid}: the node process's pid, while it runs. */
     public static Path pidFile(String interfaceName) {
         return runDirectory().resolve(interfaceName + ".pid");
+    }
+
+    /** {@code <run directory>/<interface>.sock}: the node's status socket ({@code ipop status}), while it runs. */
+    public static Path socketFile(String interfaceName) {
+        return StatusServer.socketFile(runDirectory(), interfaceName);
     }
 
     /** {@code <run directory>/<interface>.log}: where {@code ipop up} sends the node's output. */
@@ -359,6 +371,7 @@ public final class NodeMain {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
+        startStatusServer();
         try {
             reloader.start();
         } catch (IOException e) {
@@ -475,6 +488,7 @@ public final class NodeMain {
         // The reloaded peers, not the start's: a restarted data plane gets what the node runs with now.
         StaticNode node = new StaticNode(reloader.config(), keys, new AeronDataPlanePort(c.commands()),
                 Clock.system(), new SecureRandom());
+        node.setStatusListener(statusBoard);
         StaticNodeAgent agent = new StaticNodeAgent(c, node);
         reloader.attach(agent);
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
@@ -554,6 +568,7 @@ public final class NodeMain {
         reloader.close();
         stopAgent();
         stopChild();
+        stopStatusServer();
         removePidFile();
         return EXIT_FAILED;
     }
@@ -584,6 +599,7 @@ public final class NodeMain {
             reloader.close();
             stopAgent();
             stopChild();
+            stopStatusServer();
             removePidFile();
             log("stopped");
         } catch (Throwable t) {
@@ -593,6 +609,41 @@ public final class NodeMain {
         log.flush();
         // A signal would otherwise end the JVM with 128 + signal; a clean stop is a success.
         Runtime.getRuntime().halt(status);
+    }
+
+    /** Serves {@code ipop status}; a node without its socket still runs (the log says why). */
+    private void startStatusServer() {
+        Path socket = socketFile(config.iface().name());
+        try {
+            StatusService service = new StatusService(statusBoard, config.dataPlane().countersFile());
+            StatusServer server = StatusServer.start(socket,
+                    request -> service.answer(request, System.currentTimeMillis()));
+            synchronized (lock) {
+                if (!stopping) {
+                    statusServer = server;
+                    return;
+                }
+            }
+            server.close();
+        } catch (IOException e) {
+            log("cannot serve the status socket " + socket + " (ipop status will not see this node): "
+                    + e.getMessage());
+        }
+    }
+
+    private void stopStatusServer() {
+        StatusServer s;
+        synchronized (lock) {
+            s = statusServer;
+            statusServer = null;
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                log("cannot remove the status socket " + s.path() + ": " + e.getMessage());
+            }
+        }
     }
 
     private void stopChild() {

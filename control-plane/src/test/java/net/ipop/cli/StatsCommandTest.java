@@ -89,7 +89,7 @@ class StatsCommandTest {
     }
 
     @Test
-    void aDeadWritersValuesAreShownWithAWarningAndExit1() throws Exception {
+    void aDeadWritersValuesAreShownWithAWarningAndExit3() throws Exception {
         Path path = dir.resolve("ipop0.counters");
         try (CountersFile file = writeFile(path)) {
             Process gone = new ProcessBuilder("true").start();
@@ -99,7 +99,7 @@ class StatsCommandTest {
                         CountersLayout.PID_OFFSET);
             }
             Result r = run("stats", "--file", path.toString());
-            assertEquals(1, r.code);
+            assertEquals(3, r.code);
             assertTrue(r.out.contains("(exited)") && r.out.contains("alice"), r.out);
             assertTrue(r.err.startsWith("ipop stats: the data plane that writes " + path + " is not running (pid "
                     + gone.pid() + " has exited"), r.err);
@@ -109,7 +109,7 @@ class StatsCommandTest {
     @Test
     void badFilesAreOneClearLine() throws IOException {
         Result r = run("stats", "--file", dir.resolve("nope.counters").toString());
-        assertEquals(1, r.code);
+        assertEquals(3, r.code);
         assertTrue(r.err.contains("no such file"), r.err);
 
         Path junk = Files.write(dir.resolve("junk.counters"), new byte[4096]);
@@ -124,7 +124,7 @@ class StatsCommandTest {
         CliError none = assertThrows(CliError.class, () -> StatsCommand.locate(dir.resolve("missing")));
         assertEquals("no running IPOP data plane found (looked in " + dir.resolve("missing")
                 + "); start one with ipop up, or pass --file", none.getMessage());
-        assertEquals(IpopCommand.EXIT_FAILED, none.exitCode);
+        assertEquals(IpopCommand.EXIT_NOT_RUNNING, none.exitCode);
 
         Path a = Files.createFile(dir.resolve("a.counters"));
         Files.createFile(dir.resolve(".a.counters.123.tmp"));

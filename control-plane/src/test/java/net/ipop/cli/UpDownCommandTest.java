@@ -82,11 +82,11 @@ class UpDownCommandTest {
     }
 
     @Test
-    void downWhenNotUpExits1() throws IOException {
+    void downWhenNotUpExits3() throws IOException {
         String iface = uniqueInterface();
         Path file = config(iface, "1420");
         assertFalse(Files.exists(NodeMain.pidFile(iface)));
-        assertEquals(1, run("down", "--config", file.toString()));
+        assertEquals(3, run("down", "--config", file.toString()));
         assertEquals("ipop down: " + iface + " is not up", err.toString().strip());
     }
 

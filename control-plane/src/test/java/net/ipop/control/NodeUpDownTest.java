@@ -127,7 +127,7 @@ class NodeUpDownTest {
 
                 Process notUp = cli(nsA, a, "down", "--config", a.config().toString());
                 String notUpOut = finish(notUp, 30);
-                assertEquals(1, notUp.exitValue(), notUpOut);
+                assertEquals(3, notUp.exitValue(), notUpOut);
                 assertTrue(notUpOut.contains("ipop0 is not up"), notUpOut);
             } finally {
                 removeLeftovers(a);

@@ -8,9 +8,11 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import net.ipop.control.config.NodeConfig;
 import net.ipop.control.config.PeerConfig;
+import net.ipop.control.status.NodeSnapshot;
 import net.ipop.crypto.MessageTypes;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.cert.IpPrefix;
@@ -95,6 +97,10 @@ public final class StaticNode {
     private boolean underLoad;
     private long unknownSessionEvents;
     private NodeObserver observer = NodeObserver.NONE;
+    /** Where snapshots for {@code ipop status} go; {@code null} for none. */
+    private Consumer<NodeSnapshot> statusListener;
+    /** Something {@code ipop status} shows changed since the last snapshot. */
+    private boolean statusChanged;
 
     /**
      * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order
@@ -139,6 +145,16 @@ public final class StaticNode {
     }
 
     /**
+     * Publishes a {@link NodeSnapshot} to {@code listener} now and after every change {@code ipop status} shows
+     * (a session installed or retired, an endpoint moved), from the node's thread at the end of the duty cycle
+     * that made it. {@code listener} must not block (a {@link net.ipop.control.status.StatusBoard}).
+     */
+    public void setStatusListener(Consumer<NodeSnapshot> listener) {
+        this.statusListener = listener;
+        this.statusChanged = true;
+    }
+
+    /**
      * Pushes the interface, every peer, its routes and known endpoint to the data plane, and starts
      * handshakes with the peers whose endpoint is known. Call again after the data plane restarted:
      * sessions tracked so far are forgotten (their indices released) and handshakes start over.
@@ -157,6 +173,7 @@ public final class StaticNode {
             }
             p.sessions.clear();
             linkChanged(p);
+            p.initiationSentNanos = 0;
             p.quiet = false;
             if (p.endpoint != null) {
                 p.handshake.timers().handshakeWanted();
@@ -168,6 +185,7 @@ public final class StaticNode {
             }
         }
         logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), count);
+        statusChanged = true;
         doWork();
     }
 
@@ -291,6 +309,10 @@ public final class StaticNode {
                 work += service(p, now);
             }
         }
+        if (statusChanged && statusListener != null) {
+            statusChanged = false;
+            statusListener.accept(NodeStatus.snapshot(config, peers, now, clock.epochNanos() / 1_000_000));
+        }
         return work;
     }
 
@@ -333,8 +355,14 @@ public final class StaticNode {
                 StaticPeer p = peer(h.lastPeer().peerId());
                 roam(p, from);
                 install(p, h.lastKeys(), now);
+                long rtt = -1;
+                if (p.initiationSentNanos != 0) {
+                    rtt = now - p.initiationSentNanos;
+                    p.rttNanos = rtt;
+                    p.initiationSentNanos = 0;
+                }
                 p.quiet = false;
-                observer.handshakeCompleted(p.config.name(), now - p.initiationSentNanos);
+                observer.handshakeCompleted(p.config.name(), rtt);
             }
             case COOKIE_REPLY_SENT -> port.inject(from, reply, 0, h.replyLength());
             case COOKIE_ACCEPTED -> logger.log(Level.DEBUG, "cookie from {0} accepted; retransmission carries mac2",
@@ -385,6 +413,7 @@ public final class StaticNode {
                     p.sessions.remove(s);
                     p.handshaker.releaseIndex(localIndex);
                     linkChanged(p);
+                    statusChanged = true;
                 }
             }
             case NULL_VAL, SBE_UNKNOWN -> unknownSessionEvents++;
@@ -455,9 +484,10 @@ public final class StaticNode {
             if (!timers.handshaking()) {
                 observer.handshakeStarted(p.config.name());
             }
-            p.initiationSentNanos = now;
             int len = p.handshaker.createInitiation(p.handshake, reply, 0);
             port.inject(p.endpoint, reply, 0, len);
+            // A retransmission carries a new ephemeral key: only the answer to this one can complete.
+            p.initiationSentNanos = now == 0 ? 1 : now;
             logger.log(Level.DEBUG, "initiation to {0} at {1}", p, p.endpoint);
             work++;
         }
@@ -471,6 +501,9 @@ public final class StaticNode {
             keys.wipe();
         }
         p.sessions.add(new Session(keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.createdNanos()));
+        p.lastHandshakeNanos = keys.createdNanos();
+        p.handshaken = true;
+        statusChanged = true;
         while (p.sessions.size() > MAX_SESSIONS) {
             retire(p, p.sessions.get(0), "superseded");
         }
@@ -487,6 +520,7 @@ public final class StaticNode {
         port.retireSession(p.id, s.localIndex());
         p.handshaker.releaseIndex(s.localIndex());
         p.sessions.remove(s);
+        statusChanged = true;
         logger.log(Level.DEBUG, "session {0} with {1} retired: {2}", Integer.toUnsignedString(s.localIndex()), p,
                 why);
         linkChanged(p);
@@ -509,6 +543,7 @@ public final class StaticNode {
             logger.log(Level.INFO, "{0} is now at {1} (was {2})", p, from, p.endpoint);
             p.endpoint = from;
             port.setEndpoint(p.id, from);
+            statusChanged = true;
         }
     }
 

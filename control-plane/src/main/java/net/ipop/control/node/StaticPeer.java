@@ -22,8 +22,13 @@ final class StaticPeer {
     /** After giving up a handshake attempt, no new attempt starts before this time. */
     long quietUntilNanos;
     boolean quiet;
-    /** When our latest initiation left, for the handshake round trip. */
+    /** When our pending initiation left (clock nanos, never 0), or 0 when none is pending: the RTT's start. */
     long initiationSentNanos;
+    /** Initiation to response of our last completed initiation, or -1 before one completed. */
+    long rttNanos = -1;
+    /** When the newest session was derived (clock nanos); meaningful once {@link #handshaken}. */
+    long lastHandshakeNanos;
+    boolean handshaken;
     /** Whether the node last reported a session with this peer (link up). */
     boolean linkUp;
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import net.ipop.perf.report.JmhReport;
 import net.ipop.perf.report.MarkdownSections;
 
 /**
@@ -46,7 +47,8 @@ public final class BenchReport {
         String body = "_Command:_ `" + args[1] + "`  \n"
                 + "_Run:_ " + Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC, "
                 + "JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, "
-                + results.rounds() + " rounds, " + args[2] + "\n\n"
+                + results.rounds() + " rounds, " + args[2]
+                + JmhReport.loadAverage() + "\n\n"
                 + "![Medians of the run: throughput, latency and CPU per GB of every target](" + link + ")\n\n"
                 + render(results);
         System.out.println(body);

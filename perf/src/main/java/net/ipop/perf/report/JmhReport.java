@@ -33,9 +33,23 @@ public final class JmhReport {
         String table = render(rows);
         String section = "_Command:_ `" + args[3] + "`  \n"
                 + "_Run:_ " + Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC, "
-                + "JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs\n\n"
+                + "JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs"
+                + loadAverage() + "\n\n"
                 + table;
         MarkdownSections.replace(Path.of(args[2]), args[1], section);
+    }
+
+    /**
+     * The machine's load over the last 5 and 15 minutes when the report is written, because a shared machine's
+     * figures mean little without it; empty where /proc is absent.
+     */
+    public static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");
+            return ", load average " + f[1] + " (5 min), " + f[2] + " (15 min)";
+        } catch (IOException | ArrayIndexOutOfBoundsException e) {
+            return "";
+        }
     }
 
     /** Secondary results shown as extra columns of their primary row, in this order, when present. */

@@ -1,0 +1,89 @@
+package net.ipop.control.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import net.ipop.control.status.NodeSnapshot;
+import net.ipop.control.status.PeerPath;
+import net.ipop.control.status.PeerSnapshot;
+import net.ipop.control.status.StatusBoard;
+import net.ipop.crypto.Suite;
+import net.ipop.crypto.cert.X25519Keys;
+import net.ipop.crypto.noise.NoiseKeyPair;
+
+/** What a {@link StaticNode} publishes for {@code ipop status}, on fake time through fake data planes. */
+class NodeStatusTest {
+    private static final long MS = 1_000_000L;
+    private static final InetSocketAddress ADDRESS_A = Nodes.endpoint("198.51.100.1", 51820);
+    private static final InetSocketAddress ADDRESS_B = Nodes.endpoint("203.0.113.2", 51820);
+
+    private final FakeClock clock = new FakeClock();
+    private final FakeLink link = new FakeLink(clock);
+    private final NoiseKeyPair[] keys = Nodes.orderedPair();
+    private final FakePort portA = new FakePort(ADDRESS_A);
+    private final FakePort portB = new FakePort(ADDRESS_B);
+    private final StatusBoard boardA = new StatusBoard();
+    private final StatusBoard boardB = new StatusBoard();
+
+    private long epochMs() {
+        return clock.epochNanos() / MS;
+    }
+
+    @Test
+    void theSnapshotShowsPeersEndpointsTheHandshakeAndItsRoundTrip() {
+        // A (the smaller key) initiates at start; B does not know A's endpoint and only answers.
+        StaticNode a = new StaticNode(Nodes.config("alpha", keys[0], "192.0.2.1/24", Suite.AES256GCM,
+                Nodes.peer("beta", keys[1], ADDRESS_B, "192.0.2.2/32", Suite.AES256GCM)), keys[0], portA, clock,
+                Nodes.RANDOM);
+        StaticNode b = new StaticNode(Nodes.config("beta", keys[1], "192.0.2.2/24", Suite.AES256GCM,
+                Nodes.peer("alpha", keys[0], null, "192.0.2.1/32", Suite.AES256GCM)), keys[1], portB, clock,
+                Nodes.RANDOM);
+        link.attach(portA, a);
+        link.attach(portB, b);
+        a.setStatusListener(boardA);
+        b.setStatusListener(boardB);
+        assertNull(boardA.current(), "nothing is published before the node's thread runs");
+
+        a.start();
+        b.start();
+        long sentMs = epochMs();
+        NodeSnapshot before = boardA.current();
+        assertEquals("alpha", before.name());
+        assertEquals(List.of("192.0.2.1/24"), before.addresses());
+        assertEquals(X25519Keys.toBase64(keys[0].publicKey()), before.publicKey());
+        assertEquals("0.0.0.0:51820", before.listen());
+        PeerSnapshot beta = before.peers().get(0);
+        assertEquals(new PeerSnapshot(1, "beta", X25519Keys.toBase64(keys[1].publicKey()), List.of("192.0.2.2/32"), "203.0.113.2:51820",
+                PeerPath.DIRECT, null, PeerSnapshot.NEVER, PeerSnapshot.NOT_MEASURED, PeerSnapshot.NEVER), beta);
+        PeerSnapshot alphaUnknown = boardB.current().peers().get(0);
+        assertNull(alphaUnknown.endpoint());
+        assertEquals(PeerPath.NONE, alphaUnknown.path());
+
+        // The initiation is in flight for 7 ms of fake time: that is the round trip A measures.
+        clock.advance(7 * MS);
+        link.pump();
+        PeerSnapshot after = boardA.current().peers().get(0);
+        assertEquals(7_000, after.rttMicros());
+        assertEquals(sentMs + 7, after.lastHandshakeMs());
+        assertEquals(sentMs + 7, after.sessionStartMs());
+        PeerSnapshot alpha = boardB.current().peers().get(0);
+        assertEquals("198.51.100.1:51820", alpha.endpoint(), "B learnt A's endpoint from the initiation");
+        assertEquals(PeerPath.DIRECT, alpha.path());
+        assertEquals(PeerSnapshot.NOT_MEASURED, alpha.rttMicros(), "the responder measures nothing");
+        assertEquals(sentMs + 7, alpha.lastHandshakeMs());
+
+        // Nothing changed: the node publishes nothing new (no snapshot per duty cycle).
+        NodeSnapshot settled = boardA.current();
+        clock.advance(10 * MS);
+        a.doWork();
+        assertSame(settled, boardA.current());
+        assertNotSame(before, settled);
+    }
+}
