@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # prosody and coturn serve the NAT-traversal tests; nebula, tinc and openvpn are the benchmark's peers.
+# curl scrapes the node's metrics endpoint inside test namespaces (ReloadTest, BenchTest).
 packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven
-          prosody lua-event coturn nebula tinc openvpn)
+          prosody lua-event coturn nebula tinc openvpn curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {VersionCommand.class, DoctorCommand.class, GenkeyCommand.class, PubkeyCommand.class,
             CaCommand.class, CertCommand.class, ConfigCommand.class, StatsCommand.class, UpCommand.class,
             DownCommand.class, StatusCommand.class, PeersCommand.class, PingCommand.class, CompletionCommand.class,
-            DemoCommand.class, CommandLine.HelpCommand.class},
+            DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 not running or environment missing"
             + " something (docs/cli.md)."})
 public final class IpopCommand implements Runnable {

@@ -57,6 +57,12 @@ final class UpCommand implements Callable<Integer> {
             description = "The node config file (YAML), e.g. /etc/ipop/node.yaml.")
     Path file;
 
+    @Option(names = "--log-level", paramLabel = "[COMPONENT=]LEVEL",
+            description = "A log level for one component (node, ipc, signal, ice, metrics, reload) or, without"
+                + " COMPONENT, for all; wins over the file's log: section. Levels: off, error, warning, info, debug,"
+                + " trace. Repeatable.")
+    List<String> logLevels = new ArrayList<>();
+
     @Option(names = "--foreground", description = "Run the node in this process until SIGTERM, logging to"
             + " standard error (for systemd Type=simple).")
     boolean foreground;
@@ -67,6 +73,12 @@ final class UpCommand implements Callable<Integer> {
             NodeConfig config = parse(spec, file);
             if (config == null) {
                 return IpopCommand.EXIT_USAGE;
+            }
+            java.util.Map<String, String> levels;
+            try {
+                levels = net.ipop.control.logging.LogLevels.parseOverrides(logLevels);
+            } catch (IllegalArgumentException e) {
+                throw CliError.usage(e.getMessage());
             }
             String iface = config.iface().name();
             Optional<ProcessHandle> running = NodeMain.runningNode(iface);
@@ -83,7 +95,7 @@ final class UpCommand implements Callable<Integer> {
             if (foreground) {
                 spec.commandLine().getErr().flush();
                 // Returns only on failure; a stop by signal ends the JVM with 0 from NodeMain's shutdown hook.
-                return NodeMain.run(file.toAbsolutePath(), System.err);
+                return NodeMain.run(file.toAbsolutePath(), System.err, levels);
             }
             return startDetached(config, dataPlaneClassPath);
         });
@@ -142,6 +154,9 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         command.addAll(List.of(NodeMain.class.getName(), "--config", file.toAbsolutePath().toString()));
+        for (String level : logLevels) {
+            command.addAll(List.of("--log-level", level));
+        }
         Process node = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +39,9 @@ import net.ipop.control.node.AeronDataPlanePort;
 import net.ipop.control.node.DataPlaneTakeover;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
+import net.ipop.control.logging.LogLevels;
+import net.ipop.control.reload.HangupSignal;
+import net.ipop.control.reload.Reloader;
 import net.ipop.control.status.StatusBoard;
 import net.ipop.control.status.StatusServer;
 import net.ipop.control.status.StatusService;
@@ -98,6 +102,8 @@ public final class NodeMain {
     static final long STABLE_RUN_MS = 30_000;
 
     private final NodeConfig config;
+    /** The reloadable settings (SIGHUP), the log levels and the metrics endpoint. */
+    private final Reloader reloader;
     private final NoiseKeyPair keys;
     private final String dataPlaneClassPath;
     private final Path pidFile;
@@ -118,8 +124,10 @@ public final class NodeMain {
     /** The local control socket {@code <interface>.sock}; guarded by lock. */
     private StatusServer statusServer;
 
-    private NodeMain(NodeConfig config, NoiseKeyPair keys, String dataPlaneClassPath, PrintStream log) {
+    private NodeMain(NodeConfig config, Reloader reloader, NoiseKeyPair keys, String dataPlaneClassPath,
+                     PrintStream log) {
         this.config = config;
+        this.reloader = reloader;
         this.keys = keys;
         this.dataPlaneClassPath = dataPlaneClassPath;
         this.pidFile = pidFile(config.iface().name());
@@ -127,19 +135,38 @@ public final class NodeMain {
     }
 
     public static void main(String[] args) {
-        if (args.length != 2 || !args[0].equals("--config")) {
-            System.err.println("ipop-node: usage: NodeMain --config FILE");
+        List<String> levels = new ArrayList<>();
+        for (int i = 2; i + 1 < args.length && args[i].equals("--log-level"); i += 2) {
+            levels.add(args[i + 1]);
+        }
+        if (args.length < 2 || args.length != 2 + 2 * levels.size() || !args[0].equals("--config")) {
+            System.err.println("ipop-node: usage: NodeMain --config FILE [--log-level [COMPONENT=]LEVEL]...");
             System.exit(EXIT_CONFIG);
         }
-        System.exit(run(Path.of(args[1]), System.err));
+        Map<String, String> overrides;
+        try {
+            overrides = LogLevels.parseOverrides(levels);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ipop-node: " + e.getMessage());
+            System.exit(EXIT_CONFIG);
+            return;
+        }
+        System.exit(run(Path.of(args[1]), System.err, overrides));
+    }
+
+    /** {@link #run(Path, PrintStream, Map)} with the config file's log levels. */
+    public static int run(Path configFile, PrintStream log) {
+        return run(configFile, log, Map.of());
     }
 
     /**
      * Runs the node of {@code configFile} in this process until SIGTERM/SIGINT, which ends the JVM with 0 from
      * the shutdown hook (this method then never returns). Returns only on failure, with the exit code: 2 for a
-     * config or key file problem, 1 when the node cannot start. Messages go to {@code log}.
+     * config or key file problem, 1 when the node cannot start. Messages go to {@code log}; log records of the
+     * components go to standard error at the levels of the file's {@code log:} section, {@code logLevels}
+     * ({@code --log-level}: component, or "" for all, to level) winning over them.
      */
-    public static int run(Path configFile, PrintStream log) {
+    public static int run(Path configFile, PrintStream log, Map<String, String> logLevels) {
         NodeConfig config;
         try {
             config = NodeConfigParser.parse(configFile);
@@ -164,7 +191,8 @@ public final class NodeMain {
                     + DATAPLANE_CLASSPATH_PROPERTY + " is not set; start the node with the ipop launcher (ipop up)");
             return EXIT_FAILED;
         }
-        return new NodeMain(config, keys, classPath, log).runNode();
+        Reloader reloader = new Reloader(configFile, config, logLevels);
+        return new NodeMain(config, reloader, keys, classPath, log).runNode();
     }
 
     /** The directory of pid and log files: {@code /run/ipop} unless {@value #RUN_DIRECTORY_PROPERTY} says. */
@@ -356,6 +384,13 @@ public final class NodeMain {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "ipop-node-shutdown"));
         startStatusServer();
+        try {
+            reloader.start();
+        } catch (IOException e) {
+            log(e.getMessage() + "; change metrics.listen or free the port");
+            return failStart();
+        }
+        HangupSignal.install(reloader);
         log("starting node " + config.name() + " on " + iface + " (pid " + ProcessHandle.current().pid() + ", "
                 + config.peers().size() + " peers)");
         long pauseMs = RESTART_PAUSE_MS;
@@ -449,7 +484,8 @@ public final class NodeMain {
         writePid(dataPlanePidFile(config.iface().name()), process.pid());
         DataPlaneConnection c = awaitReady(process);
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
-        return startAgent(c, process.toHandle(), new StaticNode(config, keys, port, Clock.system(),
+        // The reloaded peers, not the start's: a restarted data plane gets what the node runs with now.
+        return startAgent(c, process.toHandle(), new StaticNode(reloader.config(), keys, port, Clock.system(),
                 new SecureRandom()), port);
     }
 
@@ -519,7 +555,8 @@ public final class NodeMain {
     private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) {
         DataPlaneConnection c = adopted.connection();
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
-        return startAgent(c, adopted.process(), StaticNode.adopting(config, keys, port, Clock.system(),
+        // The reloaded peers, not the start's: a node gets what it runs with now.
+        return startAgent(c, adopted.process(), StaticNode.adopting(reloader.config(), keys, port, Clock.system(),
                 new SecureRandom(), adopted.state()), port);
     }
 
@@ -531,9 +568,10 @@ public final class NodeMain {
     private ProcessHandle startAgent(DataPlaneConnection c, ProcessHandle process, StaticNode node,
                                      AeronDataPlanePort port) {
         node.setStatusListener(statusBoard);
-        node.useLinkPolicy(TopologyManager.forStaticPeers(config, port, node::peerId));
-        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
-                new StaticNodeAgent(c, node));
+        node.useLinkPolicy(TopologyManager.forStaticPeers(reloader.config(), port, node::peerId));
+        StaticNodeAgent agent = new StaticNodeAgent(c, node);
+        reloader.attach(agent);
+        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
         synchronized (lock) {
             if (stopping) {
                 c.close();
@@ -585,6 +623,7 @@ public final class NodeMain {
 
     /** Stops the agent and closes the connection of a data plane that is gone. */
     private void stopAgent() {
+        reloader.attach(null);
         AgentRunner r;
         DataPlaneConnection c;
         synchronized (lock) {
@@ -606,6 +645,7 @@ public final class NodeMain {
         synchronized (lock) {
             stopping = true;
         }
+        reloader.close();
         stopAgent();
         stopChild();
         stopStatusServer();
@@ -636,6 +676,7 @@ public final class NodeMain {
         int status = 0;
         try {
             log("stopping");
+            reloader.close();
             stopAgent();
             stopChild();
             stopStatusServer();

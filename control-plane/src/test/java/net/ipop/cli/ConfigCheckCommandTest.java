@@ -85,6 +85,8 @@ class ConfigCheckCommandTest {
         assertTrue(c.peers().get(2).endpoint().isEmpty());
         assertEquals(1, c.signalling().size());
         assertEquals("lab@conference.xmpp.example.org", c.signalling().get(0).room());
+        assertEquals(9586, c.metrics().listen().orElseThrow().getPort());
+        assertEquals(java.util.Map.of("node", "info", "ice", "warning"), c.log().components());
     }
 
     @Test
@@ -95,7 +97,7 @@ class ConfigCheckCommandTest {
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
                 "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
                 "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "topology:", "maxMeshSize:",
-                "successors:", "downAfterMs:")) {
+                "successors:", "downAfterMs:", "metrics:", "log:", "level:", "components:")) {
             assertTrue(text.contains(k), "example lacks " + k);
         }
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
@@ -107,7 +109,7 @@ class ConfigCheckCommandTest {
                 "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
                 "signalling[].port", "signalling[].room", "signalling[].tls", "signalling[].serverCertificateFile",
                 "signalling[].connectTimeoutMs", "topology.maxMeshSize", "topology.successors",
-                "topology.downAfterMs")) {
+                "topology.downAfterMs", "metrics.listen", "log.level", "log.components")) {
             assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
         }
     }

@@ -22,21 +22,24 @@ import net.ipop.crypto.Suite;
  * @param signalling     the overlays joined through XMPP signalling servers, one account each; empty for a
  *                       node with static peers only
  * @param topology       how the members are linked (full mesh or ring); the same on every node of an overlay
+ * @param metrics        the Prometheus endpoint, off unless configured
+ * @param log            log levels, per component
  */
 public record NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
                          ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
-                         List<SignallingConfig> signalling, TopologyConfig topology) {
+                         List<SignallingConfig> signalling, TopologyConfig topology, MetricsConfig metrics,
+                         LogConfig log) {
     public NodeConfig {
         peers = List.copyOf(peers);
         signalling = List.copyOf(signalling);
     }
 
-    /** A node with the default topology. */
+    /** A node with the default topology, no metrics endpoint and default log levels. */
     public NodeConfig(String name, Path privateKeyFile, StaticPublicKey publicKey, InterfaceConfig iface,
                       ListenConfig listen, Suite suite, DataPlaneConfig dataPlane, List<PeerConfig> peers,
                       List<SignallingConfig> signalling) {
         this(name, privateKeyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling,
-                TopologyConfig.DEFAULT);
+                TopologyConfig.DEFAULT, MetricsConfig.OFF, LogConfig.DEFAULT);
     }
 
     /** A node with static peers only, no signalling. */

@@ -38,7 +38,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 public final class NodeConfigParser {
     static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
-            "signalling", "topology");
+            "signalling", "topology", "metrics", "log");
     static final List<String> TOPOLOGY_KEYS = List.of("maxMeshSize", "successors", "downAfterMs");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
@@ -202,10 +202,13 @@ public final class NodeConfigParser {
                 topology = readTopology(t);
             }
         }
+        MetricsConfig metrics = ObservabilityParser.metrics(top, problems);
+        LogConfig log = ObservabilityParser.log(top, problems);
         if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null) {
             return null; // each of these has a problem reported
         }
-        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, topology);
+        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, topology,
+                metrics, log);
     }
 
     private static InterfaceConfig readInterface(Section s, List<Section.Located<IpPrefix>> own, Problems problems) {

@@ -89,6 +89,11 @@ public final class AeronDataPlanePort implements DataPlanePort {
     }
 
     @Override
+    public void removeRoute(IpPrefix prefix) {
+        sent(commands.removeRoute(prefix.inetAddress(), prefix.prefixLength()), "RemoveRoute");
+    }
+
+    @Override
     public void installSession(int peerId, SessionKeys keys) {
         sent(commands.installSession(Integer.toUnsignedLong(peerId), Integer.toUnsignedLong(keys.localIndex()),
                 Integer.toUnsignedLong(keys.remoteIndex()), suite(keys.suite()), keys.initiator(),

@@ -27,7 +27,10 @@ public interface DataPlanePort {
     /** Adds or updates a peer; {@code keepaliveMs} 0 means no persistent keepalive. */
     void addPeer(int peerId, String name, Suite suite, int keepaliveMs, byte[] staticKey);
 
-    /** Removes a peer with its sessions and routes (a restarted node drops peers its config no longer lists). */
+    /**
+     * Removes a peer with its sessions and routes (a restarted node drops peers its config no longer lists, a
+     * reload drops a peer).
+     */
     void removePeer(int peerId);
 
     /** Where the peer's packets go from now on: plain UDP to {@code endpoint}. */
@@ -51,6 +54,9 @@ public interface DataPlanePort {
 
     /** Routes the overlay prefix through the peer (and accepts it as the inner source from it). */
     void addRoute(IpPrefix prefix, int peerId);
+
+    /** Removes the route of this prefix (a config reload took it from its peer). */
+    void removeRoute(IpPrefix prefix);
 
     /**
      * Adds a route and/or a source entry for the prefix and the peer, as {@code kind} says (the topology

@@ -1,5 +1,9 @@
 package net.ipop.control.node;
 
+import java.util.List;
+
+import net.ipop.crypto.cert.IpPrefix;
+
 /**
  * Decides which peers a {@link StaticNode} keeps a direct link with and installs the routes and source entries in
  * the data plane (the topology manager, {@code net.ipop.control.topology.TopologyManager}). Without one a node
@@ -19,6 +23,15 @@ public interface LinkPolicy {
 
     /** The data plane asked for a rekey with the peer (its session aged, or the data plane declared it down). */
     void rekeyDue(int peerId, long nowNanos);
+
+    /**
+     * A peer joined, or its allowed addresses changed (a config reload): plan it in with these prefixes. The
+     * policy, not the node, installs its routes.
+     */
+    void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos);
+
+    /** A peer left (a config reload dropped it; the data plane already removed it with its routes). */
+    void memberRemoved(int peerId, long nowNanos);
 
     /** Liveness timeouts and re-planning; returns the work done (0 when idle), as an agent's duty cycle. */
     int doWork(long nowNanos);

@@ -83,9 +83,14 @@ public final class StaticNode {
     private final Map<Suite, Handshaker> handshakers = new EnumMap<>(Suite.class);
     /**
      * Peer id {@code i + 1} is {@code peers[i]}, unless adopted ids differ: ids are never 0 (0 means "no peer" in
-     * the data plane).
+     * the data plane). A peer removed by {@link #reconfigure} leaves {@code null} behind, and an added one gets a
+     * new id above every id held, so an id is never reused for another peer within this node's life.
      */
-    private final StaticPeer[] peers;
+    private StaticPeer[] peers;
+    /** The highest peer id this node ever used (adopted ids need not follow the array), never reused. */
+    private int highestPeerId;
+    private final NoiseKeyPair local;
+    private final SecureRandom random;
     private final RejectLog rejects;
     private final byte[] reply = new byte[HandshakeMessages.MAX_LENGTH];
     private final byte[] sourceKey = new byte[18];
@@ -93,6 +98,7 @@ public final class StaticNode {
     private int loadWindowCount;
     private boolean underLoad;
     private long unknownSessionEvents;
+    private NodeObserver observer = NodeObserver.NONE;
     /** Where snapshots for {@code ipop status} go; {@code null} for none. */
     private Consumer<NodeSnapshot> statusListener;
     /** Something {@code ipop status} shows changed since the last snapshot. */
@@ -138,6 +144,8 @@ public final class StaticNode {
                     + config.publicKey());
         }
         this.config = config;
+        this.local = local;
+        this.random = random;
         this.localKey = local.publicKey();
         this.port = port;
         this.clock = clock;
@@ -151,9 +159,15 @@ public final class StaticNode {
             Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
             PeerHandshake ph = h.addPeer(ids[i], pc.publicKey().bytes(), null);
             peers[i] = new StaticPeer(ids[i], pc, h, ph);
+            highestPeerId = Math.max(highestPeerId, ids[i]);
         }
         this.adoption = adopt == null ? null : new Adoption(adopt, port, logger);
         this.loadWindowStartNanos = clock.nanoTime();
+    }
+
+    /** Where handshake and link changes are reported from now on (metrics). Call on the node's thread. */
+    public void observe(NodeObserver o) {
+        this.observer = o;
     }
 
     /**
@@ -188,17 +202,26 @@ public final class StaticNode {
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
         Adoption a = adoption;
         adoption = null;
+        int count = 0;
         if (a != null) {
             a.apply(peers, this::startPeer);
+            count = peers.length;
             logger.log(Level.INFO, "node {0} adopted the running data plane: {1}", config.name(), a);
         } else {
             for (StaticPeer p : peers) {
+                if (p == null) {
+                    continue;
+                }
+                count++;
                 startPeer(p);
             }
             logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
         }
         if (links != null) {
             links.start(clock.nanoTime());
+        }
+        if (a == null) {
+            logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), count);
         }
         statusChanged = true;
         doWork();
@@ -207,18 +230,12 @@ public final class StaticNode {
     /** Pushes one peer, its routes (unless a link policy owns them) and known endpoint, forgets its sessions. */
     private void startPeer(StaticPeer p) {
         PeerConfig pc = p.config;
-        if (links == null) {
-            pushPeer(port, p);
-        } else {
-            port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
-        }
-        if (p.endpoint != null) {
-            port.setEndpoint(p.id, p.endpoint);
-        }
+        push(p);
         for (Session s : p.sessions) {
             p.handshaker.releaseIndex(s.localIndex());
         }
         p.sessions.clear();
+        linkChanged(p);
         p.initiationSentNanos = 0;
         p.quiet = false;
         p.wanted = links == null || links.wantsLink(p.id);
@@ -232,6 +249,19 @@ public final class StaticNode {
         }
     }
 
+    /** Sends a peer, its routes (unless the link policy owns them) and its known endpoint to the data plane. */
+    private void push(StaticPeer p) {
+        if (links == null) {
+            pushPeer(port, p);
+        } else {
+            PeerConfig pc = p.config;
+            port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+        }
+        if (p.endpoint != null) {
+            port.setEndpoint(p.id, p.endpoint);
+        }
+    }
+
     /** AddPeer and AddRoute for a peer's configuration: both leave a peer the data plane already holds intact. */
     static void pushPeer(DataPlanePort port, StaticPeer p) {
         PeerConfig pc = p.config;
@@ -242,6 +272,112 @@ public final class StaticNode {
     }
 
     /**
+     * Applies a reloaded peer list without touching the other peers' sessions: a peer whose name is gone (or
+     * whose key or suite changed) is removed with its sessions, a new one is added and handshaken with if its
+     * endpoint is known, and for a peer kept, a changed endpoint, keepalive or allowed-address list is sent to
+     * the data plane (the new endpoint also becomes where handshakes go). Node thread. Returns one line per
+     * change, for the log.
+     */
+    public List<String> reconfigure(List<PeerConfig> wanted) {
+        List<String> changes = new java.util.ArrayList<>();
+        Map<String, PeerConfig> byName = new java.util.LinkedHashMap<>();
+        for (PeerConfig pc : wanted) {
+            byName.put(pc.name(), pc);
+        }
+        for (int i = 0; i < peers.length; i++) {
+            StaticPeer p = peers[i];
+            if (p == null) {
+                continue;
+            }
+            PeerConfig next = byName.get(p.config.name());
+            if (next == null || !Arrays.equals(next.publicKey().bytes(), p.config.publicKey().bytes())
+                    || next.suite() != p.config.suite()) {
+                for (Session s : p.sessions) {
+                    p.handshaker.releaseIndex(s.localIndex());
+                }
+                p.sessions.clear();
+                linkChanged(p);
+                p.handshaker.removePeer(p.handshake);
+                port.removePeer(p.id);
+                if (links != null) {
+                    links.memberRemoved(p.id, clock.nanoTime());
+                }
+                peers[i] = null;
+                changes.add("peer " + p + " removed" + (next == null ? "" : " (its key or suite changed)"));
+            } else {
+                update(p, next, changes);
+                byName.remove(next.name());
+            }
+        }
+        for (PeerConfig pc : byName.values()) {
+            StaticPeer[] grown = Arrays.copyOf(peers, peers.length + 1);
+            Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
+            int id = ++highestPeerId;
+            StaticPeer p = new StaticPeer(id, pc, h, h.addPeer(id, pc.publicKey().bytes(), null));
+            grown[grown.length - 1] = p;
+            peers = grown;
+            push(p);
+            if (links != null) {
+                links.memberChanged(p.id, pc.publicKey().bytes(), pc.allowedAddresses(), clock.nanoTime());
+            }
+            if (p.endpoint != null) {
+                p.handshake.timers().handshakeWanted();
+            }
+            changes.add("peer " + p + " added");
+        }
+        return changes;
+    }
+
+    private void update(StaticPeer p, PeerConfig next, List<String> changes) {
+        PeerConfig old = p.config;
+        p.config = next;
+        if (old.keepaliveIntervalMs() != next.keepaliveIntervalMs()) {
+            port.addPeer(p.id, next.name(), next.suite(), next.keepaliveIntervalMs(), next.publicKey().bytes());
+            changes.add("peer " + p + ": keepaliveIntervalMs " + old.keepaliveIntervalMs() + " -> "
+                    + next.keepaliveIntervalMs());
+        }
+        if (!old.allowedAddresses().equals(next.allowedAddresses()) && links != null) {
+            links.memberChanged(p.id, next.publicKey().bytes(), next.allowedAddresses(), clock.nanoTime());
+            changes.add("peer " + p + ": allowedAddresses " + old.allowedAddresses() + " -> "
+                    + next.allowedAddresses());
+        } else if (!old.allowedAddresses().equals(next.allowedAddresses())) {
+            for (IpPrefix prefix : old.allowedAddresses()) {
+                if (!next.allowedAddresses().contains(prefix)) {
+                    port.removeRoute(prefix.network());
+                }
+            }
+            for (IpPrefix prefix : next.allowedAddresses()) {
+                if (!old.allowedAddresses().contains(prefix)) {
+                    port.addRoute(prefix.network(), p.id);
+                }
+            }
+            changes.add("peer " + p + ": allowedAddresses " + old.allowedAddresses() + " -> "
+                    + next.allowedAddresses());
+        }
+        if (!old.endpoint().equals(next.endpoint()) && next.endpoint().isPresent()) {
+            p.endpoint = next.endpoint().get();
+            port.setEndpoint(p.id, p.endpoint);
+            if (p.sessions.isEmpty()) {
+                p.quiet = false;
+                p.handshake.timers().handshakeWanted();
+            }
+            changes.add("peer " + p + ": endpoint " + old.endpoint().map(Object::toString).orElse("none") + " -> "
+                    + p.endpoint);
+        }
+    }
+
+    /** The names of the configured peers, in id order. */
+    public List<String> peerNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (StaticPeer p : peers) {
+            if (p != null) {
+                names.add(p.config.name());
+            }
+        }
+        return names;
+    }
+
+    /**
      * One duty cycle: retransmissions, rekeys, give-ups and expiries due now. Returns the number of
      * actions taken (0 when idle), as an Agrona agent's {@code doWork}.
      */
@@ -249,7 +385,9 @@ public final class StaticNode {
         long now = clock.nanoTime();
         int work = links == null ? 0 : links.doWork(now);
         for (StaticPeer p : peers) {
-            work += service(p, now);
+            if (p != null) {
+                work += service(p, now);
+            }
         }
         if (statusChanged && statusListener != null) {
             statusChanged = false;
@@ -291,16 +429,20 @@ public final class StaticNode {
                 install(p, h.lastKeys(), now);
                 port.inject(from, reply, 0, h.replyLength());
                 p.quiet = false;
+                observer.handshakeCompleted(p.config.name(), -1);
             }
             case RESPONSE_ACCEPTED -> {
                 StaticPeer p = peer(h.lastPeer().peerId());
                 roam(p, from);
                 install(p, h.lastKeys(), now);
+                long rtt = -1;
                 if (p.initiationSentNanos != 0) {
-                    p.rttNanos = now - p.initiationSentNanos;
+                    rtt = now - p.initiationSentNanos;
+                    p.rttNanos = rtt;
                     p.initiationSentNanos = 0;
                 }
                 p.quiet = false;
+                observer.handshakeCompleted(p.config.name(), rtt);
             }
             case COOKIE_REPLY_SENT -> port.inject(from, reply, 0, h.replyLength());
             case COOKIE_ACCEPTED -> logger.log(Level.DEBUG, "cookie from {0} accepted; retransmission carries mac2",
@@ -353,6 +495,7 @@ public final class StaticNode {
                 } else {
                     p.sessions.remove(s);
                     p.handshaker.releaseIndex(localIndex);
+                    linkChanged(p);
                     statusChanged = true;
                 }
             }
@@ -413,6 +556,7 @@ public final class StaticNode {
             p.quietUntilNanos = now + RETRY_AFTER_GIVE_UP_NANOS;
             logger.log(Level.WARNING, "no handshake answer from {0} at {1} for {2} s; retrying in {3} s", p,
                     p.endpoint, PeerTimers.REKEY_ATTEMPT_TIME_NANOS / SECOND, RETRY_AFTER_GIVE_UP_NANOS / SECOND);
+            observer.handshakeFailed(p.config.name());
             work++;
         }
         if (p.quiet && now - p.quietUntilNanos >= 0) {
@@ -427,6 +571,9 @@ public final class StaticNode {
             timers.handshakeWanted();
         }
         if (wanted && p.endpoint != null && !p.quiet && timers.shouldInitiate(now)) {
+            if (!timers.handshaking()) {
+                observer.handshakeStarted(p.config.name());
+            }
             int len = p.handshaker.createInitiation(p.handshake, reply, 0);
             port.inject(p.endpoint, reply, 0, len);
             // A retransmission carries a new ephemeral key: only the answer to this one can complete.
@@ -453,6 +600,11 @@ public final class StaticNode {
         while (p.sessions.size() > MAX_SESSIONS) {
             retire(p, p.sessions.get(0), "superseded");
         }
+        if (p.sessions.size() > 1) {
+            logger.log(Level.INFO, "rekeyed with {0} (session {1}, {2})", p, Integer.toUnsignedString(
+                    keys.localIndex()), keys.initiator() ? "initiator" : "responder");
+        }
+        linkChanged(p);
         logger.log(Level.DEBUG, "session {0} with {1} installed as {2}", Integer.toUnsignedString(keys.localIndex()),
                 p, keys.initiator() ? "initiator" : "responder");
     }
@@ -464,6 +616,18 @@ public final class StaticNode {
         statusChanged = true;
         logger.log(Level.DEBUG, "session {0} with {1} retired: {2}", Integer.toUnsignedString(s.localIndex()), p,
                 why);
+        linkChanged(p);
+    }
+
+    /** Logs and reports a link that came up (first session) or went down (no session left). */
+    private void linkChanged(StaticPeer p) {
+        boolean up = !p.sessions.isEmpty();
+        if (up != p.linkUp) {
+            p.linkUp = up;
+            logger.log(Level.INFO, up ? "link to {0} at {1} up" : "link to {0} at {1} down: no session left", p,
+                    p.endpoint);
+            observer.linkChanged(p.config.name(), up);
+        }
     }
 
     /** The endpoint follows the peer: an authenticated handshake from a new address moves it there. */

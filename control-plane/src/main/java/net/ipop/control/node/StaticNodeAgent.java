@@ -1,5 +1,9 @@
 package net.ipop.control.node;
 
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
 import org.agrona.concurrent.Agent;
 
 import net.ipop.control.ipc.DataPlaneConnection;
@@ -18,6 +22,7 @@ public final class StaticNodeAgent implements Agent {
     private final DataPlaneConnection connection;
     private final StaticNode node;
     private final NodeEvents events;
+    private final Queue<Consumer<StaticNode>> tasks = new ConcurrentLinkedQueue<>();
 
     /** {@code node} must talk through an {@link AeronDataPlanePort} over {@code connection.commands()}. */
     public StaticNodeAgent(DataPlaneConnection connection, StaticNode node) {
@@ -28,12 +33,28 @@ public final class StaticNodeAgent implements Agent {
 
     @Override
     public void onStart() {
+        // Tasks submitted before the thread started (the metrics hooks) must see the start's handshakes.
+        runTasks();
         node.start();
     }
 
     @Override
     public int doWork() {
-        return connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+        return runTasks() + connection.pollEvents(events, FRAGMENT_LIMIT) + node.doWork();
+    }
+
+    private int runTasks() {
+        int work = 0;
+        for (Consumer<StaticNode> t = tasks.poll(); t != null; t = tasks.poll()) {
+            t.accept(node);
+            work++;
+        }
+        return work;
+    }
+
+    /** Runs {@code task} on the node's thread at its next duty cycle (reloads, metrics hooks). Any thread. */
+    public void submit(Consumer<StaticNode> task) {
+        tasks.add(task);
     }
 
     @Override

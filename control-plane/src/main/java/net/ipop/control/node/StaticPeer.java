@@ -11,7 +11,8 @@ import net.ipop.crypto.noise.PeerHandshake;
 /** One configured peer's state in a {@link StaticNode}; touched only by the node's thread. */
 final class StaticPeer {
     final int id;
-    final PeerConfig config;
+    /** Replaced by a reload that changed the endpoint, keepalive or allowed addresses. */
+    PeerConfig config;
     final Handshaker handshaker;
     final PeerHandshake handshake;
     /** Where initiations go; {@code null} until configured or learned from an authenticated message. */
@@ -30,6 +31,8 @@ final class StaticPeer {
     boolean handshaken;
     /** Whether the node's {@link LinkPolicy} wanted a link to this peer at the last duty cycle. */
     boolean wanted;
+    /** Whether the node last reported a session with this peer (link up). */
+    boolean linkUp;
 
     StaticPeer(int id, PeerConfig config, Handshaker handshaker, PeerHandshake handshake) {
         this.id = id;

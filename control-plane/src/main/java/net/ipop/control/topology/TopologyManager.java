@@ -154,6 +154,19 @@ public final class TopologyManager implements LinkPolicy {
         }
     }
 
+    @Override
+    public void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos) {
+        addMember(peerId, memberId(publicKey), prefixes, nowNanos);
+    }
+
+    @Override
+    public void memberRemoved(int peerId, long nowNanos) {
+        // The data plane dropped the peer with its routes: forget what we installed for it, then re-plan.
+        installedRoutes.values().removeIf(id -> id == peerId);
+        installedSources.removeIf(e -> e.peerId() == peerId);
+        removeMember(peerId, nowNanos);
+    }
+
     private boolean removeQuietly(int peerId) {
         Member m = members.remove(peerId);
         if (m != null) {

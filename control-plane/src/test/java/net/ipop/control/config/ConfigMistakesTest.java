@@ -105,7 +105,21 @@ class ConfigMistakesTest {
                 m("suite: aes256gcm", "suite: [aes256gcm]",
                         12, "suite", "expected a single value, found a list"),
                 m("  queues: 1", "\tqueues: 1",
-                        8, "", "not valid YAML"));
+                        8, "", "not valid YAML"),
+                m("suite: aes256gcm", "metrics: {listen: localhost:9586}",
+                        12, "metrics.listen", "no DNS lookups"),
+                m("suite: aes256gcm", "metrics: {listen: 127.0.0.1}",
+                        12, "metrics.listen", "'127.0.0.1' has no port; write it like 127.0.0.1:9586"),
+                m("suite: aes256gcm", "metrics: {port: 9586}",
+                        12, "metrics.port", "unknown key; expected one of: listen"),
+                m("suite: aes256gcm", "log: {level: verbose}",
+                        12, "log.level", "unknown value 'verbose'"),
+                m("suite: aes256gcm", "log: {components: {nodes: debug}}",
+                        12, "log.components.nodes", "unknown component; did you mean 'node'?"),
+                m("suite: aes256gcm", "log: {components: {node: loud}}",
+                        12, "log.components.node", "unknown level 'loud'"),
+                m("suite: aes256gcm", "log: [debug]",
+                        12, "log", "expected a map of keys (level, components), found a list"));
     }
 
     private static Arguments m(String find, String replace, int line, String key, String fragment) {
@@ -144,5 +158,16 @@ class ConfigMistakesTest {
         assertFalse(err.toString().contains("\tat "), "stack trace: " + err);
         assertFalse(err.toString().contains("Exception"), "exception leaked: " + err);
         assertEquals("", out.toString());
+
+        // ipop up refuses the same file the same way before it starts anything.
+        StringWriter upOut = new StringWriter();
+        StringWriter upErr = new StringWriter();
+        int up = IpopCommand.execute(new PrintWriter(upOut, true), new PrintWriter(upErr, true),
+                "up", "--config", file.toString());
+        assertEquals(IpopCommand.EXIT_USAGE, up, upErr.toString());
+        assertEquals(2, up);
+        assertTrue(upErr.toString().startsWith(p + "\n"), upErr.toString());
+        assertFalse(upErr.toString().contains("\tat "), "stack trace: " + upErr);
+        assertFalse(upErr.toString().contains("Exception"), "exception leaked: " + upErr);
     }
 }

@@ -168,7 +168,8 @@ class NodeConfigParserTest {
         List<ConfigProblem> p = problemsOf(files.valid().replace("suite: aes256gcm", "cipher: aes256gcm"));
         assertEquals(1, p.size(), p.toString());
         assertEquals("cipher", p.get(0).key());
-        assertEquals("unknown key; expected one of: node, interface, listen, suite, dataplane, peers, signalling, topology",
+        assertEquals("unknown key; expected one of: node, interface, listen, suite, dataplane, peers, signalling,"
+                + " topology, metrics, log",
                 p.get(0).message());
     }
 

@@ -71,6 +71,11 @@ final class FakePort implements DataPlanePort {
     }
 
     @Override
+    public void removeRoute(IpPrefix prefix) {
+        commands.add("unroute " + prefix);
+    }
+
+    @Override
     public void installSession(int peerId, SessionKeys keys) {
         installed.add(new Installed(peerId, keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.suite(),
                 keys.sendKey().clone(), keys.receiveKey().clone()));

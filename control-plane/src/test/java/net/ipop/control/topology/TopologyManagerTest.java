@@ -48,6 +48,11 @@ class TopologyManagerTest {
         }
 
         @Override
+        public void removeRoute(IpPrefix prefix) {
+            routes.remove(prefix);
+        }
+
+        @Override
         public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
                 InetSocketAddress peerRelayed) {
         }
