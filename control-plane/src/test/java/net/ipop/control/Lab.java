@@ -89,6 +89,7 @@ final class Lab implements AutoCloseable {
 
     private final TestNamespace hub;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final List<TestNamespace> hosts = new ArrayList<>();
 
     private Lab(TestNamespace hub) {
         this.hub = hub;
@@ -124,6 +125,20 @@ final class Lab implements AutoCloseable {
 
     TestNamespace hub() {
         return hub;
+    }
+
+    /** A plain namespace on the bridge at 198.51.100.{@code index} (no node: a host, or an attacker). */
+    TestNamespace host(String tag, int index) throws IOException {
+        TestNamespace ns = TestNamespace.create(tag);
+        hosts.add(ns);
+        String hubSide = "h" + index;
+        hub.exec("ip", "link", "add", hubSide, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
+        ns.exec("ip", "addr", "add", "198.51.100." + index + "/24", "dev", "eth0");
+        hub.exec("ip", "link", "set", hubSide, "master", "br0");
+        hub.exec("ip", "link", "set", hubSide, "up");
+        ns.exec("ip", "link", "set", "eth0", "up");
+        ns.exec("ip", "link", "set", "lo", "up");
+        return ns;
     }
 
     private Node build(Path temp, String tag, Spec s, List<Spec> specs, Map<String, byte[]> keys) throws Exception {
@@ -290,6 +305,13 @@ final class Lab implements AutoCloseable {
                     n.nat().close();
                 }
                 removeDirectory(n.aeronDir());
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        for (TestNamespace ns : hosts) {
+            try {
+                ns.close();
             } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
