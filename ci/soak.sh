@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-command_line="ci/soak.sh $*"
+command_line="ci/soak.sh${*:+ $*}"
 minutes=10
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -106,7 +106,7 @@ class AttackTest {
             Files.setPosixFilePermissions(b.keyFile(), PosixFilePermissions.fromString("rw-------"));
             report.append("- `ipop up` with a private key file of mode 644: refused, exit ").append(refused.exitCode())
                     .append(": \"").append(refused.output().strip().lines().filter(l -> l.contains("chmod"))
-                            .findFirst().orElse("").strip()).append("\"\n");
+                            .findFirst().orElse("").strip().replace(temp.toString(), "$DIR")).append("\"\n");
 
             lab.up("alpha");
 
