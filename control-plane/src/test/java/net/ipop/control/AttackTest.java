@@ -46,6 +46,9 @@ import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ffm.udp.MessageBatch;
 import net.ipop.ffm.udp.UdpSocket;
+import net.ipop.ipc.counters.CountersSnapshot;
+import net.ipop.ipc.counters.DropReason;
+import net.ipop.ipc.counters.GlobalCounter;
 
 /**
  * Attacks on a node, on one overlay: alpha (on the bridge), beta (which initiates: alpha does not know its
@@ -114,6 +117,8 @@ class AttackTest {
             byte[] alphaPublic = X25519Keys.publicKey(X25519Keys.fromBase64(Files.readString(a.keyFile()).strip(),
                     "alpha's key"));
             List<byte[]> initiations = initiations(alphaPublic, 256);
+            CountersSnapshot beforeFlood = a.counters();
+            long rcvbufBeforeFlood = rcvbufErrors(a.ns());
             AtomicBoolean stop = new AtomicBoolean();
             Future<long[]> flood = mallory.submit(() -> spoofedFlood(initiations, stop));
             long beforeBeta = System.nanoTime();
@@ -129,6 +134,13 @@ class AttackTest {
                 stop.set(true);
                 sent = flood.get(30, TimeUnit.SECONDS);
             }
+            Thread.sleep(1000); // what the socket still holds is handled by then
+            CountersSnapshot afterFlood = a.counters();
+            long punted = afterFlood.globals().get(GlobalCounter.PUNTED)
+                    - beforeFlood.globals().get(GlobalCounter.PUNTED);
+            long backPressure = afterFlood.drops().get(DropReason.BACKPRESSURE)
+                    - beforeFlood.drops().get(DropReason.BACKPRESSURE);
+            long rcvbuf = rcvbufErrors(a.ns()) - rcvbufBeforeFlood;
             String logA = a.log();
             assertTrue(logA.contains("handshake load high: answering with cookies"), logA);
             long cookies = nftCounter(mallory.exec("nft", "list", "table", "ip", "watch"));
@@ -136,7 +148,10 @@ class AttackTest {
             String floodLine = String.format(Locale.ROOT, "handshake flood: %,d initiations (valid mac1, unknown key)"
                     + " from %,d spoofed sources in 203.0.113.0/24 over %,d ms (%,d/s aimed); alpha went under load"
                     + " and sent %,d cookie replies; beta, started 2 s into the flood, handshook and pinged alpha"
-                    + " %,d ms after the flood began", sent[0], 254 * 64, sent[1], FLOOD_PER_SECOND, cookies, joinedMs);
+                    + " %,d ms after the flood began; alpha's data plane passed %,d handshake messages to its node"
+                    + " and refused %,d for back-pressure (counted); alpha's kernel dropped %,d (UDP receive buffer"
+                    + " full)", sent[0], 254 * 64, sent[1],
+                    FLOOD_PER_SECOND, cookies, joinedMs, punted, backPressure, rcvbuf);
             System.out.println(floodLine);
             report.append("- ").append(floodLine).append('\n');
 
@@ -147,20 +162,25 @@ class AttackTest {
                 long baselineFrom = System.currentTimeMillis();
                 Thread.sleep(5000);
                 long floodFrom = System.currentTimeMillis();
+                CountersSnapshot beforeReplay = a.counters();
                 long[] replays = mallory.call(() -> replayFlood(genuine, 5000), 60);
                 long floodTo = System.currentTimeMillis();
+                Thread.sleep(500);
+                long replayDrops = a.counters().drops().get(DropReason.REPLAY)
+                        - beforeReplay.drops().get(DropReason.REPLAY);
                 double baseline = iperf.bitsPerSecond(baselineFrom, floodFrom);
                 double during = iperf.bitsPerSecond(floodFrom + 500, floodTo);
                 int exit = iperf.await(60);
                 assertEquals(0, exit, iperf.output());
                 String replayLine = String.format(Locale.ROOT, "replay flood: %,d copies of one genuine data message"
                         + " from mallory's address in %,d ms (%,d/s) while beta sent iperf3 TCP to alpha: %.0f"
-                        + " Mbit/s before, %.0f Mbit/s during (%.0f%%; bound %d%%)", replays[0], replays[1],
-                        replays[0] * 1000 / Math.max(1, replays[1]), baseline / 1e6, during / 1e6,
-                        100 * during / baseline, REPLAY_THROUGHPUT_PERCENT);
+                        + " Mbit/s before, %.0f Mbit/s during (%.0f%%; bound %d%%); %,d counted as replays",
+                        replays[0], replays[1], replays[0] * 1000 / Math.max(1, replays[1]), baseline / 1e6,
+                        during / 1e6, 100 * during / baseline, REPLAY_THROUGHPUT_PERCENT, replayDrops);
                 System.out.println(replayLine);
                 report.append("- ").append(replayLine).append('\n');
                 assertTrue(baseline > 0, iperf.output());
+                assertTrue(replayDrops > 0 && replayDrops <= replays[0], replayLine);
                 assertTrue(during * 100 >= baseline * REPLAY_THROUGHPUT_PERCENT, replayLine + "\n" + iperf.output());
             }
             // Alpha did not follow the replays to mallory: beta is still reached at its own address.
@@ -207,7 +227,8 @@ class AttackTest {
                 || perms.contains(PosixFilePermission.GROUP_EXECUTE);
         if (!directory || perms.contains(PosixFilePermission.OTHERS_READ)
                 || perms.contains(PosixFilePermission.GROUP_READ)
-                || perms.contains(PosixFilePermission.OTHERS_WRITE) || perms.contains(PosixFilePermission.GROUP_WRITE)) {
+                || perms.contains(PosixFilePermission.OTHERS_WRITE)
+                || perms.contains(PosixFilePermission.GROUP_WRITE)) {
             open.add(p + " (" + PosixFilePermissions.toString(perms) + ")");
         }
         if (directory && traversable) {
@@ -217,6 +238,12 @@ class AttackTest {
                 }
             }
         }
+    }
+
+    private static long rcvbufErrors(TestNamespace ns) throws IOException {
+        List<String> udp = ns.exec("cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:")).toList();
+        List<String> names = List.of(udp.get(0).trim().split("\\s+"));
+        return Long.parseLong(udp.get(1).trim().split("\\s+")[names.indexOf("RcvbufErrors")]);
     }
 
     private static long nftCounter(String listing) {

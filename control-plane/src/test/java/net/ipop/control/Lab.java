@@ -235,7 +235,8 @@ final class Lab implements AutoCloseable {
             if (!up.waitFor(150, TimeUnit.SECONDS) || up.exitValue() != 0) {
                 up.destroyForcibly();
                 throw new AssertionError("ipop up " + names[i] + " failed: "
-                        + new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8) + node(names[i]).log());
+                        + new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                        + node(names[i]).log());
             }
         }
     }

@@ -133,8 +133,8 @@ class SoakTest {
                     snmpA1.get("InErrors") - snmpA0.get("InErrors"));
 
             StringBuilder body = new StringBuilder(String.format(Locale.ROOT, "%,d s of iperf3 TCP alpha to beta"
-                    + " (unlimited rate) while gamma joined and left %d times; a sample every %d s.%n%n", elapsed / 1000,
-                    cycles, SAMPLE_MS / 1000));
+                    + " (unlimited rate) while gamma joined and left %d times; a sample every %d s.%n%n",
+                    elapsed / 1000, cycles, SAMPLE_MS / 1000));
             body.append("""
                     | process | live heap after full GC, start -> end | resident, first third peak -> last third peak \
                     | open fds, start -> end (quiet) | threads, start -> end (quiet) |
@@ -153,8 +153,9 @@ class SoakTest {
                 long h1 = heapEnd.get(w.name());
                 ProcessSample q0 = quietStart.get(w.name());
                 ProcessSample q1 = quietEnd.get(w.name());
-                body.append(String.format(Locale.ROOT, "| %s | %,d -> %,d KiB | %,d -> %,d KiB | %d -> %d | %d -> %d |%n",
-                        w.name(), h0, h1, firstPeak, lastPeak, q0.fds(), q1.fds(), q0.threads(), q1.threads()));
+                body.append(String.format(Locale.ROOT,
+                        "| %s | %,d -> %,d KiB | %,d -> %,d KiB | %d -> %d | %d -> %d |%n", w.name(), h0, h1,
+                        firstPeak, lastPeak, q0.fds(), q1.fds(), q0.threads(), q1.threads()));
                 if (h1 > h0 * 3 / 2 + 8 * 1024) {
                     failures.add(w.name() + ": live heap " + h0 + " -> " + h1 + " KiB");
                 }

@@ -73,7 +73,7 @@ class SignallingRestartTest {
                         | XMPP server (Prosody) restart | ms |
                         |---|---|
                         | server down (stop, then start until it listens) | %,d |
-                        | from the server listening: both nodes rejoined the room and beta's presence was heard anew | %,d |
+                        | from the server listening: both nodes rejoined and beta's presence was heard anew | %,d |
                         | then an offer from alpha delivered to beta | %,d |
                         """, ms(serving - stopping), ms(rejoined - serving), ms(offered - rejoined)));
             }
