@@ -190,8 +190,8 @@ class SoakTest {
 
                     Bounds: live heap at the end <= 1.5 x start + 8 MiB; resident in the last third <= 1.25 x the \
                     first third's peak + 32 MiB; quiet fds and threads at the end <= start + 8; sent = received + \
-                    counted drops + at most what the kernel counted (the receiver's UDP receive errors, the drops of every \
-                    link on the path) + 10 per million sent.
+                    counted drops + at most what the kernel counted (the receiver's UDP receive errors, the drops \
+                    of every link on the path) + 10 per million sent.
                     """);
             ReliabilityReport.publish("soak", body.toString());
             assertEquals(List.of(), failures, body.toString());
