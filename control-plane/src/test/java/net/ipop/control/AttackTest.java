@@ -198,9 +198,8 @@ class AttackTest {
                     + " reachable by others: ").append(open.isEmpty() ? "none" : String.join(", ", open))
                     .append('\n');
             assertEquals(List.of(), open, modes);
-        } finally {
-            ReliabilityReport.publish("attacks", report.toString());
         }
+        ReliabilityReport.publish("attacks", report.toString());
     }
 
     /**
