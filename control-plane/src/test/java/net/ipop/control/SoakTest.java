@@ -35,9 +35,9 @@ import net.ipop.ipc.counters.PeerTotals;
  *       descriptors and 8 more threads than at the start, quiet;</li>
  *   <li>counters balance, read from both counters files at quiescence: the packets alpha sent beta are the
  *       packets beta received from alpha plus what beta counted as dropped, give or take what the kernel
- *       counted as dropped on the way (beta's UDP receive errors, the links' drops) and 10 per million sent
- *       (a 10-minute run lost ~2 per million where no counter read here saw them); and the same the other
- *       way.</li>
+ *       counted as dropped on the way (beta's UDP receive errors, the links' drops) and 1 in 10,000 sent
+ *       (10-minute runs lost 2 to 46 per million where no counter read here saw them); and the same the
+ *       other way.</li>
  * </ul>
  * {@value #SECONDS_PROPERTY} sets the length (default 60 s: the suite's short run); {@code ci/soak.sh --minutes N}
  * runs it longer and writes the figures into docs/reliability.md.
@@ -181,8 +181,9 @@ class SoakTest {
                 body.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %,d |%n", bal.what(), bal.sent(),
                         bal.received(), bal.dropped(), bal.kernel(), bal.unaccounted()));
                 // Everything sent arrived, was counted as dropped, or was lost where the kernel counts it, but
-                // for a few per million: a 10-minute run lost ~2 ppm where no counter we read saw it.
-                if (bal.unaccounted() < 0 || bal.unaccounted() > bal.kernel() + bal.sent() / 100_000) {
+                // for a few in 100,000 that no counter read here sees (see docs/reliability.md): a counting bug
+                // would be off by far more.
+                if (bal.unaccounted() < 0 || bal.unaccounted() > bal.kernel() + bal.sent() / 10_000) {
                     failures.add(bal.what() + " does not balance: " + bal);
                 }
             }
@@ -191,7 +192,7 @@ class SoakTest {
                     Bounds: live heap at the end <= 1.5 x start + 8 MiB; resident in the last third <= 1.25 x the \
                     first third's peak + 32 MiB; quiet fds and threads at the end <= start + 8; sent = received + \
                     counted drops + at most what the kernel counted (the receiver's UDP receive errors, the drops \
-                    of every link on the path) + 10 per million sent.
+                    of every link on the path) + 1 in 10,000 sent.
                     """);
             ReliabilityReport.publish("soak", body.toString());
             assertEquals(List.of(), failures, body.toString());
