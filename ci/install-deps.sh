@@ -2,9 +2,10 @@
 # Installs the Debian packages the tests and benchmarks use, only those missing. Needs root.
 set -euo pipefail
 
-# prosody and coturn serve the NAT-traversal tests; nebula, tinc and openvpn are the benchmark's peers.
-# curl scrapes the node's metrics endpoint inside test namespaces (ReloadTest, BenchTest).
-packages=(iproute2 iputils-ping iperf3 nftables wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven
+# prosody and coturn serve the NAT-traversal tests; conntrack flushes NAT mappings in the fault tests;
+# nebula, tinc and openvpn are the benchmark's peers; curl scrapes the node's metrics endpoint inside
+# test namespaces (ReloadTest, BenchTest).
+packages=(iproute2 iputils-ping iperf3 nftables conntrack wireguard-go wireguard-tools sockperf procps openssl libssl3 jq maven
           prosody lua-event coturn nebula tinc openvpn curl)
 missing=()
 for p in "${packages[@]}"; do

@@ -305,19 +305,23 @@ public final class NodeMain {
         return !process.isAlive();
     }
 
-    /** Creates the run directory (mode 0755) if needed. */
+    /**
+     * Creates the run directory (mode 0700) if needed, and takes group and other access away from one that
+     * exists: its log names peers and their endpoints, and the counters file beside it is owner-only anyway, so
+     * nobody but the owner (root) has a use for it.
+     */
     public static void createRunDirectory() throws IOException {
         Path dir = runDirectory();
         if (!Files.isDirectory(dir)) {
             try {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwxr-xr-x")));
-                // The umask may have removed bits.
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+                        PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException e) {
                 // Created meanwhile by another node.
             }
         }
+        // The umask may have removed bits; an older version made it 0755.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
     /** The data plane's listen argument: the configured address (or 0.0.0.0) and port. */

@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
+import net.ipop.control.ReliabilityReport;
 import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The server restarts under two joined nodes: Smack reconnects them, they rejoin and announce again. */
+/**
+ * The server restarts under two joined nodes: Smack reconnects them, they rejoin and announce again. The times
+ * (server down, rejoin, re-announce) go to the {@code signalling-restart} section of docs/reliability.md when
+ * {@code ci/reliability.sh} runs it.
+ */
 @Privileged
 class SignallingRestartTest {
     @TempDir
@@ -37,8 +44,10 @@ class SignallingRestartTest {
                 b.await(SignalEvent.PeerPresent.class, e -> e.peerId().equals("alpha"), SignallingProsodyTest.WAIT);
                 int before = a.events.size();
 
+                long stopping = System.nanoTime();
                 server.stop();
                 server.start();
+                long serving = System.nanoTime();
 
                 Duration wait = Duration.ofSeconds(90);
                 long deadline = System.nanoTime() + wait.toNanos();
@@ -51,14 +60,27 @@ class SignallingRestartTest {
                 // Beta announced itself again after the restart (a new presence, heard anew).
                 a.await(SignalEvent.PeerPresent.class, e -> e.peerId().equals("beta")
                         && a.events.indexOf(e) >= before, wait);
+                long rejoined = System.nanoTime();
                 assertEquals(2, alpha.joins("restart"));
                 assertTrue(alpha.peers("restart").contains("beta"));
 
                 Offer sent = alpha.sendOffer("restart", "beta", SignallingProsodyTest.candidates("2001:db8::1"));
                 assertEquals(sent, b.await(SignalEvent.OfferReceived.class, e -> true, wait).offer());
+                long offered = System.nanoTime();
                 assertEquals(List.of(), List.copyOf(alpha.dropped().entrySet().stream()
                         .filter(e -> e.getValue() != 0).toList()));
+                ReliabilityReport.publish("signalling-restart", String.format(Locale.ROOT, """
+                        | XMPP server (Prosody) restart | ms |
+                        |---|---|
+                        | server down (stop, then start until it listens) | %,d |
+                        | from the server listening: both nodes rejoined and beta's presence was heard anew | %,d |
+                        | then an offer from alpha delivered to beta | %,d |
+                        """, ms(serving - stopping), ms(rejoined - serving), ms(offered - rejoined)));
             }
         }
+    }
+
+    private static long ms(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 }
