@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.agrona.IoUtil;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
@@ -40,6 +41,8 @@ import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
+import net.ipop.control.overlay.OverlayAgent;
+import net.ipop.control.overlay.OverlayNode;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -437,10 +440,20 @@ public final class NodeMain {
             }
         }
         DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
-        StaticNode node = new StaticNode(config, keys, new AeronDataPlanePort(c.commands()), Clock.system(),
-                new SecureRandom());
-        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null,
-                new StaticNodeAgent(c, node));
+        AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        StaticNode node = new StaticNode(config, keys, port, Clock.system(), new SecureRandom());
+        Agent agent;
+        if (config.overlayMode()) {
+            try {
+                agent = new OverlayAgent(c, OverlayNode.create(config, node, port, Clock.system()));
+            } catch (IOException e) {
+                c.close();
+                throw new IOException("the overlay node cannot start: " + e.getMessage(), e);
+            }
+        } else {
+            agent = new StaticNodeAgent(c, node);
+        }
+        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
         synchronized (lock) {
             if (stopping) {
                 c.close();

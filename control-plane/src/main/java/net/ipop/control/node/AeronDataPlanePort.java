@@ -53,6 +53,11 @@ public final class AeronDataPlanePort implements DataPlanePort {
     }
 
     @Override
+    public void removePeer(int peerId) {
+        sent(commands.removePeer(Integer.toUnsignedLong(peerId)), "RemovePeer");
+    }
+
+    @Override
     public void setEndpoint(int peerId, InetSocketAddress endpoint) {
         sent(commands.setEndpoint(Integer.toUnsignedLong(peerId), endpoint, PathKind.DIRECT), "SetEndpoint");
     }

@@ -26,6 +26,9 @@ public interface DataPlanePort {
     /** Adds or updates a peer; {@code keepaliveMs} 0 means no persistent keepalive. */
     void addPeer(int peerId, String name, Suite suite, int keepaliveMs, byte[] staticKey);
 
+    /** Removes a peer with its sessions and routes (a member that left the overlay). */
+    void removePeer(int peerId);
+
     /** Where the peer's packets go from now on. */
     void setEndpoint(int peerId, InetSocketAddress endpoint);
 

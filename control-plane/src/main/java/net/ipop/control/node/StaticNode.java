@@ -79,8 +79,15 @@ public final class StaticNode {
     private final Clock clock;
     private final Logger logger;
     private final Map<Suite, Handshaker> handshakers = new EnumMap<>(Suite.class);
-    /** Peer id {@code i + 1} is {@code peers[i]}: ids are never 0 (0 means "no peer" in the data plane). */
-    private final StaticPeer[] peers;
+    /**
+     * Peer id {@code i + 1} is {@code peers[i]}: ids are never 0 (0 means "no peer" in the data plane). A removed
+     * peer leaves a null slot: its id is not given out again, so a late event for it cannot reach a newcomer.
+     */
+    private StaticPeer[] peers;
+    private final NoiseKeyPair local;
+    private final SecureRandom random;
+    private LinkListener linkListener = peerId -> { };
+    private boolean started;
     private final RejectLog rejects;
     private final byte[] reply = new byte[HandshakeMessages.MAX_LENGTH];
     private final byte[] sourceKey = new byte[18];
@@ -108,6 +115,8 @@ public final class StaticNode {
                     + config.publicKey());
         }
         this.config = config;
+        this.local = local;
+        this.random = random;
         this.localKey = local.publicKey();
         this.port = port;
         this.clock = clock;
@@ -131,7 +140,11 @@ public final class StaticNode {
      */
     public void start() {
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
+        started = true;
         for (StaticPeer p : peers) {
+            if (p == null) {
+                continue;
+            }
             PeerConfig pc = p.config;
             port.addPeer(p.id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
             for (IpPrefix prefix : pc.allowedAddresses()) {
@@ -166,7 +179,9 @@ public final class StaticNode {
         long now = clock.nanoTime();
         int work = 0;
         for (StaticPeer p : peers) {
-            work += service(p, now);
+            if (p != null) {
+                work += service(p, now);
+            }
         }
         return work;
     }
@@ -265,6 +280,79 @@ public final class StaticNode {
         }
     }
 
+    /** Told when a handshake with a peer went unanswered (a sign the path to it is broken). */
+    @FunctionalInterface
+    public interface LinkListener {
+        /** {@code REKEY_ATTEMPT_TIME} passed without an answer from the peer; called on the node's thread. */
+        void onHandshakeGaveUp(int peerId);
+    }
+
+    /** Sets who hears of unanswered handshakes (an overlay node restarts ICE then). */
+    public void linkListener(LinkListener listener) {
+        this.linkListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Adds a peer found at run time (an overlay member whose certificate checked out) and, once started, pushes
+     * it and its routes to the data plane. Its endpoint comes later through {@link #setEndpoint}, or from its
+     * first authenticated handshake. Returns its peer id, never one used before.
+     *
+     * @throws IllegalArgumentException if the peer's key is unusable (low order)
+     */
+    public int addPeer(PeerConfig pc) {
+        int id = peers.length + 1;
+        Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
+        PeerHandshake ph = h.addPeer(id, pc.publicKey().bytes(), null);
+        StaticPeer p = new StaticPeer(id, pc, h, ph);
+        peers = Arrays.copyOf(peers, id);
+        peers[id - 1] = p;
+        if (started) {
+            port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+            for (IpPrefix prefix : pc.allowedAddresses()) {
+                port.addRoute(prefix.network(), id);
+            }
+            if (p.endpoint != null) {
+                port.setEndpoint(id, p.endpoint);
+            }
+        }
+        logger.log(Level.INFO, "peer {0} added", p);
+        return id;
+    }
+
+    /** Removes a peer added by {@link #addPeer}: its sessions, routes and handshake state go. */
+    public void removePeer(int peerId) {
+        StaticPeer p = peer(peerId);
+        for (Session s : p.sessions) {
+            p.handshaker.releaseIndex(s.localIndex());
+        }
+        p.sessions.clear();
+        p.handshaker.removePeer(p.handshake);
+        peers[peerId - 1] = null;
+        if (started) {
+            port.removePeer(peerId);
+        }
+        logger.log(Level.INFO, "peer {0} removed", p);
+    }
+
+    /**
+     * Points a peer at a new path (ICE selected it) and starts a handshake over it; the side with the greater
+     * public key defers by {@link #START_DEFER_NANOS}, as at start, so the two ends do not cross initiations.
+     */
+    public void setEndpoint(int peerId, InetSocketAddress endpoint) {
+        StaticPeer p = peer(peerId);
+        p.endpoint = endpoint;
+        port.setEndpoint(peerId, endpoint);
+        p.handshake.timers().handshakeWanted();
+        p.quiet = Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0;
+        p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
+    }
+
+    /** Whether the peer has a session installed now. */
+    public boolean hasSession(int peerId) {
+        StaticPeer p = peerOrNull(peerId);
+        return p != null && !p.sessions.isEmpty();
+    }
+
     /** Refused handshake messages of a reason so far (tests, stats). */
     long refused(RejectLog.Reason reason) {
         return rejects.count(reason);
@@ -311,6 +399,7 @@ public final class StaticNode {
             p.quietUntilNanos = now + RETRY_AFTER_GIVE_UP_NANOS;
             logger.log(Level.WARNING, "no handshake answer from {0} at {1} for {2} s; retrying in {3} s", p,
                     p.endpoint, PeerTimers.REKEY_ATTEMPT_TIME_NANOS / SECOND, RETRY_AFTER_GIVE_UP_NANOS / SECOND);
+            linkListener.onHandshakeGaveUp(p.id);
             work++;
         }
         if (p.quiet && now - p.quietUntilNanos >= 0) {

@@ -47,6 +47,11 @@ final class FakePort implements DataPlanePort {
     }
 
     @Override
+    public void removePeer(int peerId) {
+        commands.add("remove " + peerId);
+    }
+
+    @Override
     public void setEndpoint(int peerId, InetSocketAddress endpoint) {
         commands.add("endpoint " + peerId + " " + endpoint);
         endpoints.add(endpoint);
