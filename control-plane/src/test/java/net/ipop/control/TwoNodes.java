@@ -171,7 +171,7 @@ final class TwoNodes implements AutoCloseable {
     }
 
     /** Starts the CLI as the launcher would, inside {@code ns}, with the node's own run directory. */
-    private static Process cli(TestNamespace ns, Path runDir, String... args) throws IOException {
+    static Process cli(TestNamespace ns, Path runDir, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.addAll(NodeMain.JVM_FLAGS);
