@@ -50,6 +50,7 @@ final class OverlayLab implements AutoCloseable {
     private final NodeCertificate revoked;
     private final List<TwoNodes.Node> nodes = new ArrayList<>();
     private final List<Signalling> intruders = new ArrayList<>();
+    private final List<TestNamespace> hosts = new ArrayList<>();
     private int nextAddress = 129;
 
     private OverlayLab(NatLab lab, Path dir) throws Exception {
@@ -135,6 +136,23 @@ final class OverlayLab implements AutoCloseable {
         return n;
     }
 
+    /**
+     * A host on the lab's internet segment itself (no NAT): a namespace with a veth onto the internet's bridge,
+     * holding {@code address}/24 and a default route to the bridge's own address. Removed with the lab.
+     */
+    TestNamespace onInternet(String tag, String address) throws IOException {
+        TestNamespace ns = TestNamespace.create(tag);
+        hosts.add(ns);
+        lab.internet.exec("ip", "link", "add", "v" + tag, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
+        lab.internet.exec("ip", "link", "set", "v" + tag, "master", "br0");
+        lab.internet.exec("ip", "link", "set", "v" + tag, "up");
+        ns.exec("ip", "addr", "add", address + "/24", "dev", "eth0");
+        ns.exec("ip", "link", "set", "eth0", "up");
+        ns.exec("ip", "link", "set", "lo", "up");
+        ns.exec("ip", "route", "add", "default", "via", SERVER);
+        return ns;
+    }
+
     /** The overlay address the {@code i}-th node made got (0-based). */
     static String address(int i) {
         return "192.0.2." + (129 + i);
@@ -203,6 +221,9 @@ final class OverlayLab implements AutoCloseable {
             }
             try {
                 xmpp.close();
+                for (TestNamespace h : hosts) {
+                    h.close();
+                }
             } finally {
                 lab.close();
                 for (TwoNodes.Node n : nodes) {

@@ -32,11 +32,7 @@ class OverlayNatTest {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
             TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
             TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
-            long started = System.nanoTime();
-            OverlayLab.up(List.of(alpha, beta));
-            long firstReply = awaitPing(alpha.ns(), OverlayLab.address(1), 90, alpha, beta);
-            System.out.printf("overlay through endpoint-independent NATs (STUN): first ping reply %d ms after ipop"
-                    + " up%n", TimeUnit.NANOSECONDS.toMillis(firstReply - started));
+            timeToFirstPing("through endpoint-independent NATs (STUN)", alpha, beta);
 
             String log = alpha.log();
             assertTrue(log.contains("link to beta (lab): DIRECT path"), "alpha reports a direct path" + log);
@@ -60,6 +56,31 @@ class OverlayNatTest {
             assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(1))
                     .exitCode());
         }
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void nodesOnOneLanConnectOverTheirHostCandidates() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
+            TwoNodes.Node alpha = o.node(o.onInternet("lana", "203.0.113.10"), "alpha");
+            TwoNodes.Node beta = o.node(o.onInternet("lanb", "203.0.113.11"), "beta");
+            timeToFirstPing("on one LAN (host candidates)", alpha, beta);
+            String log = alpha.log();
+            assertTrue(log.contains("link to beta (lab): DIRECT path /203.0.113.10:51820 -> /203.0.113.11:51820"),
+                    "alpha uses beta's host candidate" + log);
+            assertEquals(0, beta.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(0))
+                    .exitCode());
+        }
+    }
+
+    /** Brings both nodes up and prints how long {@code ipop up} took and when the first ping got through. */
+    private static void timeToFirstPing(String where, TwoNodes.Node a, TwoNodes.Node b) throws Exception {
+        long started = System.nanoTime();
+        OverlayLab.up(List.of(a, b));
+        long up = System.nanoTime();
+        long firstReply = awaitPing(a.ns(), OverlayLab.address(1), 90, a, b);
+        System.out.printf("overlay %s: ipop up returned after %d ms, first ping reply %d ms after ipop up%n", where,
+                TimeUnit.NANOSECONDS.toMillis(up - started), TimeUnit.NANOSECONDS.toMillis(firstReply - started));
     }
 
     private static boolean refused(TwoNodes.Node n, String who, String why) {
