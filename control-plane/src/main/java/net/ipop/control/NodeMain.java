@@ -441,17 +441,17 @@ public final class NodeMain {
         }
         DataPlaneConnection c = DataPlaneConnection.connect(config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
-        StaticNode node = new StaticNode(config, keys, port, Clock.system(), new SecureRandom());
         Agent agent;
         if (config.overlayMode()) {
             try {
-                agent = new OverlayAgent(c, OverlayNode.create(config, node, port, Clock.system()));
+                agent = new OverlayAgent(c, OverlayNode.create(config, keys, port, Clock.system(),
+                        new SecureRandom()));
             } catch (IOException e) {
                 c.close();
                 throw new IOException("the overlay node cannot start: " + e.getMessage(), e);
             }
         } else {
-            agent = new StaticNodeAgent(c, node);
+            agent = new StaticNodeAgent(c, new StaticNode(config, keys, port, Clock.system(), new SecureRandom()));
         }
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
         synchronized (lock) {

@@ -48,23 +48,24 @@ public final class MessageFrames {
         header.wrap(buffer, offset);
         int blockLength = header.blockLength();
         return header.schemaId() == MessageHeaderDecoder.SCHEMA_ID
-                && blockLength >= minBlockLength(header.templateId())
+                && blockLength >= minBlockLength(header.templateId(), header.version())
                 && MessageHeaderDecoder.ENCODED_LENGTH + blockLength <= length;
     }
 
     /**
      * The shortest block a message of {@code templateId} may have: the generated decoders read each
      * field at its fixed offset whatever block length the header claims, so a shorter block would
-     * have them read past it (found by fuzzing). Every field exists since version 1, so this is the
-     * template's whole block; a field added in a later version will lower it for older senders. 0 for
-     * a template we do not know (the adapters skip those anyway).
+     * have them read past it (found by fuzzing). For a field added in a later version the decoder
+     * reads it only when the acting {@code version} has it, so an older sender's block ends before it. 0
+     * for a template we do not know (the adapters skip those anyway).
      */
-    static int minBlockLength(int templateId) {
+    static int minBlockLength(int templateId, int version) {
         return switch (templateId) {
+            case SetEndpointDecoder.TEMPLATE_ID -> version < SetEndpointDecoder.relayServerSinceVersion()
+                    ? SetEndpointDecoder.relayServerEncodingOffset() : SetEndpointDecoder.BLOCK_LENGTH;
             case ConfigureInterfaceDecoder.TEMPLATE_ID -> ConfigureInterfaceDecoder.BLOCK_LENGTH;
             case AddPeerDecoder.TEMPLATE_ID -> AddPeerDecoder.BLOCK_LENGTH;
             case RemovePeerDecoder.TEMPLATE_ID -> RemovePeerDecoder.BLOCK_LENGTH;
-            case SetEndpointDecoder.TEMPLATE_ID -> SetEndpointDecoder.BLOCK_LENGTH;
             case InstallSessionDecoder.TEMPLATE_ID -> InstallSessionDecoder.BLOCK_LENGTH;
             case RetireSessionDecoder.TEMPLATE_ID -> RetireSessionDecoder.BLOCK_LENGTH;
             case AddRouteDecoder.TEMPLATE_ID -> AddRouteDecoder.BLOCK_LENGTH;

@@ -49,6 +49,9 @@ public final class CommandProxy {
     static final int BUFFER_LENGTH = 65536 + 256;
     private static final int KEY_LENGTH = 32;
     private static final byte[] NO_ADDRESS = new byte[0];
+    /** TURN channel numbers (RFC 8656 section 12). */
+    private static final int MIN_CHANNEL = 0x4000;
+    private static final int MAX_CHANNEL = 0x4FFF;
 
     private final Publication commands;
     private final LongSupplier correlationIds;
@@ -113,11 +116,32 @@ public final class CommandProxy {
         return send(id, removePeer.encodedLength());
     }
 
-    /** Where to send the peer's packets, and over what kind of path. */
+    /** Where to send the peer's packets, and over what kind of path; not through a TURN relay of ours. */
     public long setEndpoint(long peerId, InetSocketAddress endpoint, PathKind path) {
+        return setEndpoint(peerId, endpoint, path, null, 0);
+    }
+
+    /**
+     * Where to send the peer's packets, and over what kind of path. With a {@code relayServer}, the peer is
+     * reached through our allocation on that TURN server: datagrams go to {@code relayServer} framed as
+     * ChannelData with {@code channel} (RFC 8656 section 12), and {@code endpoint} is the peer's address as
+     * the TURN server sees it (the XOR-PEER-ADDRESS the channel is bound to).
+     *
+     * @param relayServer the TURN server, or {@code null} when not relayed by us
+     * @param channel     the bound channel number, 0x4000-0x4FFF with a {@code relayServer}, else 0
+     * @throws IllegalArgumentException if {@code channel} does not fit {@code relayServer} as said above
+     */
+    public long setEndpoint(long peerId, InetSocketAddress endpoint, PathKind path, InetSocketAddress relayServer,
+            int channel) {
+        if (relayServer == null ? channel != 0 : channel < MIN_CHANNEL || channel > MAX_CHANNEL) {
+            throw new IllegalArgumentException("TURN channel " + channel + " with relay server " + relayServer
+                    + ": a relayed endpoint needs a channel in 0x4000-0x4FFF, a direct one 0");
+        }
         long id = correlationIds.getAsLong();
         setEndpoint.wrapAndApplyHeader(buffer, 0, header).correlationId(id).peerId(peerId).path(path);
         endpoint(setEndpoint.endpoint(), endpoint);
+        endpoint(setEndpoint.relayServer(), relayServer);
+        setEndpoint.channel(channel);
         return send(id, setEndpoint.encodedLength());
     }
 

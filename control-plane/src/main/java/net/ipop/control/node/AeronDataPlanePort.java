@@ -63,6 +63,13 @@ public final class AeronDataPlanePort implements DataPlanePort {
     }
 
     @Override
+    public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
+            InetSocketAddress peerRelayed) {
+        sent(commands.setEndpoint(Integer.toUnsignedLong(peerId), peerRelayed, PathKind.RELAYED, turnServer,
+                channel), "SetEndpoint");
+    }
+
+    @Override
     public void addRoute(IpPrefix prefix, int peerId) {
         sent(commands.addRoute(prefix.inetAddress(), prefix.prefixLength(), Integer.toUnsignedLong(peerId)),
                 "AddRoute");

@@ -29,8 +29,24 @@ public interface DataPlanePort {
     /** Removes a peer with its sessions and routes (a member that left the overlay). */
     void removePeer(int peerId);
 
-    /** Where the peer's packets go from now on. */
+    /** Where the peer's packets go from now on: plain UDP to {@code endpoint}. */
     void setEndpoint(int peerId, InetSocketAddress endpoint);
+
+    /**
+     * The peer is reached through this node's allocation on a TURN server (ICE selected a pair whose local
+     * candidate is relayed, see {@code SelectedPath}): from now on the data plane sends the peer's datagrams to
+     * {@code turnServer} framed as TURN ChannelData with {@code channel} (RFC 8656 section 12), accepts
+     * ChannelData on that channel from {@code turnServer} as the peer's, and punts whatever else arrives in it
+     * (STUN checks and consent over the relay) whole, source {@code turnServer}. Replaces any earlier endpoint;
+     * {@link #setEndpoint} goes back to plain UDP.
+     *
+     * @param turnServer   the TURN server's transport address (where the allocation lives)
+     * @param channel      the channel number bound to {@code peerRelayed} on it, 0x4000-0x4FFF
+     * @param peerRelayed  the peer's address as the TURN server sees it (the bound XOR-PEER-ADDRESS, the
+     *                     remote candidate), reported back as the peer's endpoint
+     * @throws IllegalArgumentException if {@code channel} is outside 0x4000-0x4FFF
+     */
+    void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel, InetSocketAddress peerRelayed);
 
     /** Routes the overlay prefix through the peer (and accepts it as the inner source from it). */
     void addRoute(IpPrefix prefix, int peerId);

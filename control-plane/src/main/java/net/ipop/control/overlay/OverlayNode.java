@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,6 +42,7 @@ import net.ipop.control.signal.SignallingListener;
 import net.ipop.crypto.cert.MembershipResult;
 import net.ipop.crypto.cert.NodeCertificate;
 import net.ipop.crypto.noise.Clock;
+import net.ipop.crypto.noise.NoiseKeyPair;
 
 /**
  * A node of one or more overlays: it joins each overlay's room, admits the peers whose certificates its
@@ -78,6 +80,8 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     /** A signalling server that could not be joined is tried again after this long. */
     static final long JOIN_RETRY_NANOS = 10_000_000_000L;
     static final int SIGNAL_EVENTS_PER_CYCLE = 64;
+    static final long CHANNEL_POLL_NANOS = 50_000_000L;
+    static final long CHANNEL_WAIT_NANOS = 10_000_000_000L;
     private static final long KEEPALIVE_MS = 25_000;
 
     private static final Logger LOG = System.getLogger(OverlayNode.class.getName());
@@ -85,6 +89,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     private final NodeConfig config;
     private final StaticNode node;
     private final DataPlanePort port;
+    private final RelayingPort relays;
     private final Signalling signalling;
     private final Map<String, Membership> memberships;
     private final IceConfig iceConfig;
@@ -107,7 +112,9 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     /**
      * @param config      the node's configuration (its {@code signalling} entries carry their membership)
-     * @param node        the handshakes and sessions; this node adds and removes its overlay peers there
+     * @param node        the handshakes and sessions, talking to the data plane through {@code relays}; this node
+     *                    adds and removes its overlay peers there
+     * @param relays      the data plane as the handshakes see it (relayed peers framed as ChannelData)
      * @param port        the data plane, for ICE's injected datagrams
      * @param signalling  where the rooms are joined (not yet joined; {@link #start()} joins)
      * @param memberships per overlay name, its membership files loaded
@@ -115,11 +122,12 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
      * @param hosts       the host candidates: the node's addresses with the data plane's port
      * @param clock       the only time source
      */
-    OverlayNode(NodeConfig config, StaticNode node, DataPlanePort port, Signalling signalling,
+    OverlayNode(NodeConfig config, StaticNode node, RelayingPort relays, DataPlanePort port, Signalling signalling,
             Map<String, Membership> memberships, IceConfig iceConfig, List<InetSocketAddress> hosts, Clock clock) {
         this.config = config;
         this.node = node;
         this.port = port;
+        this.relays = relays;
         this.signalling = signalling;
         this.memberships = Map.copyOf(memberships);
         this.iceConfig = iceConfig;
@@ -130,12 +138,19 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     }
 
     /**
-     * Loads the membership files and the TURN password of {@code config} and makes the node.
+     * Loads the membership files and the TURN password of {@code config} and makes the node, with a
+     * {@link StaticNode} of its own for the handshakes (static peers included).
      *
+     * @param keys   this node's static key pair (the one {@code config.privateKeyFile()} holds)
+     * @param port   the data plane
+     * @param clock  the only time source
+     * @param random ephemeral keys, indices, cookie secrets
      * @throws IOException if a file cannot be read, or no host candidate address exists
      */
-    public static OverlayNode create(NodeConfig config, StaticNode node, DataPlanePort port, Clock clock)
-            throws IOException {
+    public static OverlayNode create(NodeConfig config, NoiseKeyPair keys, DataPlanePort port, Clock clock,
+            SecureRandom random) throws IOException {
+        RelayingPort relays = new RelayingPort(port);
+        StaticNode node = new StaticNode(config, keys, relays, clock, random);
         Map<String, Membership> memberships = new HashMap<>();
         for (SignallingConfig s : config.signalling()) {
             memberships.put(s.overlay(), Membership.load(s.membership().orElseThrow(
@@ -151,13 +166,18 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         IceConfig ice = new IceConfig(config.ice().stunServers(), turn, config.ice().consentTimeoutMs());
         List<InetSocketAddress> hosts = HostCandidates.of(config.listen().address().orElse(null),
                 config.listen().port(), config.iface().name());
-        return new OverlayNode(config, node, port, new Signalling(Signalling.Options.defaults()), memberships, ice,
+        return new OverlayNode(config, node, relays, port, new Signalling(Signalling.Options.defaults()), memberships, ice,
                 hosts, clock);
     }
 
     /** The ICE transport, fed by the data plane's punted STUN (see {@link OverlayEvents}). */
     DataPlaneIceTransport transport() {
         return transport;
+    }
+
+    /** The relayed peers, to attribute a handshake arriving as ChannelData. */
+    RelayingPort relays() {
+        return relays;
     }
 
     /** The handshakes' node, fed by the data plane's other punts and session events. */
@@ -185,6 +205,10 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         work += signalling.poll(this, SIGNAL_EVENTS_PER_CYCLE);
         work += transport.flush(port::inject);
         for (OverlayPeer p : peers.values()) {
+            if (p.awaitingChannel != null && now - p.channelPollNanos >= CHANNEL_POLL_NANOS) {
+                p.channelPollNanos = now;
+                work += awaitChannel(p, now);
+            }
             if (p.offerer && !p.busy && p.retryAtNanos != 0 && now - p.retryAtNanos >= 0) {
                 p.retryAtNanos = 0;
                 offer(p);
@@ -393,16 +417,45 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             return;
         }
         p.retryDelayNanos = FIRST_RETRY_NANOS;
-        if (path.kind() == PathKind.RELAYED) {
-            LOG.log(Level.WARNING, "link to {0}: ICE selected a RELAYED path {1} -> {2} via {3}, but this data plane"
-                    + " cannot frame TURN ChannelData yet; the path is not used", p, path.local(), path.remote(),
-                    path.relayServer());
+        InetSocketAddress remote = path.remote().socketAddress();
+        if (path.locallyRelayed()) {
+            if (path.relayServer() == null || path.channel() < 0) {
+                // ice4j binds the channel on its own schedule; the data plane cannot frame without it.
+                p.awaitingChannel = path;
+                p.channelSinceNanos = clock.nanoTime();
+                return;
+            }
+            relays.relay(remote, path.relayServer(), path.channel());
+            p.path = path;
+            LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3} through TURN server {4} channel 0x{5};"
+                    + " handshaking over it", p, path.kind(), path.local().socketAddress(), remote,
+                    path.relayServer(), Integer.toHexString(path.channel()));
+            node.setEndpoint(p.peerId, remote);
             return;
         }
+        relays.direct(remote);
         p.path = path;
         LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3}; handshaking over it", p, path.kind(),
                 path.localBase(), path.nextHop());
         node.setEndpoint(p.peerId, path.nextHop());
+    }
+
+    /** A relayed path was selected before its channel was known: look again, give up after a while. */
+    private int awaitChannel(OverlayPeer p, long now) {
+        Optional<SelectedPath> current = p.ice == null ? Optional.empty() : p.ice.selectedPath();
+        if (current.isPresent() && current.get().channel() >= 0) {
+            p.awaitingChannel = null;
+            selected(p, current.get());
+            return 1;
+        }
+        if (now - p.channelSinceNanos >= CHANNEL_WAIT_NANOS) {
+            SelectedPath path = p.awaitingChannel;
+            p.awaitingChannel = null;
+            failed(p, "no TURN channel bound for the relayed path via " + path.relayServer() + " within "
+                    + CHANNEL_WAIT_NANOS / 1_000_000_000L + " s");
+            return 1;
+        }
+        return 0;
     }
 
     private void failed(OverlayPeer p, String reason) {
@@ -410,6 +463,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             return;
         }
         p.path = null;
+        p.awaitingChannel = null;
         if (p.offerer) {
             LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
                     p.retryDelayNanos / 1_000_000);

@@ -32,6 +32,10 @@ final class OverlayPeer {
     /** The path the data flows on now, or null. */
     SelectedPath path;
     boolean gone;
+    /** A relayed path selected before ice4j had bound its TURN channel, or null. */
+    SelectedPath awaitingChannel;
+    long channelSinceNanos;
+    long channelPollNanos;
 
     OverlayPeer(String overlay, String name, NodeCertificate certificate, int peerId, boolean offerer) {
         this.overlay = overlay;

@@ -105,8 +105,10 @@ final class EchoDataPlane implements AutoCloseable {
 
         @Override
         public void onSetEndpoint(SetEndpointDecoder command) {
+            int channel = command.channel();
             ok(command.correlationId(), "SetEndpoint " + command.peerId() + " " + Describe.endpoint(command.endpoint())
-                    + " " + command.path());
+                    + " " + command.path() + (channel == 0 ? "" : " via " + Describe.endpoint(command.relayServer())
+                    + " channel 0x" + Integer.toHexString(channel)));
         }
 
         @Override

@@ -85,6 +85,19 @@ class IpcRoundTripTest {
         assertAnswered("SetEndpoint 7 IPV6 2001:db8:0:0:0:0:0:7 port 65535 RELAYED",
                 p -> p.setEndpoint(7, new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 65535),
                         PathKind.RELAYED));
+        assertAnswered("SetEndpoint 7 IPV4 198.51.100.7 port 50000 RELAYED via IPV6 2001:db8:0:0:0:0:0:3 port 3478"
+                        + " channel 0x4fff",
+                p -> p.setEndpoint(7, new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 50000),
+                        PathKind.RELAYED, new InetSocketAddress(InetAddress.getByName("2001:db8::3"), 3478), 0x4FFF));
+        // The next plain SetEndpoint clears the relay fields the previous one left in the proxy's buffer.
+        assertAnswered("SetEndpoint 7 IPV4 203.0.113.9 port 51820 DIRECT",
+                p -> p.setEndpoint(7, new InetSocketAddress(InetAddress.getByName("203.0.113.9"), 51820),
+                        PathKind.DIRECT));
+        assertThrows(IllegalArgumentException.class, () -> proxyForArgumentChecks().setEndpoint(7,
+                new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 50000), PathKind.RELAYED,
+                new InetSocketAddress(InetAddress.getByName("203.0.113.3"), 3478), 0x3FFF));
+        assertThrows(IllegalArgumentException.class, () -> proxyForArgumentChecks().setEndpoint(7,
+                new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 50000), PathKind.DIRECT, null, 0x4000));
         assertAnswered("InstallSession 7 local 4294967294 remote 12 AES256GCM initiator TRUE created 123456789 send "
                 + Describe.hex(send) + " receive " + Describe.hex(receive),
                 p -> p.installSession(7, 0xFFFF_FFFEL, 12, Suite.AES256GCM, true, 123_456_789L, send, receive));
@@ -100,7 +113,7 @@ class IpcRoundTripTest {
         assertAnswered("InjectPacket IPV6 2001:db8:0:0:0:0:0:44 port 3478 payload " + Describe.payload(large),
                 p -> p.injectPacket(new InetSocketAddress(InetAddress.getByName("2001:db8::44"), 3478),
                         new UnsafeBuffer(large), 0, large.length));
-        assertEquals(13, correlationIds.size(), "correlation ids repeat: " + correlationIds);
+        assertEquals(15, correlationIds.size(), "correlation ids repeat: " + correlationIds);
     }
 
     @Test
@@ -194,6 +207,11 @@ class IpcRoundTripTest {
         assertNotEquals(CommandProxy.NOT_SENT, sent[0]);
         assertEquals(new Reply(sent[0], Result.OK, expectedDetail), reply);
         assertTrue(correlationIds.add(sent[0]), "correlation id used twice: " + sent[0]);
+    }
+
+    /** A proxy that checks arguments before it sends: a refused call never reaches the (absent) publication. */
+    private static CommandProxy proxyForArgumentChecks() {
+        return new CommandProxy(null, () -> 1, 0);
     }
 
     private static byte[] bytes(int length, int seed) {

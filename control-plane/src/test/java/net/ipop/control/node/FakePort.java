@@ -58,6 +58,14 @@ final class FakePort implements DataPlanePort {
     }
 
     @Override
+    public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
+            InetSocketAddress peerRelayed) {
+        commands.add("relayed endpoint " + peerId + " " + peerRelayed + " via " + turnServer + " channel "
+                + Integer.toHexString(channel));
+        endpoints.add(peerRelayed);
+    }
+
+    @Override
     public void addRoute(IpPrefix prefix, int peerId) {
         commands.add("route " + prefix + " " + peerId);
     }

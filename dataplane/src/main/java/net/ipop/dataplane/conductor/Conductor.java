@@ -19,6 +19,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import net.ipop.dataplane.ipc.CommandListener;
 import net.ipop.dataplane.ipc.EventProxy;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
@@ -275,14 +276,35 @@ public final class Conductor implements Agent, CommandListener {
                     + " port " + e.port() + " path " + command.path() + " is not an IPv4/IPv6 address, port and path");
             return;
         }
+        // Version 1 senders have no relay fields: channel reads as its null value, i.e. not relayed.
+        int channel = command.channel();
+        boolean relayed = channel != 0 && channel != SetEndpointDecoder.channelNullValue();
+        InetAddress relayIp = null;
+        int relayPort = 0;
+        if (relayed) {
+            EndpointDecoder r = command.relayServer();
+            relayIp = r == null ? null : address(r.family(), r::getAddress);
+            relayPort = r == null ? 0 : r.port();
+            if (!ChannelData.validChannel(channel) || relayIp == null || relayPort == 0) {
+                events.commandResult(id, Result.BAD_ARGUMENT, "peer " + entry.id + ": TURN channel " + channel
+                        + " via relay server " + (relayIp == null ? "(none)" : relayIp.getHostAddress()) + " port "
+                        + relayPort
+                        + " needs a channel in 0x4000-0x4FFF and an IPv4/IPv6 address and port");
+                return;
+            }
+        }
         // The old endpoint may be read by a pipeline right now: a fresh one is set up before it is published.
         PeerEndpoint old = entry.endpoint;
-        entry.endpoint = new PeerEndpoint().set(new InetSocketAddress(ip, e.port()));
+        InetSocketAddress peerAddress = new InetSocketAddress(ip, e.port());
+        entry.endpoint = relayed
+                ? new PeerEndpoint().setRelayed(peerAddress, new InetSocketAddress(relayIp, relayPort), channel)
+                : new PeerEndpoint().set(peerAddress);
         entry.path = command.path();
         publish(build());
         retire(old);
         log.accept("endpoint of peer " + entry.id + ": " + ip.getHostAddress() + " port " + e.port() + " "
-                + entry.path);
+                + entry.path + (relayed ? " through TURN server " + relayIp.getHostAddress() + " port " + relayPort
+                + " channel 0x" + Integer.toHexString(channel) : ""));
         events.commandResult(id, Result.OK);
     }
 

@@ -54,6 +54,7 @@ final class CountedPipeline implements Agent {
                 case TUN_WRITE_FAILED -> net.ipop.ipc.counters.DropReason.TUN_WRITE_FAILED;
                 case HOP_LIMIT -> net.ipop.ipc.counters.DropReason.HOP_LIMIT;
                 case LOOP -> net.ipop.ipc.counters.DropReason.LOOP;
+                case UNKNOWN_CHANNEL -> net.ipop.ipc.counters.DropReason.UNKNOWN_CHANNEL;
             };
         }
         return map;

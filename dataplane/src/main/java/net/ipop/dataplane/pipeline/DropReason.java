@@ -27,5 +27,10 @@ public enum DropReason {
     /** Forwarding: the inner packet's TTL / hop limit would reach 0 at this node. */
     HOP_LIMIT,
     /** Forwarding: the route for the inner destination points back at the peer it came from (split horizon). */
-    LOOP
+    LOOP,
+    /**
+     * Inbound: transport data in TURN ChannelData on a channel (and TURN server) no relayed peer has, or
+     * sealed for another peer than the channel's.
+     */
+    UNKNOWN_CHANNEL
 }

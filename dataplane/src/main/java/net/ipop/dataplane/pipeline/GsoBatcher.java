@@ -2,6 +2,7 @@ package net.ipop.dataplane.pipeline;
 
 import java.lang.foreign.MemorySegment;
 
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.ffm.udp.MessageBatch;
 import net.ipop.ffm.udp.UdpSocket;
@@ -18,6 +19,13 @@ import net.ipop.ffm.udp.UdpSocket;
  * the same segment, is sent straight from that memory ({@link MessageBatch#sendFrom}). A datagram
  * that does not continue the slot that way moves the slot into the batch's own buffer (one copy of
  * what it holds) and is copied after it.
+ *
+ * <p>A peer reached through a TURN server ({@link net.ipop.dataplane.session.PeerEndpoint#relayed()}) gets
+ * each datagram framed as {@link ChannelData} and its slots go to the TURN server. With
+ * {@link #addWithHeadroom} the caller lends the 4 bytes in front of the datagram and the header is written
+ * there, so a sealing area laid out with that headroom is still sent in place, one GSO slot of equal-sized
+ * framed datagrams (no padding over UDP, RFC 8656 section 12.5); with {@link #add} the header and the
+ * datagram are copied into the batch's buffer.
  *
  * <p>Threading: the owning pipeline thread only. The batch is owned by the pipeline and borrowed
  * here. The memory passed to {@link #add} is borrowed until the slot holding it has been sent: at
@@ -51,10 +59,36 @@ final class GsoBatcher {
         this.slotLimit = Math.min(MAX_SLOT_BYTES, batch.bufferSize());
     }
 
-    /** Adds the datagram {@code from[at, at + datagramLength)} for {@code to}. */
+    /**
+     * Adds the datagram {@code from[at, at + datagramLength)} for {@code to}. For a relayed peer it is
+     * copied behind a ChannelData header; the memory before {@code at} is not touched.
+     */
     void add(Peer to, MemorySegment from, long at, int datagramLength) {
-        boolean fits = peer == to && !ended && datagramLength <= segment
-                && length + datagramLength <= slotLimit && count < UdpSocket.MAX_SEGMENTS;
+        add(to, from, at, datagramLength, false);
+    }
+
+    /**
+     * As {@link #add}, and for a relayed peer the ChannelData header is written into
+     * {@code from[at - ChannelData.HEADER_LENGTH, at)}, which the caller lends for that (it belongs to no
+     * other datagram still waiting to be sent); for a direct peer those bytes are not touched.
+     */
+    void addWithHeadroom(Peer to, MemorySegment from, long at, int datagramLength) {
+        add(to, from, at, datagramLength, true);
+    }
+
+    private void add(Peer to, MemorySegment from, long at, int datagramLength, boolean headroom) {
+        int channel = to.endpoint().channel();
+        int framing = channel == 0 ? 0 : ChannelData.HEADER_LENGTH;
+        int wire = datagramLength + framing;
+        long start = at;
+        // Without headroom the header can only be put in front in the batch's own buffer.
+        boolean copyFramed = framing != 0 && !headroom;
+        if (framing != 0 && headroom) {
+            start = at - framing;
+            ChannelData.writeHeader(from, start, channel, datagramLength);
+        }
+        boolean fits = peer == to && !ended && wire <= segment
+                && length + wire <= slotLimit && count < UdpSocket.MAX_SEGMENTS;
         if (!fits) {
             closeSlot();
             if (slots == batch.capacity()) {
@@ -63,21 +97,27 @@ final class GsoBatcher {
             peer = to;
             count = 0;
             length = 0;
-            segment = datagramLength;
-            inPlace = from;
-            inPlaceAt = at;
-        } else if (inPlace != null && (inPlace != from || inPlaceAt + length != at)) {
+            segment = wire;
+            inPlace = copyFramed ? null : from;
+            inPlaceAt = start;
+        } else if (inPlace != null && (copyFramed || inPlace != from || inPlaceAt + length != start)) {
             MemorySegment.copy(inPlace, inPlaceAt, batch.buffer(slots), 0, length);
             inPlace = null;
         }
         if (inPlace == null) {
-            MemorySegment.copy(from, at, batch.buffer(slots), length, datagramLength);
+            MemorySegment slot = batch.buffer(slots);
+            if (copyFramed) {
+                ChannelData.writeHeader(slot, length, channel, datagramLength);
+                MemorySegment.copy(from, at, slot, length + framing, datagramLength);
+            } else {
+                MemorySegment.copy(from, start, slot, length, wire);
+            }
         }
-        length += datagramLength;
+        length += wire;
         count++;
-        ended = datagramLength < segment;
+        ended = wire < segment;
         stats.datagramsSent++;
-        stats.bytesSent += datagramLength;
+        stats.bytesSent += wire;
     }
 
     /** Sends every slot filled so far; at the end of each pipeline cycle. */
@@ -99,7 +139,7 @@ final class GsoBatcher {
             batch.setLength(slots, length);
         }
         batch.setSegmentSize(slots, count > 1 ? segment : 0);
-        batch.remote(slots).copyFrom(peer.endpoint().address());
+        batch.remote(slots).copyFrom(peer.endpoint().destination());
         batch.local(slots).clear();
         slots++;
         stats.slotsSent++;

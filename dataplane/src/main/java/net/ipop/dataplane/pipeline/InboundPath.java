@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import net.ipop.crypto.MessageTypes;
 import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.TransportHeader;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
 import net.ipop.dataplane.route.RouteTable;
@@ -23,14 +24,15 @@ import net.ipop.ffm.udp.SockAddr;
  *
  * <ol>
  *   <li>length and type: a transport data message goes on; handshake, cookie and STUN messages
- *       go to the {@link Punt}; anything else is MALFORMED;</li>
+ *       go to the {@link Punt}; TURN ChannelData is unwrapped (below); anything else is MALFORMED;</li>
  *   <li>the receiver index picks the session in the snapshot's {@link SessionIndex}
  *       (NO_SESSION if none), whose opener checks the replay window and tag and decrypts in place
  *       (AUTH_FAILED, REPLAYED, ...);</li>
  *   <li>the session's {@link net.ipop.dataplane.session.SessionSignals} note that it received (the conductor
  *       reports a responder session confirmed);</li>
  *   <li>roaming: the datagram authenticated, so if it came from a new source that becomes the
- *       peer's endpoint;</li>
+ *       peer's endpoint, unless the peer is reached through a TURN server: then the path is the control
+ *       plane's choice (ICE), and neither the TURN server's address nor a direct source replaces it;</li>
  *   <li>liveness: the peer's last-receive time is stamped (see {@link net.ipop.dataplane.session.PeerLiveness});</li>
  *   <li>a zero-length payload is a keepalive: counted, consumed;</li>
  *   <li>the inner packet must parse and its source must be inside the peer's allowed prefixes
@@ -39,6 +41,16 @@ import net.ipop.ffm.udp.SockAddr;
  *       this node and the forwarder relays it (or counts why not); otherwise it goes to the
  *       {@link TunSink}: this node's addresses are never routed to a peer.</li>
  * </ol>
+ *
+ * <p>TURN ChannelData (RFC 8656 section 12.4; the first byte's top two bits are 01, which no transport
+ * or handshake type and no STUN message has): the header must name a bindable channel and a length that fits
+ * the datagram (MALFORMED otherwise). Transport data inside must arrive on the channel of a relayed peer from
+ * its TURN server ({@link PeerTable#relayedPeer}; UNKNOWN_CHANNEL otherwise) and from that peer's session;
+ * it then goes through the steps above with the header stripped (nothing moves: the data starts 4 bytes in).
+ * STUN and handshake messages inside are punted <em>whole</em>, header included and the TURN server as the
+ * source, so that ice4j, which bound the channel, unwraps them: that is how ICE checks and consent reach a
+ * relayed candidate. They are punted from any source, not only the TURN servers of relayed peers, because
+ * ICE checks over a relay come before the pair is selected and the data plane told about the server.
  *
  * <p>The {@link TunSink} may hold packets back to coalesce them ({@link TcpCoalescer}); it is
  * flushed at the end of every batch.
@@ -114,9 +126,13 @@ public final class InboundPath {
             stats.drop(DropReason.MALFORMED);
             return;
         }
+        if (ChannelData.looksLike(buffer.get(ValueLayout.JAVA_BYTE, off))) {
+            channelData(table, buffer, off, length, source);
+            return;
+        }
         int type = buffer.get(INT_LE, off);
         if (type == MessageTypes.WG_DATA || type == MessageTypes.AES_DATA) {
-            data(table, buffer, off, length, source);
+            data(table, buffer, off, length, source, null);
         } else if (isHandshake(type) || isStun(buffer, off, length)) {
             stats.punted++;
             punt.punt(buffer, off, length, source);
@@ -125,7 +141,35 @@ public final class InboundPath {
         }
     }
 
-    private void data(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {
+    /** A datagram whose first bits say ChannelData: unwrap it, or punt it whole, or count why not. */
+    private void channelData(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source) {
+        if (!ChannelData.valid(buffer, off, length)) {
+            stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        long inner = off + ChannelData.HEADER_LENGTH;
+        int innerLength = ChannelData.length(buffer, off);
+        int type = innerLength >= 4 ? buffer.get(INT_LE, inner) : -1;
+        if (type == MessageTypes.WG_DATA || type == MessageTypes.AES_DATA) {
+            Peer via = table.relayedPeer(source, ChannelData.channel(buffer, off));
+            if (via == null) {
+                stats.drop(DropReason.UNKNOWN_CHANNEL);
+                return;
+            }
+            data(table, buffer, inner, innerLength, source, via);
+        } else if (isHandshake(type) || isStun(buffer, inner, innerLength)) {
+            stats.punted++;
+            punt.punt(buffer, off, length, source);
+        } else {
+            stats.drop(DropReason.MALFORMED);
+        }
+    }
+
+    /**
+     * A transport data message at {@code buffer[off, off + length)}; {@code via} is the relayed peer whose
+     * channel it came on, or {@code null} when it came directly.
+     */
+    private void data(PeerTable table, MemorySegment buffer, long off, int length, SockAddr source, Peer via) {
         if (length < TransportHeader.OVERHEAD) {
             stats.drop(DropReason.MALFORMED);
             return;
@@ -137,6 +181,11 @@ public final class InboundPath {
             return;
         }
         Peer peer = index.peer(position);
+        if (via != null && via.slot() != peer.slot()) {
+            // Another peer's session on this peer's channel: not opened, so its replay window is not touched.
+            stats.peerDrop(via.slot(), DropReason.UNKNOWN_CHANNEL);
+            return;
+        }
         Session session = index.session(position);
         int r = session.opener().open(buffer, off, length);
         if (r < 0) {
@@ -146,7 +195,7 @@ public final class InboundPath {
         stats.messagesOpened++;
         session.signals().onAuthenticated();
         SockAddr endpoint = peer.endpoint().address();
-        if (!endpoint.sameEndpoint(source)) {
+        if (!peer.endpoint().relayed() && !endpoint.sameEndpoint(source)) {
             endpoint.copyFrom(source);
             stats.roams++;
         }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.TransportHeader;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
@@ -32,7 +33,8 @@ final class Keepalives implements AutoCloseable {
     private final GsoBatcher batcher;
     private final AeadScratch owner;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment message = arena.allocate(TransportHeader.OVERHEAD, 16);
+    /** An empty message sealed behind room for a ChannelData header (relayed peers). */
+    private final MemorySegment message = arena.allocate(ChannelData.HEADER_LENGTH + TransportHeader.OVERHEAD, 16);
     private long lastScanNanos;
     private boolean scanned;
 
@@ -60,13 +62,13 @@ final class Keepalives implements AutoCloseable {
             if (session == null || !session.ownedBy(owner) || !peer.endpoint().known()) {
                 continue;
             }
-            int r = session.sealer().seal(message, 0, 0);
+            int r = session.sealer().seal(message, ChannelData.HEADER_LENGTH, 0);
             if (r < 0) {
                 continue; // retired or exhausted: a rekey is the control plane's business, not a drop
             }
             session.signals().onSendCounter(session.sealer().nextCounter());
             peer.liveness().sentKeepalive(nowNanos);
-            batcher.add(peer, message, 0, r);
+            batcher.addWithHeadroom(peer, message, ChannelData.HEADER_LENGTH, r);
             stats.keepalivesSent++;
             sent++;
         }

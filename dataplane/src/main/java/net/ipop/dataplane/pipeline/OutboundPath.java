@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.crypto.aead.TransportHeader;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.packet.IcmpTooBig;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
@@ -37,7 +38,9 @@ import net.ipop.ffm.udp.MessageBatch;
  *       {@link net.ipop.dataplane.session.SessionSignals} then note the send counter (the conductor reports the
  *       rekey and reject limits);</li>
  *   <li>sealed datagrams go to the {@link GsoBatcher}, which groups them per peer into UDP GSO
- *       slots and hands full batches to the {@link DatagramSink}.</li>
+ *       slots and hands full batches to the {@link DatagramSink}; for a peer reached through a TURN
+ *       server the stride has 4 more bytes of headroom, where the batcher writes each datagram's
+ *       ChannelData header (RFC 8656 section 12.4).</li>
  * </ol>
  *
  * <p>No copy after segmentation: the sealing area is the send memory. Each TUN read is cut at
@@ -187,13 +190,16 @@ public final class OutboundPath implements AutoCloseable {
             stats.peerDrop(peer.slot(), DropReason.NO_ENDPOINT);
             return;
         }
+        // A relayed peer's datagrams each get a ChannelData header in front: headroom within the stride, so
+        // the framed datagrams still lie back to back for one in-place GSO slot.
+        int framing = peer.endpoint().relayed() ? ChannelData.HEADER_LENGTH : 0;
         int stride;
         if (gsoType == Segmenter.GSO_NONE) {
             if (ipLength > mtu) {
                 tooBig(peer, buffer, ip, ipLength, version);
                 return;
             }
-            stride = TransportPadding.paddedLength(ipLength, mtu) + TransportHeader.OVERHEAD;
+            stride = TransportPadding.paddedLength(ipLength, mtu) + TransportHeader.OVERHEAD + framing;
         } else {
             int headers = headerLength(buffer, ip, ipLength, version);
             if (headers < 0 || gsoSize <= 0) {
@@ -204,7 +210,7 @@ public final class OutboundPath implements AutoCloseable {
                 tooBig(peer, buffer, ip, ipLength, version);
                 return;
             }
-            stride = TransportPadding.paddedLength(headers + gsoSize, mtu) + TransportHeader.OVERHEAD;
+            stride = TransportPadding.paddedLength(headers + gsoSize, mtu) + TransportHeader.OVERHEAD + framing;
         }
         // An upper bound (the headers counted as payload): the space check need not be exact.
         long segments = gsoType == Segmenter.GSO_NONE ? 1 : (ipLength - 1L + gsoSize) / gsoSize;
@@ -219,7 +225,7 @@ public final class OutboundPath implements AutoCloseable {
         }
         long base = cursor;
         int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum, csumStart, csumOffset,
-                area, base + TransportHeader.LENGTH, stride, lengths);
+                area, base + framing + TransportHeader.LENGTH, stride, lengths);
         if (n == Segmenter.MALFORMED) {
             stats.drop(DropReason.MALFORMED);
             return;
@@ -233,7 +239,7 @@ public final class OutboundPath implements AutoCloseable {
             return;
         }
         for (int i = 0; i < n; i++) {
-            long at = base + (long) i * stride;
+            long at = base + (long) i * stride + framing;
             int padded = TransportPadding.paddedLength(lengths[i], mtu);
             for (long z = at + TransportHeader.LENGTH + lengths[i], end = z + padded - lengths[i]; z < end; z++) {
                 area.set(ValueLayout.JAVA_BYTE, z, (byte) 0);
@@ -244,7 +250,7 @@ public final class OutboundPath implements AutoCloseable {
                 continue;
             }
             stats.peerSent(peer.slot(), lengths[i]);
-            batcher.add(peer, area, at, r);
+            batcher.addWithHeadroom(peer, area, at, r);
         }
         session.signals().onSendCounter(sealer.nextCounter());
         peer.liveness().sentData(now);

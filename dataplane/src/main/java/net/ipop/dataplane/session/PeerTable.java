@@ -3,6 +3,7 @@ package net.ipop.dataplane.session;
 import java.util.Arrays;
 
 import net.ipop.dataplane.route.RouteTable;
+import net.ipop.ffm.udp.SockAddr;
 
 /**
  * One immutable snapshot of what the packet path reads: peers by slot, the overlay routes (next
@@ -19,12 +20,27 @@ public final class PeerTable {
     private final RouteTable routes;
     private final SessionIndex sessions;
     private final LocalAddresses local;
+    /** The peers reached through a TURN server, for {@link #relayedPeer}. */
+    private final Peer[] relayed;
 
     private PeerTable(Peer[] peers, RouteTable routes, LocalAddresses local) {
         this.peers = peers;
         this.routes = routes;
         this.sessions = SessionIndex.of(peers);
         this.local = local;
+        int n = 0;
+        for (Peer p : peers) {
+            if (p != null && p.endpoint().relayed()) {
+                n++;
+            }
+        }
+        relayed = new Peer[n];
+        n = 0;
+        for (Peer p : peers) {
+            if (p != null && p.endpoint().relayed()) {
+                relayed[n++] = p;
+            }
+        }
     }
 
     public static PeerTable empty() {
@@ -47,6 +63,20 @@ public final class PeerTable {
 
     public SessionIndex sessions() {
         return sessions;
+    }
+
+    /**
+     * The peer whose datagrams arrive as ChannelData on {@code channel} from the TURN server {@code source},
+     * or {@code null}. A linear scan of the relayed peers (few: most paths are direct); no allocation.
+     */
+    public Peer relayedPeer(SockAddr source, int channel) {
+        for (Peer p : relayed) {
+            PeerEndpoint e = p.endpoint();
+            if (e.channel() == channel && e.relay().sameEndpoint(source)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** This node's own overlay addresses (the source of ICMP errors it sends). */

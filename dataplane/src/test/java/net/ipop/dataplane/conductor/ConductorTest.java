@@ -40,6 +40,7 @@ import net.ipop.dataplane.ipc.DataPlaneDriver;
 import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
+import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
@@ -65,6 +66,7 @@ import net.ipop.ipc.sbe.RemoveRouteEncoder;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.RetireSessionEncoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
+import net.ipop.ipc.sbe.SetEndpointDecoder;
 import net.ipop.ipc.sbe.SetEndpointEncoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
 import net.ipop.ipc.sbe.Suite;
@@ -167,6 +169,35 @@ class ConductorTest {
         assertEquals("7 198.51.100.2:51820 " + 0x0A0A0001L, answer.peerStates.get(0));
         assertEquals(1, answer.stateDonePeers);
         assertTrue(log.stream().anyMatch(l -> l.startsWith("session installed: peer 7")), log.toString());
+    }
+
+    @Test
+    void aRelayedEndpointNamesItsTurnServerAndChannelAndAVersion1OneIsDirect() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(setRelayedEndpoint(7, "198.51.100.2", 51820, "203.0.113.5", 3478, 0x4001));
+        PeerTable table = tables.acquire();
+        PeerEndpoint e = table.peer(0).endpoint();
+        assertTrue(e.relayed());
+        assertEquals(0x4001, e.channel());
+        assertEquals(new InetSocketAddress("198.51.100.2", 51820), e.address().toInetSocketAddress());
+        assertEquals(new InetSocketAddress("203.0.113.5", 3478), e.destination().toInetSocketAddress());
+        assertSame(table.peer(0), table.relayedPeer(e.relay(), 0x4001));
+        assertNull(table.relayedPeer(e.relay(), 0x4002));
+        assertTrue(log.stream().anyMatch(l -> l.contains("through TURN server 203.0.113.5 port 3478 channel 0x4001")),
+                log.toString());
+
+        assertAnswer(Result.BAD_ARGUMENT, "TURN channel 20480", setRelayedEndpoint(7, "198.51.100.2", 51820,
+                "203.0.113.5", 3478, 0x5000));
+        assertAnswer(Result.BAD_ARGUMENT, "port 0", setRelayedEndpoint(7, "198.51.100.2", 51820,
+                "203.0.113.5", 0, 0x4001));
+        assertSame(table, tables.acquire(), "a refused command published a table");
+
+        assertOk(setEndpointVersion1(7, "198.51.100.3", 51820));
+        e = tables.acquire().peer(0).endpoint();
+        assertFalse(e.relayed(), "a version 1 SetEndpoint has no relay, whatever follows its block");
+        assertEquals(new InetSocketAddress("198.51.100.3", 51820), e.destination().toInetSocketAddress());
+        assertNull(tables.acquire().relayedPeer(table.peer(0).endpoint().relay(), 0x4001));
     }
 
     @Test
@@ -407,7 +438,27 @@ class ConductorTest {
         e.correlationId(nextCorrelation).peerId(peerId).endpoint()
                 .family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6).port(port).putAddress(pad(b), 0, 16);
         e.path(PathKind.DIRECT);
+        e.relayServer().family(AddressFamily.NONE).port(0).putAddress(new byte[16], 0, 16);
+        e.channel(0);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int setRelayedEndpoint(long peerId, String ip, int port, String server, int serverPort, int channel) {
+        setEndpoint(peerId, ip, port);
+        SetEndpointEncoder e = new SetEndpointEncoder().wrap(buffer, MessageHeaderEncoder.ENCODED_LENGTH);
+        byte[] b = bytes(server);
+        e.path(PathKind.RELAYED).relayServer().family(b.length == 4 ? AddressFamily.IPV4 : AddressFamily.IPV6)
+                .port(serverPort).putAddress(pad(b), 0, 16);
+        e.channel(channel);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** A SetEndpoint as a version 1 control plane sends it: the block ends before the relay fields. */
+    private int setEndpointVersion1(long peerId, String ip, int port) {
+        setRelayedEndpoint(peerId, ip, port, "203.0.113.5", 3478, 0x4001); // junk past the v1 block
+        new MessageHeaderEncoder().wrap(buffer, 0).blockLength(SetEndpointDecoder.relayServerEncodingOffset())
+                .version(1);
+        return MessageHeaderEncoder.ENCODED_LENGTH + SetEndpointDecoder.relayServerEncodingOffset();
     }
 
     private int installSession(long peerId, int localIndex, int remoteIndex) {

@@ -23,6 +23,7 @@ import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.ipc.CommandAdapter;
 import net.ipop.dataplane.ipc.CommandListener;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.packet.InternetChecksum;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
@@ -79,6 +80,13 @@ class DataplaneFuzzTest {
     /** Per suite: A's table (the sender, routing everything to B) and B's (the receiver). */
     private static final PeerTable[] SENDERS = new PeerTable[2];
     private static final PeerTable[] RECEIVERS = new PeerTable[2];
+    /** The same sessions over TURN relays: A reaches B on channel {@link #CHANNEL} and B reaches A on it too. */
+    private static final InetSocketAddress TURN = new InetSocketAddress("203.0.113.3", 3478);
+    private static final int CHANNEL = 0x4321;
+    private static final PeerEndpoint[] RELAYED_ENDPOINTS = new PeerEndpoint[4];
+    private static final PeerTable[] RELAYED_SENDERS = new PeerTable[2];
+    private static final PeerTable[] RELAYED_RECEIVERS = new PeerTable[2];
+    private static final SockAddr RELAYED_TURN = new SockAddr(ARENA.allocate(SockAddr.MAX_SIZE, 8), 0).set(TURN);
     private static final FrameCheck FRAMES = new FrameCheck();
     private static final PathStats IN_STATS = new PathStats();
     private static final TcpCoalescer COALESCER = new TcpCoalescer(FRAMES, IN_STATS);
@@ -98,6 +106,16 @@ class DataplaneFuzzTest {
                     EVERYWHERE);
             RECEIVERS[i] = StaticSessions.side(false, suites[i], new AeadScratch(), ofA[i], UNDERLAY_A, ALLOWED,
                     ALLOWED);
+            RELAYED_ENDPOINTS[2 * i] = new PeerEndpoint();
+            RELAYED_ENDPOINTS[2 * i + 1] = new PeerEndpoint();
+            PeerTable sender = StaticSessions.side(true, suites[i], new AeadScratch(), RELAYED_ENDPOINTS[2 * i],
+                    UNDERLAY_B, EVERYWHERE, EVERYWHERE);
+            PeerTable receiver = StaticSessions.side(false, suites[i], new AeadScratch(), RELAYED_ENDPOINTS[2 * i + 1],
+                    UNDERLAY_A, ALLOWED, ALLOWED);
+            RELAYED_ENDPOINTS[2 * i].setRelayed(UNDERLAY_B, TURN, CHANNEL);
+            RELAYED_ENDPOINTS[2 * i + 1].setRelayed(UNDERLAY_A, TURN, CHANNEL);
+            RELAYED_SENDERS[i] = new PeerTable.Builder(sender).build();
+            RELAYED_RECEIVERS[i] = new PeerTable.Builder(receiver).build();
         }
         try {
             CONDUCTOR = new ConductorUnderFuzz();
@@ -117,6 +135,9 @@ class DataplaneFuzzTest {
         ENDPOINT_OF_B.close();
         ENDPOINT_OF_A2.close();
         ENDPOINT_OF_B2.close();
+        for (PeerEndpoint e : RELAYED_ENDPOINTS) {
+            e.close();
+        }
         ARENA.close();
     }
 
@@ -175,8 +196,9 @@ class DataplaneFuzzTest {
 
     /**
      * Input: a flags byte (bit 0: suite; bit 1: seal every datagram with the peer's real session so
-     * it decrypts; bit 2: arrive from a new source port, a roam), then up to four slots, each a
-     * 2-byte length, a 2-byte GRO segment size and the bytes (plaintext when sealing).
+     * it decrypts; bit 2: arrive from a new source port, a roam; bit 3: the peer is relayed and the
+     * datagrams come from its TURN server, sealed ones framed as ChannelData on its channel), then up to
+     * four slots, each a 2-byte length, a 2-byte GRO segment size and the bytes (plaintext when sealing).
      */
     @FuzzTest
     void inbound(byte[] data) {
@@ -186,6 +208,8 @@ class DataplaneFuzzTest {
         int flags = data[0];
         int suite = flags & 1;
         boolean seal = (flags & 2) != 0;
+        boolean relayed = (flags & 8) != 0;
+        int framing = relayed ? ChannelData.HEADER_LENGTH : 0;
         ByteBuffer in = ByteBuffer.wrap(data, 1, data.length - 1);
         int slots = 0;
         while (slots < WIRE.capacity() && in.remaining() >= 4) {
@@ -194,10 +218,14 @@ class DataplaneFuzzTest {
             int length = Math.min(wanted, in.remaining());
             MemorySegment buffer = WIRE.buffer(slots);
             if (seal) {
-                length = Math.min(length, MessageBatch.MAX_BUFFER_SIZE - TransportHeader.OVERHEAD);
-                MemorySegment.copy(data, in.position(), buffer, ValueLayout.JAVA_BYTE, TransportHeader.LENGTH, length);
-                int sealed = SENDERS[suite].peer(0).current().sealer().seal(buffer, 0, length);
-                WIRE.setLength(slots, sealed);
+                length = Math.min(length, MessageBatch.MAX_BUFFER_SIZE - TransportHeader.OVERHEAD - framing);
+                MemorySegment.copy(data, in.position(), buffer, ValueLayout.JAVA_BYTE,
+                        framing + TransportHeader.LENGTH, length);
+                int sealed = SENDERS[suite].peer(0).current().sealer().seal(buffer, framing, length);
+                if (relayed) {
+                    ChannelData.writeHeader(buffer, 0, CHANNEL, sealed);
+                }
+                WIRE.setLength(slots, framing + sealed);
                 WIRE.setSegmentSize(slots, 0);
             } else {
                 MemorySegment.copy(data, in.position(), buffer, ValueLayout.JAVA_BYTE, 0, length);
@@ -205,13 +233,14 @@ class DataplaneFuzzTest {
                 WIRE.setSegmentSize(slots, segment);
             }
             in.position(in.position() + length);
-            WIRE.remote(slots).set((flags & 4) == 0 ? UNDERLAY_A : new InetSocketAddress("198.51.100.1", 4242));
+            WIRE.remote(slots).set(relayed ? TURN
+                    : (flags & 4) == 0 ? UNDERLAY_A : new InetSocketAddress("198.51.100.1", 4242));
             slots++;
         }
         long before = IN_STATS.datagramsReceived();
         long droppedBefore = IN_STATS.totalDrops();
         long handledBefore = IN_STATS.messagesOpened() + IN_STATS.punted();
-        INBOUND.process(RECEIVERS[suite], WIRE, slots);
+        INBOUND.process(relayed ? RELAYED_RECEIVERS[suite] : RECEIVERS[suite], WIRE, slots);
         long received = IN_STATS.datagramsReceived() - before;
         long accounted = IN_STATS.totalDrops() - droppedBefore + IN_STATS.messagesOpened() + IN_STATS.punted()
                 - handledBefore;
@@ -222,6 +251,7 @@ class DataplaneFuzzTest {
     /**
      * Input: one TUN read, virtio-net header first (any gso type, size and checksum offsets); every
      * destination routes to a peer with a session, so a packet that parses is segmented and sealed.
+     * The first byte picks the suite (bit 0) and whether the peer is reached through a TURN relay (bit 1).
      */
     @FuzzTest
     void outbound(byte[] data) {
@@ -229,7 +259,7 @@ class DataplaneFuzzTest {
             return;
         }
         MemorySegment read = MemorySegment.ofArray(Arrays.copyOfRange(data, 1, data.length));
-        OUTBOUND.begin(SENDERS[data[0] & 1]);
+        OUTBOUND.begin(((data[0] & 2) != 0 ? RELAYED_SENDERS : SENDERS)[data[0] & 1]);
         OUTBOUND.process(read, data.length - 1);
         OUTBOUND.flush();
     }
@@ -360,7 +390,18 @@ class DataplaneFuzzTest {
         for (int i = 0; i < count; i++) {
             int length = batch.length(i);
             assertTrue(length >= TransportHeader.OVERHEAD && length <= batch.bufferSize(), "datagram " + length);
-            assertTrue(batch.segmentSize(i) <= MTU + TransportHeader.OVERHEAD, "gso size " + batch.segmentSize(i));
+            assertTrue(batch.segmentSize(i) <= MTU + TransportHeader.OVERHEAD + ChannelData.HEADER_LENGTH,
+                    "gso size " + batch.segmentSize(i));
+            if (batch.remote(i).sameEndpoint(RELAYED_TURN)) {
+                MemorySegment sent = batch.sendSegment(i);
+                long at = batch.sendOffset(i);
+                int segment = batch.segmentSize(i) == 0 ? length : batch.segmentSize(i);
+                for (int off = 0; off < length; off += segment) {
+                    int datagram = Math.min(segment, length - off);
+                    assertEquals(CHANNEL, ChannelData.channel(sent, at + off), "channel");
+                    assertEquals(datagram - ChannelData.HEADER_LENGTH, ChannelData.length(sent, at + off), "length");
+                }
+            }
         }
         return 0;
     }

@@ -110,4 +110,38 @@ class GsoBatcherTest {
             assertEquals(20, copied[199]);
         }
     }
+    @Test
+    void relayedDatagramsWithoutHeadroomAreCopiedBehindAChannelDataHeader() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch batch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint e1 = new PeerEndpoint().setRelayed(new InetSocketAddress("198.51.100.2", 1001),
+                     new InetSocketAddress("203.0.113.5", 3478), 0x4ABC)) {
+            Peer p1 = Peer.create(1, "p1", List.of(), e1);
+            MemorySegment area = arena.allocate(1000);
+            for (int i = 0; i < 1000; i++) {
+                area.set(ValueLayout.JAVA_BYTE, i, (byte) (i / 100 + 1));
+            }
+            List<byte[]> sent = new ArrayList<>();
+            PathStats stats = new PathStats();
+            GsoBatcher b = new GsoBatcher(stats, (out, count) -> {
+                for (int i = 0; i < count; i++) {
+                    sent.add(out.sendSegment(i).asSlice(out.sendOffset(i), out.length(i)).toArray(ValueLayout.JAVA_BYTE));
+                }
+                return record(out, count);
+            }, batch);
+
+            // Back to back in memory, but no headroom lent: both copied, each behind its own header.
+            b.add(p1, area, 0, 100);
+            b.add(p1, area, 100, 100);
+            b.flush();
+            assertEquals(3478, calls.get(0).get(0)[2], "sent to the TURN server");
+            assertEquals(104, calls.get(0).get(0)[1]);
+            byte[] slot = sent.get(0);
+            assertEquals(208, slot.length);
+            assertArrayEquals(new byte[] {0x4A, (byte) 0xBC, 0, 100, 1}, java.util.Arrays.copyOf(slot, 5));
+            assertArrayEquals(new byte[] {0x4A, (byte) 0xBC, 0, 100, 2}, java.util.Arrays.copyOfRange(slot, 104, 109));
+            assertEquals(1, area.get(ValueLayout.JAVA_BYTE, 99), "the caller's memory is not written");
+            assertEquals(208, stats.bytesSent());
+        }
+    }
 }

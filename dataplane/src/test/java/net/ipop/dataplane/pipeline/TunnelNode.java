@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import net.ipop.crypto.Suite;
 import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ffm.tun.TunDevice;
@@ -40,6 +41,24 @@ final class TunnelNode implements AutoCloseable {
     final PipelineAgent agent;
     private final AgentRunner runner;
     private boolean stopped;
+    /** The peer's inner bytes as the counters file would show them; read after {@link #stop()}. */
+    final PeerBytes peerTraffic = new PeerBytes();
+
+    /** Inner bytes sent to and received from the one peer (slot 0), counted on the pipeline thread. */
+    static final class PeerBytes implements PathStats.PeerTraffic {
+        long sent;
+        long received;
+
+        @Override
+        public void sent(int peerSlot, int bytes) {
+            sent += bytes;
+        }
+
+        @Override
+        public void received(int peerSlot, int bytes) {
+            received += bytes;
+        }
+    }
 
     /**
      * @param isA side A (overlay .1) or B (.2)
@@ -55,6 +74,19 @@ final class TunnelNode implements AutoCloseable {
      */
     TunnelNode(TestNamespace ns, Engine engine, boolean isA, String underlay, String peerUnderlay, int tunMtu,
             int pathMtu) throws Exception {
+        this(ns, engine, isA, underlay, new InetSocketAddress(peerUnderlay, PORT), null, tunMtu, pathMtu);
+    }
+
+    /** Through a TURN server: the peer is {@code peer} as the server sees it, reached on the server's channel. */
+    record Relay(InetSocketAddress server, int channel) {
+    }
+
+    /**
+     * @param peer  the peer's endpoint (with a {@code relay}: its address as the TURN server sees it)
+     * @param relay how this node reaches the peer through its TURN allocation, or null for directly
+     */
+    TunnelNode(TestNamespace ns, Engine engine, boolean isA, String underlay, InetSocketAddress peer, Relay relay,
+            int tunMtu, int pathMtu) throws Exception {
         if (engine == Engine.URING) {
             UringAvailability uring = IoUring.probe();
             Assumptions.assumeTrue(uring.available(), uring::reason);
@@ -83,8 +115,14 @@ final class TunnelNode implements AutoCloseable {
             PipelineAgent.Settings settings = new PipelineAgent.Settings(pathMtu, true, 16, 64);
             agent = new PipelineAgent(0, tables, io, settings, (b, o, l, s) -> { });
             List<String> peerNets = List.of("192.0.2." + other + "/32", "2001:db8::" + other + "/128");
-            tables.publish(StaticSessions.side(isA, Suite.AES256GCM, agent.scratch(), endpoint,
-                    new InetSocketAddress(peerUnderlay, PORT), peerNets, peerNets));
+            PeerTable table = StaticSessions.side(isA, Suite.AES256GCM, agent.scratch(), endpoint, peer, peerNets,
+                    peerNets);
+            if (relay != null) {
+                endpoint.setRelayed(peer, relay.server(), relay.channel());
+                table = new PeerTable.Builder(table).build();
+            }
+            tables.publish(table);
+            agent.stats().countPeersInto(peerTraffic);
             runner = new AgentRunner(new PollIdleStrategy(io, 10), errors::add, null, agent);
             ns.call(() -> AgentRunner.startOnThread(runner));
         } catch (Exception | Error e) {

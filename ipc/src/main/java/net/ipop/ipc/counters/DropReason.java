@@ -35,7 +35,9 @@ public enum DropReason {
     /** Forwarding: the inner TTL / hop limit would have reached 0 at this node. */
     HOP_LIMIT(12),
     /** Forwarding: the route pointed back at the peer the packet came from (split horizon). */
-    LOOP(13);
+    LOOP(13),
+    /** Inbound: relayed data (TURN ChannelData) on a channel no relayed peer has bound. */
+    UNKNOWN_CHANNEL(14);
 
     private static final DropReason[] BY_CODE = values();
 
