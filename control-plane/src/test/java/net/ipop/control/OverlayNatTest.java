@@ -59,6 +59,21 @@ class OverlayNatTest {
     }
 
     @Test
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
+    void nodesBehindSymmetricNatsFallBackToTurnAndPassIperf3() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.SYMMETRIC, temp)) {
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
+            timeToFirstPing("through symmetric NATs (TURN)", alpha, beta);
+            String log = alpha.log();
+            assertTrue(log.contains("link to beta (lab): RELAYED path"), "alpha reports a relayed path" + log);
+            assertFalse(log.contains("link to beta (lab): DIRECT path"), "no direct path through symmetric NATs"
+                    + log);
+            iperf3(alpha, beta, OverlayLab.address(1));
+        }
+    }
+
+    @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void nodesOnOneLanConnectOverTheirHostCandidates() throws Exception {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {

@@ -238,6 +238,24 @@ public final class IceSession implements AutoCloseable {
         return pair == null ? Optional.empty() : Optional.of(path(g, pair));
     }
 
+    /**
+     * Makes ice4j bind a TURN channel on the selected pair's relayed local candidate, so that {@link
+     * SelectedPath#channel()} becomes known: ice4j binds a channel only when data is first sent through its
+     * relayed socket, and the data itself flows in the data plane, never through ice4j. One byte goes to the peer
+     * over the relay (a Send indication while the channel is being bound); the peer's data plane drops it as
+     * malformed, or its ICE agent ignores it. Does nothing when no pair is selected.
+     *
+     * @throws IOException if ice4j cannot send on the pair
+     */
+    public void bindRelayChannel() throws IOException {
+        Generation g = current;
+        if (g.component.getSelectedPair() != null) {
+            g.component.send(CHANNEL_PROBE, 0, CHANNEL_PROBE.length);
+        }
+    }
+
+    private static final byte[] CHANNEL_PROBE = {0};
+
     /** ice4j's component, for sending data over the selected pair without a data plane (tests). */
     Component component() {
         return current.component;

@@ -82,6 +82,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     static final int SIGNAL_EVENTS_PER_CYCLE = 64;
     static final long CHANNEL_POLL_NANOS = 50_000_000L;
     static final long CHANNEL_WAIT_NANOS = 10_000_000_000L;
+    static final long CHANNEL_PROBE_NANOS = 1_000_000_000L;
     private static final long KEEPALIVE_MS = 25_000;
 
     private static final Logger LOG = System.getLogger(OverlayNode.class.getName());
@@ -423,6 +424,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                 // ice4j binds the channel on its own schedule; the data plane cannot frame without it.
                 p.awaitingChannel = path;
                 p.channelSinceNanos = clock.nanoTime();
+                p.channelProbeNanos = p.channelSinceNanos - CHANNEL_PROBE_NANOS;
                 return;
             }
             relays.relay(remote, path.relayServer(), path.channel());
@@ -447,6 +449,14 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             p.awaitingChannel = null;
             selected(p, current.get());
             return 1;
+        }
+        if (p.ice != null && now - p.channelProbeNanos >= CHANNEL_PROBE_NANOS) {
+            p.channelProbeNanos = now;
+            try {
+                p.ice.bindRelayChannel();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "{0}: cannot ask ice4j to bind a channel ({1})", p, e.getMessage());
+            }
         }
         if (now - p.channelSinceNanos >= CHANNEL_WAIT_NANOS) {
             SelectedPath path = p.awaitingChannel;

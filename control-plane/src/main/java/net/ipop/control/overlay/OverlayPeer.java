@@ -36,6 +36,7 @@ final class OverlayPeer {
     SelectedPath awaitingChannel;
     long channelSinceNanos;
     long channelPollNanos;
+    long channelProbeNanos;
 
     OverlayPeer(String overlay, String name, NodeCertificate certificate, int peerId, boolean offerer) {
         this.overlay = overlay;
