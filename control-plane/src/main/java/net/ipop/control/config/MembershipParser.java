@@ -140,6 +140,6 @@ final class MembershipParser {
         if (e instanceof IOException) {
             return "cannot read " + file + " (" + e.getMessage() + ")";
         }
-        return file + " holds no valid " + what + " (" + e.getMessage() + ")";
+        return file + " is not " + what + " (" + e.getMessage() + ")";
     }
 }

@@ -168,7 +168,7 @@ class NodeConfigParserTest {
         List<ConfigProblem> p = problemsOf(files.valid().replace("suite: aes256gcm", "cipher: aes256gcm"));
         assertEquals(1, p.size(), p.toString());
         assertEquals("cipher", p.get(0).key());
-        assertEquals("unknown key; expected one of: node, interface, listen, suite, dataplane, peers, signalling",
+        assertEquals("unknown key; expected one of: node, interface, listen, suite, dataplane, peers, signalling, ice",
                 p.get(0).message());
     }
 
