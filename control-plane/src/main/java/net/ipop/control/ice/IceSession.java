@@ -22,6 +22,7 @@ import org.ice4j.ice.IceMediaStream;
 import org.ice4j.ice.IceProcessingState;
 import org.ice4j.ice.KeepAliveStrategy;
 import org.ice4j.ice.LocalCandidate;
+import org.ice4j.ice.NominationStrategy;
 import org.ice4j.ice.RemoteCandidate;
 import org.ice4j.ice.harvest.StunCandidateHarvester;
 import org.ice4j.ice.harvest.TurnCandidateHarvester;
@@ -147,6 +148,10 @@ public final class IceSession implements AutoCloseable {
         try {
             agent.setUseDynamicPorts(false);
             agent.setPerformConsentFreshness(true);
+            // ice4j nominates the first pair that validates by default, which may be a relayed one although a
+            // direct pair works a moment later (seen on a LAN: host -> the peer's relay). Relayed pairs are
+            // nominated only when no host or reflexive pair has validated for a while.
+            agent.setNominationStrategy(NominationStrategy.NOMINATE_FIRST_HOST_OR_REFLEXIVE_VALID);
             agent.addCandidateHarvester(new TransportHostHarvester(sockets));
             for (InetSocketAddress stun : config.stunServers()) {
                 agent.addCandidateHarvester(new StunCandidateHarvester(new TransportAddress(stun, Transport.UDP)));
