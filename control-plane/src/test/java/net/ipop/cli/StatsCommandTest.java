@@ -78,9 +78,9 @@ class StatsCommandTest {
                     + ProcessHandle.current().pid() + ",\"liveness\":\"alive\",\"startTime\":\""), json);
             assertTrue(json.contains(",\"peers\":[{\"id\":3,\"name\":\"bob\",\"txBytes\":0,\"txPackets\":0,\"rxBytes\":1536,"
                     + "\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":2,\"no_route\":0,"), json);
-            assertTrue(json.contains("\"loop\":0}},{\"id\":70,\"name\":\"alice \\\"a\\\"\",\"txBytes\":6442450944,"
+            assertTrue(json.contains("\"loop\":0,\"unknown_channel\":0}},{\"id\":70,\"name\":\"alice \\\"a\\\"\",\"txBytes\":6442450944,"
                     + "\"txPackets\":2400000,\"rxBytes\":0,\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":0,"), json);
-            assertTrue(json.contains("\"loop\":0}}],\"drops\":{"), json);
+            assertTrue(json.contains("\"loop\":0,\"unknown_channel\":0}}],\"drops\":{"), json);
             assertTrue(json.contains("\"drops\":{\"replay\":0,\"auth_failed\":4,\"no_route\":0,"), json);
             assertTrue(json.endsWith("\"globals\":{\"tun_reads\":2000000,\"udp_sends\":0,\"gso_fallbacks\":0,\"punted\":0,"
                     + "\"forwarded\":0,\"keepalives_sent\":0}}"),

@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * lost UDP datagram, and STUN retransmits) and the node's duty cycle calls {@link #flush}. {@link
  * #punted} runs on the node's thread and calls the receiver there.
  *
- * <p>Not yet handled by the data plane: it punts STUN but not TURN ChannelData, so a relayed candidate
- * receives its peer's checks only as Data indications (before ice4j binds a channel), and relayed data
- * needs the data plane's ChannelData framing (the channel is in {@link SelectedPath#channel()}).
+ * <p>TURN ChannelData: the data plane punts STUN (and handshakes) that arrive inside ChannelData whole, the
+ * TURN server as the source, so ice4j unwraps them as it would on its own socket; relayed data is framed by
+ * the data plane once the node gives it the server and {@link SelectedPath#channel()}
+ * ({@code DataPlanePort.setRelayedEndpoint}).
  */
 public final class DataPlaneIceTransport implements IceTransport {
     /** How the node hands a datagram to the data plane ({@code DataPlanePort::inject} fits). */

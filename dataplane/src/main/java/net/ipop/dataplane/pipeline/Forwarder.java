@@ -26,8 +26,9 @@ import net.ipop.dataplane.session.Session;
  * node's own address, at most {@link #ICMP_PER_SECOND} a second); then the packet is sealed <em>in place</em>: the transport header goes
  * where the received one was and the tag right after the inner packet, which never exceeds the
  * received datagram (the inner packet is at most its plaintext), so a GRO slot's next datagram is
- * not touched. The sealed datagram joins the pipeline's {@link GsoBatcher}, which copies it into
- * the send batch at once.
+ * not touched. The sealed datagram joins the pipeline's {@link GsoBatcher}; for a next hop reached
+ * through a TURN relay the batcher copies it behind its ChannelData header, since the received
+ * datagram has no headroom to lend.
  *
  * <p>Sessions: like {@link OutboundPath}, this seals with the next hop's current session on the
  * pipeline thread that received the packet, which must therefore own it (true with one queue; see

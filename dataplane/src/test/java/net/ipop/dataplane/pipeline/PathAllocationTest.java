@@ -14,6 +14,7 @@ import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.crypto.aead.PacketOpener;
 import net.ipop.crypto.aead.PacketSealer;
+import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
@@ -40,6 +41,8 @@ class PathAllocationTest {
      * exactly by {@link #pathsWithoutCryptoAllocateNothing}.
      */
     private static final double SLACK_BYTES = 96;
+    private static final ValueLayout.OfInt INT_BE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -48,8 +51,10 @@ class PathAllocationTest {
         return threads.getCurrentThreadAllocatedBytes();
     }
 
-    @Test
-    void outboundAndInboundAllocateNothingBeyondTheCipher() {
+    /** With {@code relayed}, both sides reach each other through a TURN server: every datagram is ChannelData. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void outboundAndInboundAllocateNothingBeyondTheCipher(boolean relayed) {
         try (Arena arena = Arena.ofConfined();
              MessageBatch sendBatch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
              MessageBatch wire = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
@@ -75,6 +80,14 @@ class PathAllocationTest {
             PeerTable tableA = StaticSessions.side(true, Suite.AES256GCM, new AeadScratch(), ofB,
                     new InetSocketAddress("198.51.100.2", 51820), b, b);
             PeerTable tableB = StaticSessions.side(false, Suite.AES256GCM, new AeadScratch(), ofA, underlayA, a, a);
+            if (relayed) {
+                InetSocketAddress turn = new InetSocketAddress("203.0.113.3", 3478);
+                ofB.setRelayed(new InetSocketAddress("203.0.113.3", 50002), turn, 0x4001);
+                ofA.setRelayed(new InetSocketAddress("203.0.113.3", 50001), turn, 0x4001);
+                tableA = new PeerTable.Builder(tableA).build();
+                tableB = new PeerTable.Builder(tableB).build();
+                wire.remote(0).set(turn);
+            }
             InboundPath in = new InboundPath(statsB, countOnly, (buf, o, l, s) -> { });
             byte[] packet = Packets.udp4("192.0.2.1", "192.0.2.2", new byte[1000]);
             MemorySegment read = arena.allocate(VirtioNetHeader.SIZE + 2048);
@@ -89,8 +102,11 @@ class PathAllocationTest {
                 }
                 double pathPerPacket = (allocated() - before) / (double) PACKETS;
                 double cipherPerPacket = cipherOnly(arena, packet.length);
-                System.out.printf("allocation per packet: paths %.1f B, seal+open alone %.1f B%n",
-                        pathPerPacket, cipherPerPacket);
+                System.out.printf("allocation per packet%s: paths %.1f B, seal+open alone %.1f B%n",
+                        relayed ? " (relayed)" : "", pathPerPacket, cipherPerPacket);
+                int datagram = ((packet.length + 15) & -16) + 32;
+                assertEquals(relayed ? ChannelData.HEADER_LENGTH + datagram : datagram, wire.length(0),
+                        "a ChannelData header when relayed");
                 assertEquals(WARMUP + PACKETS, delivered[0], statsB::toString);
                 assertTrue(pathPerPacket <= cipherPerPacket + SLACK_BYTES,
                         "paths " + pathPerPacket + " B/packet vs cipher " + cipherPerPacket);
@@ -162,6 +178,66 @@ class PathAllocationTest {
                 assertTrue(statsB.drops(DropReason.NO_SESSION) >= PACKETS);
                 assertTrue(bytes < PACKETS / 100, bytes + " B allocated over " + PACKETS + " rounds");
             }
+        }
+    }
+
+    /**
+     * The ChannelData paths on the way in, without crypto: a replayed datagram on the relayed peer's channel
+     * (found through the relayed-peer lookup, dropped by the replay window), an unknown channel, a bad
+     * length, and STUN inside ChannelData punted whole. Zero bytes per round.
+     */
+    @Test
+    void channelDataPathsWithoutCryptoAllocateNothing() {
+        try (MessageBatch wire = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint ofB = new PeerEndpoint();
+             PeerEndpoint ofA = new PeerEndpoint()) {
+            PathStats statsB = new PathStats();
+            long[] punted = new long[1];
+            List<String> b = List.of("192.0.2.2/32");
+            List<String> a = List.of("192.0.2.1/32");
+            AeadScratch scratch = new AeadScratch();
+            InetSocketAddress turn = new InetSocketAddress("203.0.113.3", 3478);
+            PeerTable tableA = StaticSessions.side(true, Suite.AES256GCM, scratch, ofB,
+                    new InetSocketAddress("198.51.100.2", 51820), b, b);
+            PeerTable tableB = StaticSessions.side(false, Suite.AES256GCM, scratch, ofA,
+                    new InetSocketAddress("198.51.100.1", 51820), a, a);
+            ofA.setRelayed(new InetSocketAddress("203.0.113.3", 50001), turn, 0x4001);
+            tableB = new PeerTable.Builder(tableB).build();
+            MemorySegment first = wire.buffer(0);
+            int sealed = tableA.peer(0).current().sealer().seal(first, 4, 64);
+            assertEquals(64, tableB.peer(0).current().opener().open(first, 4, sealed));
+            byte[] replay = first.asSlice(4, sealed).toArray(ValueLayout.JAVA_BYTE);
+            InboundPath in = new InboundPath(statsB, (buf, o, l) -> true, (buf, o, l, s) -> punted[0]++);
+            for (int slot = 0; slot < 4; slot++) {
+                wire.remote(slot).set(turn);
+            }
+            long before = 0;
+            for (int i = 0; i < WARMUP + PACKETS; i++) {
+                if (i == WARMUP) {
+                    before = allocated();
+                }
+                MemorySegment.copy(replay, 0, wire.buffer(0), ValueLayout.JAVA_BYTE, 4, replay.length);
+                ChannelData.writeHeader(wire.buffer(0), 0, 0x4001, replay.length);
+                wire.setLength(0, 4 + replay.length);
+                MemorySegment.copy(replay, 0, wire.buffer(1), ValueLayout.JAVA_BYTE, 4, replay.length);
+                ChannelData.writeHeader(wire.buffer(1), 0, 0x4002, replay.length); // unknown channel
+                wire.setLength(1, 4 + replay.length);
+                ChannelData.writeHeader(wire.buffer(2), 0, 0x4001, 100); // longer than the datagram
+                wire.setLength(2, 40);
+                MemorySegment stun = wire.buffer(3);
+                ChannelData.writeHeader(stun, 0, 0x4001, 20);
+                stun.set(INT_BE, 4, 0x00010000); // Binding request, no attributes
+                stun.set(INT_BE, 8, 0x2112A442); // magic cookie
+                wire.setLength(3, 24);
+                in.process(tableB, wire, 4);
+            }
+            long bytes = allocated() - before;
+            System.out.printf("allocation on the ChannelData paths: %d B over %d rounds%n", bytes, PACKETS);
+            assertEquals(WARMUP + PACKETS, statsB.drops(DropReason.REPLAYED), statsB::toString);
+            assertEquals(WARMUP + PACKETS, statsB.drops(DropReason.UNKNOWN_CHANNEL), statsB::toString);
+            assertEquals(WARMUP + PACKETS, statsB.drops(DropReason.MALFORMED), statsB::toString);
+            assertEquals(WARMUP + PACKETS, punted[0]);
+            assertTrue(bytes < PACKETS / 100, bytes + " B allocated over " + PACKETS + " rounds");
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Random;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.packet.ChannelData;
+import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.ffm.tun.VirtioNetHeader;
@@ -218,6 +219,29 @@ class RelayPathTest {
         assertEquals(0, toTunB.size());
         assertEquals(2, statsB.drops(DropReason.UNKNOWN_CHANNEL), statsB::toString);
         assertEquals(0, statsB.messagesOpened(), "nothing reached a session");
+    }
+
+    @Test
+    void dataSealedForOnePeerOnAnotherRelayedPeersChannelIsNotOpened() {
+        install(Suite.AES256GCM);
+        try (PeerEndpoint ofC = new PeerEndpoint()) {
+            ofC.setRelayed(new InetSocketAddress("203.0.113.20", 50003), TURN_B, 0x4002);
+            tableB = new PeerTable.Builder(tableB).put(Peer.create(1, "c", List.of(), ofC)).build();
+            send(Packets.udp4("192.0.2.1", "192.0.2.2", random(100, 10)), VirtioNetHeader.GSO_NONE, 0);
+            byte[] datagram = wire.buffer(0).asSlice(0, wire.length(0)).toArray(ValueLayout.JAVA_BYTE);
+            wireSlots = 0;
+            // A's datagram (A's session, slot 0) arrives on C's channel (slot 1).
+            ByteBuffer.wrap(datagram).putShort(0, (short) 0x4002);
+            arrive(datagram, TURN_B);
+            receive();
+            assertEquals(1, statsB.drops(DropReason.UNKNOWN_CHANNEL), statsB::toString);
+            assertEquals(0, statsB.messagesOpened(), statsB::toString);
+            // The same datagram on A's channel still opens: its counter was not consumed by the refusal.
+            ByteBuffer.wrap(datagram).putShort(0, (short) CHANNEL_B);
+            arrive(datagram, TURN_B);
+            receive();
+            assertEquals(1, toTunB.size(), statsB::toString);
+        }
     }
 
     @Test

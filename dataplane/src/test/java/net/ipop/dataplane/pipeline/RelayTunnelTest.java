@@ -15,8 +15,9 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
@@ -41,9 +42,10 @@ class RelayTunnelTest {
     private static final int CHANNEL_B = 0x4ABC;
     private static final String USER = "ipop";
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(TunnelNode.Engine.class)
     @Timeout(120)
-    void pingAndTcpCrossTwoDataPlanesThroughCoturnAsChannelData() throws Exception {
+    void pingAndTcpCrossTwoDataPlanesThroughCoturnAsChannelData(TunnelNode.Engine engine) throws Exception {
         byte[] r = new byte[12];
         new SecureRandom().nextBytes(r);
         String password = HexFormat.of().formatHex(r);
@@ -73,9 +75,9 @@ class RelayTunnelTest {
                 clientA.bindChannel(CHANNEL_A, relayedB);
                 clientB.bindChannel(CHANNEL_B, relayedA);
             }
-            try (TunnelNode a = new TunnelNode(nsA, TunnelNode.Engine.POLLING, true, A, relayedB,
+            try (TunnelNode a = new TunnelNode(nsA, engine, true, A, relayedB,
                     new TunnelNode.Relay(TURN, CHANNEL_A), TunnelNode.MTU, TunnelNode.MTU);
-                 TunnelNode b = new TunnelNode(nsB, TunnelNode.Engine.POLLING, false, B, relayedA,
+                 TunnelNode b = new TunnelNode(nsB, engine, false, B, relayedA,
                          new TunnelNode.Relay(TURN, CHANNEL_B), TunnelNode.MTU, TunnelNode.MTU)) {
                 TestNamespace.Cmd.Result ping = nsA.execAllowingFailure(30, "ping", "-c", "5", "-i", "0.2", "-W", "5",
                         "192.0.2.2");
@@ -95,7 +97,7 @@ class RelayTunnelTest {
                 PathStats sb = b.agent.stats();
                 String both = "A: " + sa + " peer tx/rx " + a.peerTraffic.sent + "/" + a.peerTraffic.received
                         + "\nB: " + sb + " peer tx/rx " + b.peerTraffic.sent + "/" + b.peerTraffic.received;
-                System.out.println("relayed through coturn:\n" + both + "\n" + iperf.output());
+                System.out.println("relayed through coturn (" + engine + "):\n" + both + "\n" + iperf.output());
                 assertEquals(0, iperf.exitCode(), () -> iperf.output() + "\n" + both);
                 assertTrue(a.errors.isEmpty() && b.errors.isEmpty(), () -> a.errors + " " + b.errors);
                 // Everything one side opened came from the other through coturn, and nothing was dropped by
