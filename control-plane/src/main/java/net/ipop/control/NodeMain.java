@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.agrona.IoUtil;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
@@ -46,6 +47,8 @@ import net.ipop.control.status.StatusBoard;
 import net.ipop.control.status.StatusServer;
 import net.ipop.control.status.StatusService;
 import net.ipop.control.topology.TopologyManager;
+import net.ipop.control.overlay.OverlayAgent;
+import net.ipop.control.overlay.OverlayNode;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -488,6 +491,9 @@ public final class NodeMain {
         writePid(dataPlanePidFile(config.iface().name()), process.pid());
         DataPlaneConnection c = awaitReady(process);
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        if (config.overlayMode()) {
+            return startOverlayAgent(c, process.toHandle(), port);
+        }
         // The reloaded peers, not the start's: a restarted data plane gets what the node runs with now.
         return startAgent(c, process.toHandle(), new StaticNode(reloader.config(), keys, port, Clock.system(),
                 new SecureRandom()), port);
@@ -532,7 +538,10 @@ public final class NodeMain {
      */
     private DataPlaneTakeover.Adopted adoptOrStop(ProcessHandle orphan) {
         String commandLine = commandLine(orphan).orElse("");
-        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
+        if (config.overlayMode()) {
+            log("a data plane of an earlier node (pid " + orphan.pid() + ") still runs; an overlay node does not"
+                    + " adopt one (its members come from signalling): stopping it");
+        } else if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
             try {
                 DataPlaneTakeover.Adopted adopted = DataPlaneTakeover.connect(orphan,
                         config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
@@ -575,6 +584,28 @@ public final class NodeMain {
         node.useLinkPolicy(TopologyManager.forStaticPeers(reloader.config(), port, node::peerId));
         StaticNodeAgent agent = new StaticNodeAgent(c, node);
         reloader.attach(agent);
+        return runAgent(c, process, agent);
+    }
+
+    /**
+     * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
+     * is linked), does not adopt a running data plane, and takes no reloads: its members come from signalling.
+     */
+    private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
+            throws IOException {
+        OverlayNode overlay;
+        try {
+            overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom());
+        } catch (IOException e) {
+            c.close();
+            throw new IOException("the overlay node cannot start: " + e.getMessage(), e);
+        }
+        overlay.node().setStatusListener(statusBoard);
+        return runAgent(c, process, new OverlayAgent(c, overlay));
+    }
+
+    /** Runs {@code agent} over {@code c} on the agent thread; returns {@code process}, or null if stopping. */
+    private ProcessHandle runAgent(DataPlaneConnection c, ProcessHandle process, Agent agent) {
         AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
         synchronized (lock) {
             if (stopping) {

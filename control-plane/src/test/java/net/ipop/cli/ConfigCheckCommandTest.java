@@ -31,6 +31,10 @@ class ConfigCheckCommandTest {
     private static final String EXAMPLE_KEY_LINE = "privateKeyFile: /etc/ipop/alpha.key ";
     private static final String EXAMPLE_PASSWORD_LINE = "passwordFile: /etc/ipop/lab.password ";
     private static final String EXAMPLE_SERVER_CERT_LINE = "serverCertificateFile: /etc/ipop/xmpp.pem ";
+    private static final String EXAMPLE_CERT_LINE = "certificateFile: /etc/ipop/alpha-lab.pem ";
+    private static final String EXAMPLE_CA_LINE = "caFile: /etc/ipop/lab-ca.pem ";
+    private static final String EXAMPLE_CRL_LINE = "crlFile: /etc/ipop/lab.crl ";
+    private static final String EXAMPLE_TURN_PASSWORD_LINE = "turnPasswordFile: /etc/ipop/turn.password ";
 
     @TempDir
     Path dir;
@@ -67,9 +71,27 @@ class ConfigCheckCommandTest {
         Instant now = Instant.now();
         Path serverCert = Files.writeString(dir.resolve("xmpp.pem"), OverlayCa.create("xmpp", List.of(
                 IpPrefix.parse("192.0.2.0/24")), now, now.plusSeconds(3600), new SecureRandom()).certificate().toPem());
+        // The overlay's CA, this node's certificate for its key, and the CA's (empty) revocation list.
+        OverlayCa ca = OverlayCa.create("lab-ca", List.of(IpPrefix.parse("192.0.2.0/24")), now.minusSeconds(60),
+                now.plusSeconds(3600), new SecureRandom());
+        byte[] publicKey = X25519Keys.publicKey(java.util.Base64.getDecoder().decode(Files.readString(key).strip()));
+        Path caFile = Files.writeString(dir.resolve("lab-ca.pem"), ca.certificate().toPem());
+        Path certFile = Files.writeString(dir.resolve("alpha-lab.pem"), ca.issue("alpha", publicKey,
+                List.of(IpPrefix.parse("192.0.2.1/32")), List.of("lab"), now.minusSeconds(60), now.plusSeconds(3600),
+                new SecureRandom()).toPem());
+        Path crlFile = Files.writeString(dir.resolve("lab.crl"), ca.revoke(null, List.of(), now).toPem());
+        Path turnPassword = Files.writeString(dir.resolve("turn.password"), "turn-secret\n");
+        Files.setPosixFilePermissions(turnPassword, PosixFilePermissions.fromString("rw-------"));
+        for (String line : List.of(EXAMPLE_CERT_LINE, EXAMPLE_CA_LINE, EXAMPLE_CRL_LINE, EXAMPLE_TURN_PASSWORD_LINE)) {
+            assertTrue(text.contains(line), "the example names " + line);
+        }
         return Files.writeString(dir.resolve("node.yaml"), text.replace(EXAMPLE_KEY_LINE,
                 "privateKeyFile: " + key + " ").replace(EXAMPLE_PASSWORD_LINE, "passwordFile: " + password + " ")
-                .replace(EXAMPLE_SERVER_CERT_LINE, "serverCertificateFile: " + serverCert + " "));
+                .replace(EXAMPLE_SERVER_CERT_LINE, "serverCertificateFile: " + serverCert + " ")
+                .replace(EXAMPLE_CERT_LINE, "certificateFile: " + certFile + " ")
+                .replace(EXAMPLE_CA_LINE, "caFile: " + caFile + " ")
+                .replace(EXAMPLE_CRL_LINE, "crlFile: " + crlFile + " ")
+                .replace(EXAMPLE_TURN_PASSWORD_LINE, "turnPasswordFile: " + turnPassword + " "));
     }
 
     @Test
@@ -96,8 +118,10 @@ class ConfigCheckCommandTest {
                 "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
                 "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
-                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "topology:", "maxMeshSize:",
-                "successors:", "downAfterMs:", "metrics:", "log:", "level:", "components:")) {
+                "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "certificateFile:", "caFile:",
+                "crlFile:", "allowedGroups:", "ice:", "stunServers:", "turnServer:", "turnUsername:",
+                "turnPasswordFile:", "consentTimeoutMs:", "topology:", "maxMeshSize:", "successors:", "downAfterMs:",
+                "metrics:", "log:", "level:", "components:")) {
             assertTrue(text.contains(k), "example lacks " + k);
         }
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
@@ -108,8 +132,10 @@ class ConfigCheckCommandTest {
                 "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite",
                 "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
                 "signalling[].port", "signalling[].room", "signalling[].tls", "signalling[].serverCertificateFile",
-                "signalling[].connectTimeoutMs", "topology.maxMeshSize", "topology.successors",
-                "topology.downAfterMs", "metrics.listen", "log.level", "log.components")) {
+                "signalling[].connectTimeoutMs", "signalling[].certificateFile", "signalling[].caFile",
+                "signalling[].crlFile", "signalling[].allowedGroups", "ice.stunServers", "ice.turnServer",
+                "ice.turnUsername", "ice.turnPasswordFile", "ice.consentTimeoutMs", "topology.maxMeshSize",
+                "topology.successors", "topology.downAfterMs", "metrics.listen", "log.level", "log.components")) {
             assertTrue(docs.contains("`" + k + "`"), "docs/configuration.md lacks " + k);
         }
     }

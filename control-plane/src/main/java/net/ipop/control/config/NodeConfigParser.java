@@ -38,7 +38,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 public final class NodeConfigParser {
     static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
-            "signalling", "topology", "metrics", "log");
+            "signalling", "ice", "topology", "metrics", "log");
     static final List<String> TOPOLOGY_KEYS = List.of("maxMeshSize", "successors", "downAfterMs");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
@@ -191,8 +191,23 @@ public final class NodeConfigParser {
             List<Node> items = top.list("signalling", "write each overlay as an item '- overlay: ...' under"
                     + " signalling:, or leave it out for static peers only");
             if (items != null) {
-                signalling = new SignallingParser(problems, base).parse(items);
+                signalling = new SignallingParser(problems, base, name, publicKey).parse(items);
             }
+        }
+        // ice
+        IceServersConfig ice = IceServersConfig.NONE;
+        Node iceNode = top.get("ice");
+        if (iceNode != null && !isNull(iceNode)) {
+            Section is = Section.open(iceNode, "ice", problems, IceParser.KEYS);
+            ice = is == null ? null : new IceParser(problems, base).parse(is);
+            if (ice != null && sigNode == null) {
+                problems.at(iceNode, "ice", "ICE servers are only used by an overlay node; add a signalling:"
+                        + " section or remove ice:");
+            }
+        }
+        if (listen != null && listen.port() == 0 && sigNode != null && !isNull(sigNode)) {
+            problems.at(top.get("listen"), "listen.port", "an overlay node (signalling:) announces its port as an"
+                    + " ICE candidate, so it cannot be 0; give a port, e.g. port: 51820");
         }
         TopologyConfig topology = TopologyConfig.DEFAULT;
         Node topoNode = top.get("topology");
@@ -204,11 +219,12 @@ public final class NodeConfigParser {
         }
         MetricsConfig metrics = ObservabilityParser.metrics(top, problems);
         LogConfig log = ObservabilityParser.log(top, problems);
-        if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null) {
+        if (name == null || publicKey == null || iface == null || listen == null || dataPlane == null
+                || ice == null) {
             return null; // each of these has a problem reported
         }
-        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, topology,
-                metrics, log);
+        return new NodeConfig(name, keyFile, publicKey, iface, listen, suite, dataPlane, peers, signalling, ice,
+                topology, metrics, log);
     }
 
     private static InterfaceConfig readInterface(Section s, List<Section.Located<IpPrefix>> own, Problems problems) {

@@ -22,10 +22,13 @@ import java.util.Optional;
  * @param serverCertificateFile a PEM certificate to trust instead of the system's CAs (a self-signed
  *                              server), or empty
  * @param connectTimeoutMs      how long connecting, logging in and each request may take
+ * @param membership            the overlay's CA, this node's certificate, revocations and allowed groups;
+ *                              always present when read from a file, empty only for signalling on its own
+ *                              (tests of the signalling layer)
  */
 public record SignallingConfig(String overlay, String server, int port, String account, Path passwordFile,
                                String room, TlsMode tls, Optional<Path> serverCertificateFile,
-                               int connectTimeoutMs) {
+                               int connectTimeoutMs, Optional<MembershipConfig> membership) {
     public static final int DEFAULT_PORT = 5222;
     public static final int DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -37,6 +40,14 @@ public record SignallingConfig(String overlay, String server, int port, String a
         Objects.requireNonNull(room, "room");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(serverCertificateFile, "serverCertificateFile");
+        Objects.requireNonNull(membership, "membership");
+    }
+
+    /** Signalling without membership files (the signalling layer alone needs only the certificate it announces). */
+    public SignallingConfig(String overlay, String server, int port, String account, Path passwordFile, String room,
+                            TlsMode tls, Optional<Path> serverCertificateFile, int connectTimeoutMs) {
+        this(overlay, server, port, account, passwordFile, room, tls, serverCertificateFile, connectTimeoutMs,
+                Optional.empty());
     }
 
     /** The XMPP domain: the part of {@link #account} after the {@code @}. */

@@ -26,7 +26,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class SignallingParser {
     static final List<String> KEYS = List.of("overlay", "server", "port", "account", "passwordFile", "room", "tls",
-            "serverCertificateFile", "connectTimeoutMs");
+            "serverCertificateFile", "connectTimeoutMs", "certificateFile", "caFile", "crlFile", "allowedGroups");
     static final int MIN_TIMEOUT_MS = 1_000;
     static final int MAX_TIMEOUT_MS = 120_000;
     /** RFC 1123 host names: labels of letters, digits and inner hyphens, dot-separated. */
@@ -35,12 +35,20 @@ final class SignallingParser {
 
     private final Problems problems;
     private final Path base;
+    private final String nodeName;
+    private final StaticPublicKey nodeKey;
     private final Map<String, Section.Located<String>> overlays = new HashMap<>();
     private final Map<String, Section.Located<String>> accounts = new HashMap<>();
 
-    SignallingParser(Problems problems, Path base) {
+    /**
+     * @param nodeName the node's name, or null if it has a problem (then the certificate's name is not checked)
+     * @param nodeKey  the node's public key, or null if it has a problem (then the certificate's key is not checked)
+     */
+    SignallingParser(Problems problems, Path base, String nodeName, StaticPublicKey nodeKey) {
         this.problems = problems;
         this.base = base;
+        this.nodeName = nodeName;
+        this.nodeKey = nodeKey;
     }
 
     /** Parses the elements of {@code signalling}; returns the entries without problems, in order. */
@@ -140,11 +148,13 @@ final class SignallingParser {
         int timeout = s.integer("connectTimeoutMs", SignallingConfig.DEFAULT_CONNECT_TIMEOUT_MS, MIN_TIMEOUT_MS,
                 MAX_TIMEOUT_MS, "use " + MIN_TIMEOUT_MS + " to " + MAX_TIMEOUT_MS + " ms, e.g. "
                         + SignallingConfig.DEFAULT_CONNECT_TIMEOUT_MS);
-        if (!ok || overlay == null || account == null || passwordFile == null || room == null) {
+        MembershipConfig membership = new MembershipParser(problems, base, nodeName, nodeKey).parse(s);
+        if (!ok || overlay == null || account == null || passwordFile == null || room == null
+                || membership == null) {
             return null;
         }
         return new SignallingConfig(overlay, server, port, account, passwordFile, room, tls, serverCertificate,
-                timeout);
+                timeout, Optional.of(membership));
     }
 
     /** A JID {@code local@domain} with no resource, as jxmpp (Smack's JID library) accepts it. */

@@ -22,6 +22,7 @@ import org.ice4j.ice.IceMediaStream;
 import org.ice4j.ice.IceProcessingState;
 import org.ice4j.ice.KeepAliveStrategy;
 import org.ice4j.ice.LocalCandidate;
+import org.ice4j.ice.NominationStrategy;
 import org.ice4j.ice.RemoteCandidate;
 import org.ice4j.ice.harvest.StunCandidateHarvester;
 import org.ice4j.ice.harvest.TurnCandidateHarvester;
@@ -147,6 +148,10 @@ public final class IceSession implements AutoCloseable {
         try {
             agent.setUseDynamicPorts(false);
             agent.setPerformConsentFreshness(true);
+            // ice4j nominates the first pair that validates by default, which may be a relayed one although a
+            // direct pair works a moment later (seen on a LAN: host -> the peer's relay). Relayed pairs are
+            // nominated only when no host or reflexive pair has validated for a while.
+            agent.setNominationStrategy(NominationStrategy.NOMINATE_FIRST_HOST_OR_REFLEXIVE_VALID);
             agent.addCandidateHarvester(new TransportHostHarvester(sockets));
             for (InetSocketAddress stun : config.stunServers()) {
                 agent.addCandidateHarvester(new StunCandidateHarvester(new TransportAddress(stun, Transport.UDP)));
@@ -237,6 +242,24 @@ public final class IceSession implements AutoCloseable {
         CandidatePair pair = g.component.getSelectedPair();
         return pair == null ? Optional.empty() : Optional.of(path(g, pair));
     }
+
+    /**
+     * Makes ice4j bind a TURN channel on the selected pair's relayed local candidate, so that {@link
+     * SelectedPath#channel()} becomes known: ice4j binds a channel only when data is first sent through its
+     * relayed socket, and the data itself flows in the data plane, never through ice4j. One byte goes to the peer
+     * over the relay (a Send indication while the channel is being bound); the peer's data plane drops it as
+     * malformed, or its ICE agent ignores it. Does nothing when no pair is selected.
+     *
+     * @throws IOException if ice4j cannot send on the pair
+     */
+    public void bindRelayChannel() throws IOException {
+        Generation g = current;
+        if (g.component.getSelectedPair() != null) {
+            g.component.send(CHANNEL_PROBE, 0, CHANNEL_PROBE.length);
+        }
+    }
+
+    private static final byte[] CHANNEL_PROBE = {0};
 
     /** ice4j's component, for sending data over the selected pair without a data plane (tests). */
     Component component() {

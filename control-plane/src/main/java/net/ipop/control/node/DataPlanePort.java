@@ -29,7 +29,7 @@ public interface DataPlanePort {
 
     /**
      * Removes a peer with its sessions and routes (a restarted node drops peers its config no longer lists, a
-     * reload drops a peer).
+     * reload drops a peer, a member left the overlay).
      */
     void removePeer(int peerId);
 
@@ -56,7 +56,9 @@ public interface DataPlanePort {
     void addRoute(IpPrefix prefix, int peerId);
 
     /** Removes the route of this prefix (a config reload took it from its peer). */
-    void removeRoute(IpPrefix prefix);
+    default void removeRoute(IpPrefix prefix) {
+        removeRoute(prefix, RouteKind.ROUTE_AND_SOURCE, 0);
+    }
 
     /**
      * Adds a route and/or a source entry for the prefix and the peer, as {@code kind} says (the topology

@@ -91,6 +91,8 @@ public final class StaticNode {
     private int highestPeerId;
     private final NoiseKeyPair local;
     private final SecureRandom random;
+    private LinkListener linkListener = peerId -> { };
+    private boolean started;
     private final RejectLog rejects;
     private final byte[] reply = new byte[HandshakeMessages.MAX_LENGTH];
     private final byte[] sourceKey = new byte[18];
@@ -200,6 +202,7 @@ public final class StaticNode {
      */
     public void start() {
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
+        started = true;
         Adoption a = adoption;
         adoption = null;
         int count = 0;
@@ -215,7 +218,6 @@ public final class StaticNode {
                 count++;
                 startPeer(p);
             }
-            logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), peers.length);
         }
         if (links != null) {
             links.start(clock.nanoTime());
@@ -503,6 +505,85 @@ public final class StaticNode {
         }
     }
 
+    /** Told when a handshake with a peer went unanswered (a sign the path to it is broken). */
+    @FunctionalInterface
+    public interface LinkListener {
+        /** {@code REKEY_ATTEMPT_TIME} passed without an answer from the peer; called on the node's thread. */
+        void onHandshakeGaveUp(int peerId);
+    }
+
+    /** Sets who hears of unanswered handshakes (an overlay node restarts ICE then). */
+    public void linkListener(LinkListener listener) {
+        this.linkListener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Adds a peer found at run time (an overlay member whose certificate checked out) and, once started, pushes
+     * it and its routes to the data plane. Its endpoint comes later through {@link #setEndpoint}, or from its
+     * first authenticated handshake. Returns its peer id, never one used before.
+     *
+     * @throws IllegalArgumentException if the peer's key is unusable (low order)
+     */
+    public int addPeer(PeerConfig pc) {
+        int id = ++highestPeerId;
+        Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
+        PeerHandshake ph = h.addPeer(id, pc.publicKey().bytes(), null);
+        StaticPeer p = new StaticPeer(id, pc, h, ph);
+        peers = Arrays.copyOf(peers, peers.length + 1);
+        peers[peers.length - 1] = p;
+        if (started) {
+            port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+            for (IpPrefix prefix : pc.allowedAddresses()) {
+                port.addRoute(prefix.network(), id);
+            }
+            if (p.endpoint != null) {
+                port.setEndpoint(id, p.endpoint);
+            }
+        }
+        logger.log(Level.INFO, "peer {0} added", p);
+        statusChanged = true;
+        return id;
+    }
+
+    /** Removes a peer added by {@link #addPeer}: its sessions, routes and handshake state go. */
+    public void removePeer(int peerId) {
+        StaticPeer p = peer(peerId);
+        for (Session s : p.sessions) {
+            p.handshaker.releaseIndex(s.localIndex());
+        }
+        p.sessions.clear();
+        p.handshaker.removePeer(p.handshake);
+        for (int i = 0; i < peers.length; i++) {
+            if (peers[i] == p) {
+                peers[i] = null;
+            }
+        }
+        if (started) {
+            port.removePeer(peerId);
+        }
+        logger.log(Level.INFO, "peer {0} removed", p);
+        statusChanged = true;
+    }
+
+    /**
+     * Points a peer at a new path (ICE selected it) and starts a handshake over it; the side with the greater
+     * public key defers by {@link #START_DEFER_NANOS}, as at start, so the two ends do not cross initiations.
+     */
+    public void setEndpoint(int peerId, InetSocketAddress endpoint) {
+        StaticPeer p = peer(peerId);
+        p.endpoint = endpoint;
+        port.setEndpoint(peerId, endpoint);
+        p.handshake.timers().handshakeWanted();
+        p.quiet = Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0;
+        p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
+    }
+
+    /** Whether the peer has a session installed now. */
+    public boolean hasSession(int peerId) {
+        StaticPeer p = peerOrNull(peerId);
+        return p != null && !p.sessions.isEmpty();
+    }
+
     /** Refused handshake messages of a reason so far (tests, stats). */
     long refused(RejectLog.Reason reason) {
         return rejects.count(reason);
@@ -557,6 +638,7 @@ public final class StaticNode {
             logger.log(Level.WARNING, "no handshake answer from {0} at {1} for {2} s; retrying in {3} s", p,
                     p.endpoint, PeerTimers.REKEY_ATTEMPT_TIME_NANOS / SECOND, RETRY_AFTER_GIVE_UP_NANOS / SECOND);
             observer.handshakeFailed(p.config.name());
+            linkListener.onHandshakeGaveUp(p.id);
             work++;
         }
         if (p.quiet && now - p.quietUntilNanos >= 0) {
@@ -685,12 +767,12 @@ public final class StaticNode {
     }
 
     private StaticPeer peerOrNull(int peerId) {
-        if (peerId >= 1 && peerId <= peers.length && peers[peerId - 1].id == peerId) {
+        if (peerId >= 1 && peerId <= peers.length && peers[peerId - 1] != null && peers[peerId - 1].id == peerId) {
             return peers[peerId - 1];
         }
-        // Adopted ids need not follow the file order; static peer lists are short.
+        // Adopted, reloaded or removed peers leave ids that do not follow the array; peer lists are short.
         for (StaticPeer p : peers) {
-            if (p.id == peerId) {
+            if (p != null && p.id == peerId) {
                 return p;
             }
         }

@@ -41,6 +41,7 @@ final class ConfigChanges {
         check(keys, "dataplane.aeronDirectory", a.aeronDirectory(), b.aeronDirectory());
         check(keys, "dataplane.deadPeerAfterMs", a.deadPeerAfterMs(), b.deadPeerAfterMs());
         check(keys, "signalling", running.signalling(), fresh.signalling());
+        check(keys, "ice", running.ice(), fresh.ice());
         // Every node of an overlay plans with the same values: one node changing alone would break paths.
         check(keys, "topology", running.topology(), fresh.topology());
         return keys;
@@ -53,7 +54,7 @@ final class ConfigChanges {
     static NodeConfig applied(NodeConfig running, NodeConfig fresh) {
         return new NodeConfig(running.name(), running.privateKeyFile(), running.publicKey(), running.iface(),
                 running.listen(), fresh.suite(), running.dataPlane(), fresh.peers(), running.signalling(),
-                running.topology(), fresh.metrics(), fresh.log());
+                running.ice(), running.topology(), fresh.metrics(), fresh.log());
     }
 
     private static void check(List<String> keys, String key, Object a, Object b) {

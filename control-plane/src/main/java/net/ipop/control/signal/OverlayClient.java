@@ -282,13 +282,23 @@ final class OverlayClient implements AutoCloseable {
     }
 
     Offer sendOffer(String peerId, List<Candidate> candidates) throws SignallingException {
-        Offer offer = new Offer(SessionIds.random(random), IceCredentials.random(random), candidates);
+        return sendOffer(peerId, IceCredentials.random(random), candidates);
+    }
+
+    Offer sendOffer(String peerId, IceCredentials credentials, List<Candidate> candidates)
+            throws SignallingException {
+        Offer offer = new Offer(SessionIds.random(random), credentials, candidates);
         sendTo(peerId, offer);
         return offer;
     }
 
     Answer sendAnswer(String peerId, String sessionId, List<Candidate> candidates) throws SignallingException {
-        Answer answer = new Answer(sessionId, IceCredentials.random(random), candidates);
+        return sendAnswer(peerId, sessionId, IceCredentials.random(random), candidates);
+    }
+
+    Answer sendAnswer(String peerId, String sessionId, IceCredentials credentials, List<Candidate> candidates)
+            throws SignallingException {
+        Answer answer = new Answer(sessionId, credentials, candidates);
         sendTo(peerId, answer);
         return answer;
     }

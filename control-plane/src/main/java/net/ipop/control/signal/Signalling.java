@@ -138,6 +138,22 @@ public final class Signalling implements AutoCloseable {
         return client(overlay).sendOffer(peerId, candidates);
     }
 
+    /**
+     * Sends an offer carrying {@code credentials}, the ones the caller's ICE agent drew for this session
+     * (ice4j draws fresh ones from a {@code SecureRandom} per agent, and checks arrive for its own), with a
+     * fresh session id.
+     */
+    public Offer sendOffer(String overlay, String peerId, IceCredentials credentials, List<Candidate> candidates)
+            throws SignallingException {
+        return client(overlay).sendOffer(peerId, credentials, candidates);
+    }
+
+    /** Answers the offer {@code sessionId} with the credentials of the caller's ICE agent for this session. */
+    public Answer sendAnswer(String overlay, String peerId, String sessionId, IceCredentials credentials,
+            List<Candidate> candidates) throws SignallingException {
+        return client(overlay).sendAnswer(peerId, sessionId, credentials, candidates);
+    }
+
     /** Answers the offer {@code sessionId} of a peer with fresh random ICE credentials; returns the answer sent. */
     public Answer sendAnswer(String overlay, String peerId, String sessionId, List<Candidate> candidates)
             throws SignallingException {

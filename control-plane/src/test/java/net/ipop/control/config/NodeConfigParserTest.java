@@ -169,7 +169,7 @@ class NodeConfigParserTest {
         assertEquals(1, p.size(), p.toString());
         assertEquals("cipher", p.get(0).key());
         assertEquals("unknown key; expected one of: node, interface, listen, suite, dataplane, peers, signalling,"
-                + " topology, metrics, log",
+                + " ice, topology, metrics, log",
                 p.get(0).message());
     }
 

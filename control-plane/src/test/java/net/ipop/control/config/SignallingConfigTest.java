@@ -25,6 +25,7 @@ class SignallingConfigTest {
         files = new ConfigFiles(dir);
         ConfigFiles.writeKey(dir.resolve("lab.password"), "s3cret\n", "rw-------");
         ConfigFiles.writeKey(dir.resolve("red.password"), "other\n", "rw-------");
+        files.writeMembership();
     }
 
     private Path file(String signalling) throws IOException {
@@ -42,6 +43,8 @@ class SignallingConfigTest {
                   - overlay: lab
                     account: alpha-lab@xmpp.example.org
                     passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                 """));
         SignallingConfig s = c.signalling().getFirst();
         assertEquals("lab", s.overlay());
@@ -67,6 +70,8 @@ class SignallingConfigTest {
                   - overlay: lab
                     account: alpha-lab@xmpp.example.org
                     passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                 """);
         assertEquals(1, p.size(), p.toString());
         assertEquals("signalling[0].passwordFile", p.get(0).key());
@@ -84,6 +89,8 @@ class SignallingConfigTest {
                     port: 70000
                     tls: starttls
                     connectTimeoutMs: 5
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                   - overlay: red
                     account: alpha-red@xmpp.example.org
                     passwordFile: empty.password
@@ -91,6 +98,8 @@ class SignallingConfigTest {
                     tls: plain
                     serverCertificateFile: red.password
                     acount: typo
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                 """);
         List<String> keys = p.stream().map(ConfigProblem::key).toList();
         assertEquals(List.of("signalling[0].overlay", "signalling[0].account", "signalling[0].passwordFile",
@@ -106,14 +115,88 @@ class SignallingConfigTest {
     }
 
     @Test
+    void membershipFilesAreCheckedAsThePeersWillCheckThem() throws Exception {
+        NodeConfig c = NodeConfigParser.parse(file("""
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
+                    crlFile: lab.crl
+                    allowedGroups: [lab, ops]
+                """));
+        MembershipConfig m = c.signalling().getFirst().membership().orElseThrow();
+        assertEquals(dir.resolve("alpha.pem").toAbsolutePath(), m.certificateFile());
+        assertEquals(Optional.of(dir.resolve("lab.crl").toAbsolutePath()), m.crlFile());
+        assertEquals(List.of("lab", "ops"), m.allowedGroups());
+
+        List<ConfigProblem> p = problemsOf("""
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                    certificateFile: beta.pem
+                    caFile: lab-ca.pem
+                    crlFile: other.crl
+                    allowedGroups: lab
+                  - overlay: red
+                    account: alpha-red@xmpp.example.org
+                    passwordFile: red.password
+                    certificateFile: alpha.pem
+                    caFile: alpha.pem
+                """);
+        assertEquals(List.of("signalling[0].certificateFile", "signalling[0].crlFile", "signalling[0].allowedGroups",
+                "signalling[1].caFile"), p.stream().map(ConfigProblem::key).toList(), p.toString());
+        assertTrue(p.get(0).message().contains("certificate of 'beta', not of this node 'alpha'"), p.get(0).message());
+        assertTrue(p.get(1).message().contains("not signed by the CA 'lab-ca'"), p.get(1).message());
+        assertTrue(p.get(2).message().contains("expected a list"), p.get(2).message());
+        assertTrue(p.get(3).message().contains("is not a CA certificate"), p.get(3).message());
+    }
+
+    @Test
+    void anIceSectionNeedsSignallingAndATurnServerItsCredential() throws Exception {
+        ConfigFiles.writeKey(dir.resolve("turn.password"), "t\n", "rw-------");
+        NodeConfig c = NodeConfigParser.parse(files.write("node.yaml", files.valid() + """
+                signalling:
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
+                ice:
+                  stunServers: [203.0.113.10:3478, "[2001:db8::10]:3478"]
+                  turnServer: 203.0.113.10:3478
+                  turnUsername: alpha
+                  turnPasswordFile: turn.password
+                """));
+        assertEquals(2, c.ice().stunServers().size());
+        assertEquals("alpha", c.ice().turn().orElseThrow().username());
+        assertEquals(IceServersConfig.DEFAULT_CONSENT_TIMEOUT_MS, c.ice().consentTimeoutMs());
+
+        Path f = files.write("node.yaml", files.valid() + """
+                ice:
+                  stunServers: [stun.example.org:3478]
+                  turnUsername: alpha
+                  consentTimeoutMs: 10
+                """);
+        List<ConfigProblem> p = assertThrows(ConfigException.class, () -> NodeConfigParser.parse(f)).problems();
+        assertEquals(List.of("ice.stunServers[0]", "ice.turnUsername", "ice.consentTimeoutMs"),
+                p.stream().map(ConfigProblem::key).toList(), p.toString());
+        assertTrue(p.get(1).message().contains("only used with turnServer"), p.get(1).message());
+    }
+
+    @Test
     void anOverlayOrAnAccountAppearsOnce() throws Exception {
         List<ConfigProblem> p = problemsOf("""
                   - overlay: lab
                     account: alpha@xmpp.example.org
                     passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                   - overlay: lab
                     account: alpha@xmpp.example.org
                     passwordFile: red.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
                 """);
         assertEquals(List.of("signalling[1].overlay", "signalling[1].account"),
                 p.stream().map(ConfigProblem::key).toList(), p.toString());

@@ -31,21 +31,21 @@ import net.ipop.ffm.testing.TestNamespace;
  * discards silently, as the real one does, and nothing leaves these namespaces. {@link #close()} kills coturn, removes every
  * namespace and the temporary directory, whatever state construction reached.
  */
-final class NatLab implements AutoCloseable {
-    enum Nat { ENDPOINT_INDEPENDENT, SYMMETRIC }
+public final class NatLab implements AutoCloseable {
+    public enum Nat { ENDPOINT_INDEPENDENT, SYMMETRIC }
 
-    static final InetSocketAddress TURN = new InetSocketAddress(address("203.0.113.100"), 3478);
+    public static final InetSocketAddress TURN = new InetSocketAddress(address("203.0.113.100"), 3478);
     static final InetSocketAddress SITE_A = new InetSocketAddress(address("192.0.2.2"), 0);
     static final InetSocketAddress SITE_B = new InetSocketAddress(address("198.51.100.2"), 0);
-    static final String TURN_USER = "ipop";
+    public static final String TURN_USER = "ipop";
 
-    final String turnPassword;
+    public final String turnPassword;
     private final List<TestNamespace> namespaces = new ArrayList<>();
     private Path dir;
     private Process turnserver;
-    TestNamespace internet;
-    TestNamespace siteA;
-    TestNamespace siteB;
+    public TestNamespace internet;
+    public TestNamespace siteA;
+    public TestNamespace siteB;
 
     private NatLab() {
         byte[] r = new byte[12];
@@ -53,7 +53,7 @@ final class NatLab implements AutoCloseable {
         turnPassword = HexFormat.of().formatHex(r);
     }
 
-    static NatLab create(Nat nat) throws IOException, InterruptedException {
+    public static NatLab create(Nat nat) throws IOException, InterruptedException {
         NatLab lab = new NatLab();
         try {
             lab.build(nat);
@@ -186,7 +186,7 @@ final class NatLab implements AutoCloseable {
     }
 
     /** coturn's log, for failure messages. */
-    String turnLog() {
+    public String turnLog() {
         try {
             Path log = dir == null ? null : dir.resolve("turnserver.log");
             return log != null && Files.exists(log) ? Files.readString(log) : "(no log)";

@@ -375,6 +375,37 @@ class StaticNodeTest {
     }
 
     /** Keeps every message logged, formatted. */
+    @Test
+    void peersAddedAtRunTimeHandshakeOverTheEndpointTheyAreGivenAndLeaveCleanly() {
+        a = new StaticNode(Nodes.config("alpha", keyA, "192.0.2.1/24", Suite.AES256GCM), keyA, portA, clock,
+                Nodes.RANDOM);
+        b = new StaticNode(Nodes.config("beta", keyB, "192.0.2.2/24", Suite.AES256GCM), keyB, portB, clock,
+                Nodes.RANDOM);
+        link.attach(portA, a);
+        link.attach(portB, b);
+        startBoth();
+        int beta = a.addPeer(Nodes.peer("beta", keyB, null, "192.0.2.2/32", Suite.AES256GCM));
+        int alpha = b.addPeer(Nodes.peer("alpha", keyA, null, "192.0.2.1/32", Suite.AES256GCM));
+        assertEquals(1, beta, "ids start at 1");
+        assertTrue(portA.commands.contains("peer 1 beta AES256GCM 0"), portA.commands.toString());
+        assertTrue(portA.commands.contains("route 192.0.2.2/32 1"), portA.commands.toString());
+        assertEquals(0, portA.injected, "no endpoint yet: nothing to send to");
+
+        // ICE selected a path on both ends at about the same time: the greater key defers, no crossing.
+        a.setEndpoint(beta, ADDRESS_B);
+        b.setEndpoint(alpha, ADDRESS_A);
+        link.run(StaticNode.START_DEFER_NANOS + PeerTimers.REKEY_TIMEOUT_NANOS + S, 10 * MS);
+        assertTrue(a.hasSession(beta) && b.hasSession(alpha), "a session each way");
+        assertEquals(2, portA.injected + portB.injected, "one initiation and one response in all");
+
+        a.removePeer(beta);
+        assertTrue(portA.commands.contains("remove 1"), portA.commands.toString());
+        assertFalse(a.hasSession(beta));
+        assertEquals(0, a.doWork(), "a removed peer leaves no timers behind");
+        int again = a.addPeer(Nodes.peer("beta", keyB, ADDRESS_B, "192.0.2.2/32", Suite.AES256GCM));
+        assertEquals(2, again, "ids are not given out twice: a late event for the old peer cannot reach the new");
+    }
+
     static final class RecordingLogger implements System.Logger {
         final List<String> lines = new ArrayList<>();
         private final List<Level> levels = new ArrayList<>();

@@ -16,10 +16,10 @@ import net.ipop.ffm.testing.TestNamespace;
  * socket belongs to the namespace it was created in. {@link SocketChannel#open} makes the
  * descriptor at once, unlike {@code new Socket()}, which defers it.
  */
-final class NamespaceSockets extends SocketFactory {
+public final class NamespaceSockets extends SocketFactory {
     private final TestNamespace ns;
 
-    NamespaceSockets(TestNamespace ns) {
+    public NamespaceSockets(TestNamespace ns) {
         this.ns = ns;
     }
 

@@ -19,18 +19,24 @@ import net.ipop.ffm.testing.TestNamespace;
  * self-signed certificate made for the run. Accounts are
  * created with {@code prosodyctl register} before the server reads them. {@link #close} kills it.
  */
-final class ProsodyServer implements AutoCloseable {
-    static final String DOMAIN = "ipop.test";
+public final class ProsodyServer implements AutoCloseable {
+    public static final String DOMAIN = "ipop.test";
     static final String MUC = "conference." + DOMAIN;
-    static final int PORT = 5222;
+    public static final int PORT = 5222;
 
     private final TestNamespace ns;
     private final Path dir;
     private final Path config;
+    private final String listen;
     private Process process;
 
     private ProsodyServer(TestNamespace ns, Path dir, boolean tls) throws IOException {
+        this(ns, dir, tls, "127.0.0.1");
+    }
+
+    private ProsodyServer(TestNamespace ns, Path dir, boolean tls, String listen) throws IOException {
         this.ns = ns;
+        this.listen = listen;
         this.dir = dir;
         this.config = dir.resolve("prosody.cfg.lua");
         Files.createDirectories(dir.resolve("data"));
@@ -61,7 +67,7 @@ final class ProsodyServer implements AutoCloseable {
                 data_path = "%1$s/data"
                 certificates = "%1$s/certs"
                 log = { { levels = { min = "info" }, to = "file", filename = "%1$s/prosody.log" } }
-                interfaces = { "127.0.0.1" }
+                interfaces = { "%6$s" }
                 c2s_ports = { %2$d }
                 c2s_direct_tls_ports = { }
                 legacy_ssl_ports = { }
@@ -70,12 +76,17 @@ final class ProsodyServer implements AutoCloseable {
                 %5$s
                 VirtualHost "%3$s"
                 Component "%4$s" "muc"
-                """.formatted(dir, PORT, DOMAIN, MUC, security), StandardCharsets.UTF_8);
+                """.formatted(dir, PORT, DOMAIN, MUC, security, listen), StandardCharsets.UTF_8);
     }
 
     /** Writes the config into {@code dir}; call {@link #register} for the accounts, then {@link #start}. */
     static ProsodyServer in(TestNamespace ns, Path dir) throws IOException {
         return new ProsodyServer(ns, dir, false);
+    }
+
+    /** As {@link #in}, but listening on {@code address} of the namespace (a test's "internet"), not loopback. */
+    public static ProsodyServer on(TestNamespace ns, Path dir, String address) throws IOException {
+        return new ProsodyServer(ns, dir, false, address);
     }
 
     /** As {@link #in}, but the server requires TLS, with a self-signed certificate ({@link #certificate}). */
@@ -89,12 +100,12 @@ final class ProsodyServer implements AutoCloseable {
     }
 
     /** Creates {@code user@ipop.test} with {@code password}. */
-    void register(String user, String password) throws IOException {
+    public void register(String user, String password) throws IOException {
         TestNamespace.Cmd.run("prosodyctl", "--config", config.toString(), "register", user, DOMAIN, password);
     }
 
     /** Starts the server in the namespace and waits until it accepts connections. */
-    void start() throws Exception {
+    public void start() throws Exception {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
@@ -104,7 +115,7 @@ final class ProsodyServer implements AutoCloseable {
         while (true) {
             boolean up = ns.call(() -> {
                 try (SocketChannel ch = SocketChannel.open()) {
-                    ch.connect(new InetSocketAddress("127.0.0.1", PORT));
+                    ch.connect(new InetSocketAddress(listen, PORT));
                     return true;
                 } catch (IOException e) {
                     return false;
@@ -134,7 +145,7 @@ final class ProsodyServer implements AutoCloseable {
     }
 
     /** The server's log so far, for failure messages. */
-    String log() {
+    public String log() {
         StringBuilder sb = new StringBuilder();
         for (String f : new String[] {"prosody.log", "prosody.out"}) {
             try {

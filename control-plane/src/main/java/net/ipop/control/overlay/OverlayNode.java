@@ -1,0 +1,579 @@
+package net.ipop.control.overlay;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import net.ipop.control.config.NodeConfig;
+import net.ipop.control.config.PeerConfig;
+import net.ipop.control.config.SignallingConfig;
+import net.ipop.control.config.StaticPublicKey;
+import net.ipop.control.ice.DataPlaneIceTransport;
+import net.ipop.control.ice.IceConfig;
+import net.ipop.control.ice.IceCredentials;
+import net.ipop.control.ice.IceListener;
+import net.ipop.control.ice.IceMux;
+import net.ipop.control.ice.IceSession;
+import net.ipop.control.ice.PathKind;
+import net.ipop.control.ice.SelectedPath;
+import net.ipop.control.node.DataPlanePort;
+import net.ipop.control.node.StaticNode;
+import net.ipop.control.signal.Answer;
+import net.ipop.control.signal.Offer;
+import net.ipop.control.signal.Signalling;
+import net.ipop.control.signal.SignallingException;
+import net.ipop.control.signal.SignallingListener;
+import net.ipop.crypto.cert.MembershipResult;
+import net.ipop.crypto.cert.NodeCertificate;
+import net.ipop.crypto.noise.Clock;
+import net.ipop.crypto.noise.NoiseKeyPair;
+
+/**
+ * A node of one or more overlays: it joins each overlay's room, admits the peers whose certificates its
+ * {@link Membership} accepts, runs one {@link IceSession} per admitted peer on the data plane's UDP socket,
+ * and hands the path ICE selects to the {@link StaticNode}, which runs the Noise handshake over it. Static
+ * peers of the same node keep working alongside (they are the {@link StaticNode}'s own).
+ *
+ * <p>Policy:
+ * <ul>
+ * <li><b>Admission.</b> A peer's announced certificate must pass the overlay's {@code MembershipVerifier}
+ *     (chain, validity, revocation, allowed groups). A refused peer gets one log line naming it and the reason
+ *     (again only if its certificate changes) and never a session; its offers are ignored. An admitted peer's
+ *     static key and allowed addresses are those its certificate binds.</li>
+ * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers; only the
+ *     offerer starts over (an ICE restart: new credentials, new candidates, same socket) when ICE fails, when
+ *     consent on the selected path is lost, when the handshake over the path goes unanswered, or when its offer
+ *     is not answered within {@link #OFFER_TIMEOUT_NANOS}. Retries back off from {@link #FIRST_RETRY_NANOS} to
+ *     {@link #MAX_RETRY_NANOS}.</li>
+ * <li><b>Paths.</b> A {@link PathKind#DIRECT} path becomes the peer's endpoint and a handshake starts over it.
+ *     A {@link PathKind#RELAYED} path needs TURN ChannelData framing in the data plane, which it has not yet:
+ *     such a path is logged and not used.</li>
+ * <li><b>Leaving.</b> A peer that leaves the room loses its session, routes and ICE session.</li>
+ * </ul>
+ *
+ * <p>Threading: one thread (the agent's) makes every call. ICE work that blocks (gathering waits for STUN and
+ * TURN answers, which only arrive once this thread has injected the requests and fed back the punted answers)
+ * runs on one ICE thread of its own; its results and ice4j's callbacks come back through an inbox drained by
+ * {@link #doWork()}, so the tables here have one writer.
+ */
+public final class OverlayNode implements SignallingListener, AutoCloseable {
+    static final long FIRST_RETRY_NANOS = 2_000_000_000L;
+    static final long MAX_RETRY_NANOS = 30_000_000_000L;
+    /** An offer unanswered this long is sent again (the peer may have been busy or restarting). */
+    static final long OFFER_TIMEOUT_NANOS = 15_000_000_000L;
+    /** A signalling server that could not be joined is tried again after this long. */
+    static final long JOIN_RETRY_NANOS = 10_000_000_000L;
+    static final int SIGNAL_EVENTS_PER_CYCLE = 64;
+    static final long CHANNEL_POLL_NANOS = 50_000_000L;
+    static final long CHANNEL_WAIT_NANOS = 10_000_000_000L;
+    static final long CHANNEL_PROBE_NANOS = 1_000_000_000L;
+    private static final long KEEPALIVE_MS = 25_000;
+
+    private static final Logger LOG = System.getLogger(OverlayNode.class.getName());
+
+    private final NodeConfig config;
+    private final StaticNode node;
+    private final DataPlanePort port;
+    private final RelayingPort relays;
+    private final Signalling signalling;
+    private final Map<String, Membership> memberships;
+    private final IceConfig iceConfig;
+    private final DataPlaneIceTransport transport;
+    private final IceMux mux;
+    private final Clock clock;
+    private final ExecutorService iceThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "overlay-ice");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final Map<String, OverlayPeer> peers = new HashMap<>();
+    private final Map<Integer, OverlayPeer> byPeerId = new HashMap<>();
+    /** Refusals already logged, as overlay/peer/fingerprint: each is logged once. */
+    private final Set<String> refusalsLogged = new HashSet<>();
+    private final List<SignallingConfig> unjoined = new ArrayList<>();
+    private long joinRetryAtNanos;
+    private boolean closed;
+
+    /**
+     * @param config      the node's configuration (its {@code signalling} entries carry their membership)
+     * @param node        the handshakes and sessions, talking to the data plane through {@code relays}; this node
+     *                    adds and removes its overlay peers there
+     * @param relays      the data plane as the handshakes see it (relayed peers framed as ChannelData)
+     * @param port        the data plane, for ICE's injected datagrams
+     * @param signalling  where the rooms are joined (not yet joined; {@link #start()} joins)
+     * @param memberships per overlay name, its membership files loaded
+     * @param iceConfig   STUN and TURN servers
+     * @param hosts       the host candidates: the node's addresses with the data plane's port
+     * @param clock       the only time source
+     */
+    OverlayNode(NodeConfig config, StaticNode node, RelayingPort relays, DataPlanePort port, Signalling signalling,
+            Map<String, Membership> memberships, IceConfig iceConfig, List<InetSocketAddress> hosts, Clock clock) {
+        this.config = config;
+        this.node = node;
+        this.port = port;
+        this.relays = relays;
+        this.signalling = signalling;
+        this.memberships = Map.copyOf(memberships);
+        this.iceConfig = iceConfig;
+        this.transport = new DataPlaneIceTransport(hosts);
+        this.mux = new IceMux(transport);
+        this.clock = clock;
+        node.linkListener(this::onHandshakeGaveUp);
+    }
+
+    /**
+     * Loads the membership files and the TURN password of {@code config} and makes the node, with a
+     * {@link StaticNode} of its own for the handshakes (static peers included).
+     *
+     * @param keys   this node's static key pair (the one {@code config.privateKeyFile()} holds)
+     * @param port   the data plane
+     * @param clock  the only time source
+     * @param random ephemeral keys, indices, cookie secrets
+     * @throws IOException if a file cannot be read, or no host candidate address exists
+     */
+    public static OverlayNode create(NodeConfig config, NoiseKeyPair keys, DataPlanePort port, Clock clock,
+            SecureRandom random) throws IOException {
+        RelayingPort relays = new RelayingPort(port);
+        StaticNode node = new StaticNode(config, keys, relays, clock, random);
+        Map<String, Membership> memberships = new HashMap<>();
+        for (SignallingConfig s : config.signalling()) {
+            memberships.put(s.overlay(), Membership.load(s.membership().orElseThrow(
+                    () -> new IOException("overlay " + s.overlay() + " has no certificateFile and caFile"))));
+        }
+        List<IceConfig.TurnServer> turn = new ArrayList<>();
+        if (config.ice().turn().isPresent()) {
+            var t = config.ice().turn().get();
+            char[] password = net.ipop.control.config.SecretFiles.readPassword(t.passwordFile());
+            turn.add(new IceConfig.TurnServer(t.server(), t.username(), new String(password)));
+            java.util.Arrays.fill(password, '\0');
+        }
+        IceConfig ice = new IceConfig(config.ice().stunServers(), turn, config.ice().consentTimeoutMs());
+        List<InetSocketAddress> hosts = HostCandidates.of(config.listen().address().orElse(null),
+                config.listen().port(), config.iface().name());
+        return new OverlayNode(config, node, relays, port, new Signalling(Signalling.Options.defaults()), memberships, ice,
+                hosts, clock);
+    }
+
+    /** The ICE transport, fed by the data plane's punted STUN (see {@link OverlayEvents}). */
+    DataPlaneIceTransport transport() {
+        return transport;
+    }
+
+    /** The relayed peers, to attribute a handshake arriving as ChannelData. */
+    RelayingPort relays() {
+        return relays;
+    }
+
+    /** The handshakes' node, fed by the data plane's other punts and session events. */
+    public StaticNode node() {
+        return node;
+    }
+
+    /**
+     * Starts the static part (interface, static peers) and joins every overlay's room; an overlay whose server
+     * cannot be reached now is tried again every {@link #JOIN_RETRY_NANOS}.
+     */
+    public void start() {
+        node.start();
+        unjoined.addAll(config.signalling());
+        joinPending();
+    }
+
+    /** One duty cycle; returns the work done (0 when idle). */
+    public int doWork() {
+        long now = clock.nanoTime();
+        int work = 0;
+        for (Runnable r; (r = inbox.poll()) != null; work++) {
+            r.run();
+        }
+        work += signalling.poll(this, SIGNAL_EVENTS_PER_CYCLE);
+        work += transport.flush(port::inject);
+        for (OverlayPeer p : peers.values()) {
+            if (p.awaitingChannel != null && now - p.channelPollNanos >= CHANNEL_POLL_NANOS) {
+                p.channelPollNanos = now;
+                work += awaitChannel(p, now);
+            }
+            if (p.offerer && !p.busy && p.retryAtNanos != 0 && now - p.retryAtNanos >= 0) {
+                p.retryAtNanos = 0;
+                offer(p);
+                work++;
+            } else if (p.offerer && p.offerSessionId != null && now - p.offerSentNanos >= OFFER_TIMEOUT_NANOS) {
+                LOG.log(Level.INFO, "{0}: no answer to the offer within {1} s; offering again", p,
+                        OFFER_TIMEOUT_NANOS / 1_000_000_000L);
+                p.offerSessionId = null;
+                offer(p);
+                work++;
+            }
+        }
+        if (!unjoined.isEmpty() && now - joinRetryAtNanos >= 0) {
+            joinPending();
+            work++;
+        }
+        return work + node.doWork();
+    }
+
+    private void joinPending() {
+        for (var it = unjoined.iterator(); it.hasNext(); ) {
+            SignallingConfig s = it.next();
+            try {
+                signalling.join(s, memberships.get(s.overlay()).certificate());
+                LOG.log(Level.INFO, "joined overlay {0} in {1} as {2}", s.overlay(), s.room(), config.name());
+                it.remove();
+            } catch (SignallingException e) {
+                LOG.log(Level.WARNING, "cannot join overlay {0} ({1}); trying again in {2} s", s.overlay(),
+                        e.getMessage(), JOIN_RETRY_NANOS / 1_000_000_000L);
+            }
+        }
+        joinRetryAtNanos = clock.nanoTime() + JOIN_RETRY_NANOS;
+    }
+
+    @Override
+    public void onPeerPresent(String overlay, String peerId, NodeCertificate certificate) {
+        String key = overlay + "/" + peerId;
+        OverlayPeer known = peers.get(key);
+        if (known != null && known.certificate.fingerprint().equals(certificate.fingerprint())) {
+            return; // re-announced (a reconnection): nothing changed
+        }
+        if (known != null) {
+            drop(known, "it announced a new certificate");
+        }
+        Membership m = memberships.get(overlay);
+        MembershipResult r = m.verifier().verify(certificate, certificate.publicKey(), Instant.now());
+        if (!r.ok()) {
+            if (refusalsLogged.add(key + "/" + certificate.fingerprint())) {
+                LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2} ({3})", peerId, overlay, r.detail(),
+                        r.reason());
+            }
+            return;
+        }
+        PeerConfig pc = new PeerConfig(peerId, StaticPublicKey.of(certificate.publicKey()), Optional.empty(),
+                certificate.addresses(), (int) KEEPALIVE_MS, config.suite());
+        int id;
+        try {
+            id = node.addPeer(pc);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2}", peerId, overlay, e.getMessage());
+            return;
+        }
+        OverlayPeer p = new OverlayPeer(overlay, peerId, certificate, id, config.name().compareTo(peerId) < 0);
+        peers.put(key, p);
+        byPeerId.put(id, p);
+        LOG.log(Level.INFO, "admitted peer {0} in overlay {1}: {2}; this node {3}", peerId, overlay, r.detail(),
+                p.offerer ? "offers" : "answers");
+        if (p.offerer) {
+            offer(p);
+        }
+    }
+
+    @Override
+    public void onPeerGone(String overlay, String peerId) {
+        OverlayPeer p = peers.get(overlay + "/" + peerId);
+        if (p != null) {
+            drop(p, "it left the room");
+        }
+    }
+
+    @Override
+    public void onOffer(String overlay, String peerId, Offer offer) {
+        OverlayPeer p = peers.get(overlay + "/" + peerId);
+        if (p == null) {
+            LOG.log(Level.DEBUG, "offer from {0} in {1} ignored: not an admitted peer", peerId, overlay);
+            return;
+        }
+        if (p.busy) {
+            p.pendingOffer = offer;
+            return;
+        }
+        answer(p, offer);
+    }
+
+    @Override
+    public void onAnswer(String overlay, String peerId, Answer answer) {
+        OverlayPeer p = peers.get(overlay + "/" + peerId);
+        if (p == null || p.offerSessionId == null || !p.offerSessionId.equals(answer.sessionId())) {
+            LOG.log(Level.DEBUG, "answer from {0} in {1} ignored: no offer of ours awaits it", peerId, overlay);
+            return;
+        }
+        p.offerSessionId = null;
+        IceSession session = p.ice;
+        IceCredentials remote = new IceCredentials(answer.credentials().ufrag(), answer.credentials().password());
+        var candidates = CandidateCodec.toIce(answer.candidates());
+        p.busy = true;
+        submit(p, () -> {
+            session.start(remote, candidates, true);
+            post(() -> done(p));
+        });
+    }
+
+    /** The offerer's side: gathers (a new session, or an ICE restart of the current one) and offers. */
+    private void offer(OverlayPeer p) {
+        p.busy = true;
+        IceSession existing = p.ice;
+        submit(p, () -> {
+            IceSession s = gatherOrRestart(p, existing);
+            IceCredentials creds = s.localCredentials();
+            var candidates = CandidateCodec.toSignal(s.localCandidates());
+            post(() -> {
+                if (p.gone) {
+                    closeLater(s);
+                    return;
+                }
+                p.ice = s;
+                try {
+                    Offer o = signalling.sendOffer(p.overlay, p.name, new net.ipop.control.signal.IceCredentials(
+                            creds.ufrag(), creds.password()), candidates);
+                    p.offerSessionId = o.sessionId();
+                    p.offerSentNanos = clock.nanoTime();
+                    LOG.log(Level.INFO, "{0}: offered {1} candidates", p, candidates.size());
+                } catch (SignallingException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "{0}: cannot send the offer ({1})", p, e.getMessage());
+                    scheduleRetry(p);
+                }
+                done(p);
+            });
+        });
+    }
+
+    /** The answerer's side: a fresh generation for every offer, started at once, then answered. */
+    private void answer(OverlayPeer p, Offer offer) {
+        p.busy = true;
+        IceSession existing = p.ice;
+        IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
+        var remoteCandidates = CandidateCodec.toIce(offer.candidates());
+        submit(p, () -> {
+            IceSession s = gatherOrRestart(p, existing);
+            s.start(remote, remoteCandidates, false);
+            IceCredentials creds = s.localCredentials();
+            var candidates = CandidateCodec.toSignal(s.localCandidates());
+            post(() -> {
+                if (p.gone) {
+                    closeLater(s);
+                    return;
+                }
+                p.ice = s;
+                try {
+                    signalling.sendAnswer(p.overlay, p.name, offer.sessionId(),
+                            new net.ipop.control.signal.IceCredentials(creds.ufrag(), creds.password()), candidates);
+                    LOG.log(Level.INFO, "{0}: answered with {1} candidates", p, candidates.size());
+                } catch (SignallingException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "{0}: cannot send the answer ({1})", p, e.getMessage());
+                }
+                done(p);
+            });
+        });
+    }
+
+    /** On the ICE thread: a new session for the peer, or a restart of its current one. */
+    private IceSession gatherOrRestart(OverlayPeer p, IceSession existing) throws IOException {
+        if (existing == null) {
+            return IceSession.create(mux, iceConfig, listener(p));
+        }
+        existing.restart();
+        return existing;
+    }
+
+    /** ICE work for {@code p} finished: take an offer that came meanwhile. */
+    private void done(OverlayPeer p) {
+        p.busy = false;
+        Offer pending = p.pendingOffer;
+        p.pendingOffer = null;
+        if (pending != null && !p.gone) {
+            answer(p, pending);
+        }
+    }
+
+    private IceListener listener(OverlayPeer p) {
+        return new IceListener() {
+            @Override
+            public void onSelected(SelectedPath path) {
+                post(() -> selected(p, path));
+            }
+
+            @Override
+            public void onFailed(String reason) {
+                post(() -> failed(p, reason));
+            }
+        };
+    }
+
+    private void selected(OverlayPeer p, SelectedPath path) {
+        if (p.gone) {
+            return;
+        }
+        p.retryDelayNanos = FIRST_RETRY_NANOS;
+        InetSocketAddress remote = path.remote().socketAddress();
+        if (path.locallyRelayed()) {
+            if (path.relayServer() == null || path.channel() < 0) {
+                // ice4j binds the channel on its own schedule; the data plane cannot frame without it.
+                p.awaitingChannel = path;
+                p.channelSinceNanos = clock.nanoTime();
+                p.channelProbeNanos = p.channelSinceNanos - CHANNEL_PROBE_NANOS;
+                return;
+            }
+            relays.relay(remote, path.relayServer(), path.channel());
+            p.path = path;
+            LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3} through TURN server {4} channel 0x{5};"
+                    + " handshaking over it", p, path.kind(), path.local().socketAddress(), remote,
+                    path.relayServer(), Integer.toHexString(path.channel()));
+            node.setEndpoint(p.peerId, remote);
+            return;
+        }
+        relays.direct(remote);
+        p.path = path;
+        LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3}; handshaking over it", p, path.kind(),
+                path.localBase(), path.nextHop());
+        node.setEndpoint(p.peerId, path.nextHop());
+    }
+
+    /** A relayed path was selected before its channel was known: look again, give up after a while. */
+    private int awaitChannel(OverlayPeer p, long now) {
+        Optional<SelectedPath> current = p.ice == null ? Optional.empty() : p.ice.selectedPath();
+        if (current.isPresent() && current.get().channel() >= 0) {
+            p.awaitingChannel = null;
+            selected(p, current.get());
+            return 1;
+        }
+        if (p.ice != null && now - p.channelProbeNanos >= CHANNEL_PROBE_NANOS) {
+            p.channelProbeNanos = now;
+            try {
+                p.ice.bindRelayChannel();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "{0}: cannot ask ice4j to bind a channel ({1})", p, e.getMessage());
+            }
+        }
+        if (now - p.channelSinceNanos >= CHANNEL_WAIT_NANOS) {
+            SelectedPath path = p.awaitingChannel;
+            p.awaitingChannel = null;
+            failed(p, "no TURN channel bound for the relayed path via " + path.relayServer() + " within "
+                    + CHANNEL_WAIT_NANOS / 1_000_000_000L + " s");
+            return 1;
+        }
+        return 0;
+    }
+
+    private void failed(OverlayPeer p, String reason) {
+        if (p.gone) {
+            return;
+        }
+        p.path = null;
+        p.awaitingChannel = null;
+        if (p.offerer) {
+            LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
+                    p.retryDelayNanos / 1_000_000);
+            scheduleRetry(p);
+        } else {
+            LOG.log(Level.INFO, "link to {0} failed ({1}); waiting for its new offer", p, reason);
+        }
+    }
+
+    /** The handshake over the selected path went unanswered: the path is broken even if ICE has not noticed. */
+    private void onHandshakeGaveUp(int peerId) {
+        OverlayPeer p = byPeerId.get(peerId);
+        if (p != null && p.offerer && !p.busy && p.path != null) {
+            LOG.log(Level.INFO, "link to {0}: handshake unanswered over {1}; ICE restart", p, p.path.nextHop());
+            p.path = null;
+            offer(p);
+        }
+    }
+
+    private void scheduleRetry(OverlayPeer p) {
+        p.retryAtNanos = clock.nanoTime() + p.retryDelayNanos;
+        if (p.retryAtNanos == 0) {
+            p.retryAtNanos = 1;
+        }
+        p.retryDelayNanos = Math.min(p.retryDelayNanos * 2, MAX_RETRY_NANOS);
+    }
+
+    private void drop(OverlayPeer p, String why) {
+        p.gone = true;
+        peers.remove(p.overlay + "/" + p.name);
+        byPeerId.remove(p.peerId);
+        node.removePeer(p.peerId);
+        if (p.ice != null) {
+            closeLater(p.ice);
+        }
+        LOG.log(Level.INFO, "peer {0} removed: {1}", p, why);
+    }
+
+    /** Closing frees TURN allocations, a round trip: not on this thread. */
+    private void closeLater(IceSession s) {
+        try {
+            iceThread.execute(s::close);
+        } catch (RejectedExecutionException e) {
+            s.close();
+        }
+    }
+
+    /** A task that may throw, for the ICE thread. */
+    private interface IceWork {
+        void run() throws IOException;
+    }
+
+    private void submit(OverlayPeer p, IceWork work) {
+        try {
+            iceThread.execute(() -> {
+                try {
+                    work.run();
+                } catch (IOException | RuntimeException e) {
+                    post(() -> {
+                        LOG.log(Level.WARNING, "{0}: ICE work failed ({1})", p, String.valueOf(e));
+                        p.busy = false;
+                        if (p.offerer && !p.gone) {
+                            scheduleRetry(p);
+                        }
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            p.busy = false; // closing
+        }
+    }
+
+    private void post(Runnable r) {
+        if (!closed) {
+            inbox.add(r);
+        }
+    }
+
+    /** Leaves the rooms and frees every ICE session (TURN allocations included), waiting a few seconds at most. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        signalling.close();
+        for (OverlayPeer p : peers.values()) {
+            if (p.ice != null) {
+                iceThread.execute(p.ice::close);
+            }
+        }
+        iceThread.shutdown();
+        try {
+            if (!iceThread.awaitTermination(10, TimeUnit.SECONDS)) {
+                iceThread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        mux.close();
+        transport.close();
+    }
+}

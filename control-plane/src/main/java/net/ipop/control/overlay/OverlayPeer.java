@@ -1,0 +1,53 @@
+package net.ipop.control.overlay;
+
+import net.ipop.control.ice.IceSession;
+import net.ipop.control.ice.SelectedPath;
+import net.ipop.control.signal.Offer;
+import net.ipop.crypto.cert.NodeCertificate;
+
+/**
+ * One admitted member of an overlay, as the {@link OverlayNode} tracks it. Touched only on the node's thread;
+ * the ICE work done elsewhere reports back through the node's inbox.
+ */
+final class OverlayPeer {
+    final String overlay;
+    final String name;
+    final NodeCertificate certificate;
+    /** The peer id in the {@link net.ipop.control.node.StaticNode} and the data plane. */
+    final int peerId;
+    /** Whether this end offers (and restarts) ICE sessions: the one with the lower node name. */
+    final boolean offerer;
+    /** The ICE session, once gathered; replaced generations live inside it. */
+    IceSession ice;
+    /** ICE work (gather, restart, start) is under way on the ICE thread. */
+    boolean busy;
+    /** An offer that arrived while busy; handled when the work is done (the latest wins). */
+    Offer pendingOffer;
+    /** The session id of our offer awaiting an answer, or null. */
+    String offerSessionId;
+    long offerSentNanos;
+    /** When the offerer tries again after a failure or an unanswered offer; 0 for never. */
+    long retryAtNanos;
+    long retryDelayNanos = OverlayNode.FIRST_RETRY_NANOS;
+    /** The path the data flows on now, or null. */
+    SelectedPath path;
+    boolean gone;
+    /** A relayed path selected before ice4j had bound its TURN channel, or null. */
+    SelectedPath awaitingChannel;
+    long channelSinceNanos;
+    long channelPollNanos;
+    long channelProbeNanos;
+
+    OverlayPeer(String overlay, String name, NodeCertificate certificate, int peerId, boolean offerer) {
+        this.overlay = overlay;
+        this.name = name;
+        this.certificate = certificate;
+        this.peerId = peerId;
+        this.offerer = offerer;
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + overlay + ")";
+    }
+}

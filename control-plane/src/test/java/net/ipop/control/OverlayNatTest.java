@@ -1,0 +1,140 @@
+package net.ipop.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import net.ipop.control.ice.NatLab;
+import net.ipop.ffm.testing.Privileged;
+import net.ipop.ffm.testing.TestNamespace;
+
+/**
+ * Overlay nodes ({@code ipop up} with signalling, membership and ICE servers) on sites behind NATs: they find
+ * each other in the overlay's room, get through the NATs with ICE on the data plane's own socket, handshake over
+ * the selected path and carry iperf3; members with a revoked certificate or one of another CA are refused.
+ */
+@Privileged
+class OverlayNatTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    @Timeout(value = 480, unit = TimeUnit.SECONDS)
+    void nodesBehindEndpointIndependentNatsConnectDirectlyPassIperf3AndRefuseOutsiders() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
+            timeToFirstPing("through endpoint-independent NATs (STUN)", alpha, beta);
+
+            String log = alpha.log();
+            assertTrue(log.contains("link to beta (lab): DIRECT path"), "alpha reports a direct path" + log);
+            assertFalse(log.contains("RELAYED path"), "no relay between endpoint-independent NATs" + log);
+            assertTrue(beta.log().contains("link to alpha (lab): DIRECT path"), beta.log());
+
+            iperf3(alpha, beta, OverlayLab.address(1));
+
+            o.intrude("mallory");
+            o.intrude("revoked");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(refused(alpha, "mallory", "not by our CA") && refused(alpha, "revoked", "is revoked")
+                    && refused(beta, "mallory", "not by our CA") && refused(beta, "revoked", "is revoked"))) {
+                assertTrue(System.nanoTime() - deadline < 0, "the members did not log the refusals" + alpha.log()
+                        + beta.log());
+                Thread.sleep(200);
+            }
+            assertFalse(alpha.log().contains("admitted peer mallory") || alpha.log().contains("admitted peer revoked"),
+                    alpha.log());
+            // The members still reach each other.
+            assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(1))
+                    .exitCode());
+        }
+    }
+
+    @Test
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
+    void nodesBehindSymmetricNatsFallBackToTurnAndPassIperf3() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.SYMMETRIC, temp)) {
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
+            timeToFirstPing("through symmetric NATs (TURN)", alpha, beta);
+            String log = alpha.log();
+            assertTrue(log.contains("link to beta (lab): RELAYED path"), "alpha reports a relayed path" + log);
+            assertFalse(log.contains("link to beta (lab): DIRECT path"), "no direct path through symmetric NATs"
+                    + log);
+            iperf3(alpha, beta, OverlayLab.address(1));
+        }
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void nodesOnOneLanConnectOverTheirHostCandidates() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
+            TwoNodes.Node alpha = o.node(o.onInternet("lana", "203.0.113.10"), "alpha");
+            TwoNodes.Node beta = o.node(o.onInternet("lanb", "203.0.113.11"), "beta");
+            timeToFirstPing("on one LAN (host candidates)", alpha, beta);
+            String log = alpha.log();
+            assertTrue(log.contains("link to beta (lab): DIRECT path /203.0.113.10:51820 -> /203.0.113.11:51820"),
+                    "alpha uses beta's host candidate" + log);
+            assertEquals(0, beta.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(0))
+                    .exitCode());
+        }
+    }
+
+    /** Brings both nodes up and prints how long {@code ipop up} took and when the first ping got through. */
+    private static void timeToFirstPing(String where, TwoNodes.Node a, TwoNodes.Node b) throws Exception {
+        long started = System.nanoTime();
+        OverlayLab.up(List.of(a, b));
+        long up = System.nanoTime();
+        long firstReply = awaitPing(a.ns(), OverlayLab.address(1), 90, a, b);
+        System.out.printf("overlay %s: ipop up returned after %d ms, first ping reply %d ms after ipop up%n", where,
+                TimeUnit.NANOSECONDS.toMillis(up - started), TimeUnit.NANOSECONDS.toMillis(firstReply - started));
+    }
+
+    private static boolean refused(TwoNodes.Node n, String who, String why) {
+        for (String line : n.log().split("\n")) {
+            if (line.contains("refused peer " + who + " in overlay lab") && line.contains(why)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Pings until the first reply; returns its time. */
+    static long awaitPing(TestNamespace ns, String to, int seconds, TwoNodes.Node a, TwoNodes.Node b)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (ns.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", to).exitCode() != 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no ping reply over the overlay in " + seconds + " s" + a.log() + b.log());
+            }
+        }
+        return System.nanoTime();
+    }
+
+    /** A 3-second iperf3 TCP transfer from {@code client} to {@code server}; asserts it moved data. */
+    static void iperf3(TwoNodes.Node client, TwoNodes.Node server, String serverAddress) throws Exception {
+        Process s = server.ns().start("iperf3", "-s", "-1", "-B", serverAddress);
+        try {
+            Thread.sleep(500);
+            TestNamespace.Cmd.Result r = client.ns().execAllowingFailure(60, "iperf3", "-c", serverAddress, "-t", "3",
+                    "-J");
+            assertEquals(0, r.exitCode(), "iperf3 failed: " + r.output());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+)").matcher(r.output());
+            assertTrue(m.find(), r.output());
+            double bps = Double.parseDouble(m.group(1));
+            System.out.printf("iperf3 TCP over the overlay: %.1f Mbit/s%n", bps / 1e6);
+            assertTrue(bps > 1e6, "iperf3 moved almost nothing: " + r.output());
+        } finally {
+            s.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
