@@ -83,7 +83,7 @@ class StatsCommandTest {
             assertTrue(json.contains("\"loop\":0,\"unknown_channel\":0}}],\"drops\":{"), json);
             assertTrue(json.contains("\"drops\":{\"replay\":0,\"auth_failed\":4,\"no_route\":0,"), json);
             assertTrue(json.endsWith("\"globals\":{\"tun_reads\":2000000,\"udp_sends\":0,\"gso_fallbacks\":0,\"punted\":0,"
-                    + "\"forwarded\":0,\"keepalives_sent\":0}}"),
+                    + "\"forwarded\":0,\"keepalives_sent\":0,\"busy_cycles\":0,\"busy_nanos\":0}}"),
                     json);
         }
     }

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,12 @@ class RelayTest {
                 // Each echo and each reply crossed beta's data plane without its TUN.
                 long forwarded = snapshot(b).globals().getOrDefault(GlobalCounter.FORWARDED, 0L);
                 assertTrue(forwarded >= 12, "beta forwarded " + forwarded + logs(nodes));
+                // Its pipeline timed the cycles that did that work: some, each well under a second.
+                Map<GlobalCounter, Long> globalsB = snapshot(b).globals();
+                long cycles = globalsB.getOrDefault(GlobalCounter.BUSY_CYCLES, 0L);
+                long busy = globalsB.getOrDefault(GlobalCounter.BUSY_NANOS, 0L);
+                assertTrue(cycles >= 1 && busy > 0 && busy / cycles < 1_000_000_000L,
+                        "beta's busy cycles " + cycles + ", busy ns " + busy);
                 String statsB = NodeUpDownTest.finish(NodeUpDownTest.cli(nsB, files(b), "stats", "--json", "--file",
                         b.counters().toString()), 30);
                 assertTrue(statsB.contains("\"forwarded\":"), statsB);

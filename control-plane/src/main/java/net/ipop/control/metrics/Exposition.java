@@ -118,6 +118,8 @@ final class Exposition {
             case PUNTED -> "Packets handed to the control plane (handshakes, cookies, STUN).";
             case FORWARDED -> "Inner packets relayed from one peer to another inside the data plane.";
             case KEEPALIVES_SENT -> "Keepalives (empty data messages) sent.";
+            case BUSY_CYCLES -> "Data-plane pipeline duty cycles that did work.";
+            case BUSY_NANOS -> "Nanoseconds the working duty cycles took (divide by busy_cycles for the mean).";
         };
     }
 }

@@ -62,9 +62,12 @@ final class CountedPipeline implements Agent {
 
     @Override
     public int doWork() throws Exception {
+        long start = System.nanoTime();
         int work = pipeline.doWork();
         if (work > 0) {
             flush();
+            counters.increment(GlobalCounter.BUSY_CYCLES);
+            counters.count(GlobalCounter.BUSY_NANOS, System.nanoTime() - start);
         }
         return work;
     }

@@ -16,7 +16,11 @@ public enum GlobalCounter {
     /** Inner packets relayed from one peer to another inside the data plane. */
     FORWARDED(4),
     /** Keepalives (empty data messages) sent, persistent and passive. */
-    KEEPALIVES_SENT(5);
+    KEEPALIVES_SENT(5),
+    /** Pipeline duty cycles that did work (an idle cycle counts nothing, so waiting costs no clock reads). */
+    BUSY_CYCLES(6),
+    /** Nanoseconds those cycles took, read, processing and sending included: per cycle, what a batch costs. */
+    BUSY_NANOS(7);
 
     private static final GlobalCounter[] BY_CODE = values();
 
