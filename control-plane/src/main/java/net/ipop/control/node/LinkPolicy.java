@@ -33,6 +33,14 @@ public interface LinkPolicy {
     /** A peer left (a config reload dropped it; the data plane already removed it with its routes). */
     void memberRemoved(int peerId, long nowNanos);
 
+    /**
+     * The peer that packets for {@code peerId} go to first: itself when linked directly (or when no path is
+     * planned), another peer that forwards them otherwise.
+     */
+    default int nextHop(int peerId) {
+        return peerId;
+    }
+
     /** Liveness timeouts and re-planning; returns the work done (0 when idle), as an agent's duty cycle. */
     int doWork(long nowNanos);
 }

@@ -24,6 +24,12 @@ final class NodeStatus {
      * {@code nowEpochMs}) read together.
      */
     static NodeSnapshot snapshot(NodeConfig config, StaticPeer[] peers, long nowNanos, long nowEpochMs) {
+        return snapshot(config, peers, null, nowNanos, nowEpochMs);
+    }
+
+    /** As above, with the paths {@code links} (the topology, or null) plans: a forwarded peer names its relay. */
+    static NodeSnapshot snapshot(NodeConfig config, StaticPeer[] peers, LinkPolicy links, long nowNanos,
+                                 long nowEpochMs) {
         List<PeerSnapshot> list = new ArrayList<>(peers.length);
         for (StaticPeer p : peers) {
             if (p == null) {
@@ -33,9 +39,23 @@ final class NodeStatus {
             PeerConfig pc = p.config;
             Session newest = p.newest();
             InetSocketAddress endpoint = p.endpoint;
+            String via = null;
+            if (links != null) {
+                int hop = links.nextHop(p.id);
+                if (hop != p.id) {
+                    for (StaticPeer q : peers) {
+                        if (q != null && q.id == hop) {
+                            via = q.config.name();
+                        }
+                    }
+                }
+            }
+            PeerPath path = via != null ? PeerPath.FORWARDED
+                    : endpoint == null ? PeerPath.NONE
+                    : p.relayed ? PeerPath.RELAYED : PeerPath.DIRECT;
             list.add(new PeerSnapshot(p.id, pc.name(), pc.publicKey().toString(), strings(pc.allowedAddresses()),
-                    endpoint == null ? null : hostPort(endpoint), endpoint == null ? PeerPath.NONE : PeerPath.DIRECT,
-                    null, p.handshaken ? wall(p.lastHandshakeNanos, nowNanos, nowEpochMs) : PeerSnapshot.NEVER,
+                    endpoint == null ? null : hostPort(endpoint), path,
+                    via, p.handshaken ? wall(p.lastHandshakeNanos, nowNanos, nowEpochMs) : PeerSnapshot.NEVER,
                     p.rttNanos < 0 ? PeerSnapshot.NOT_MEASURED : p.rttNanos / 1_000,
                     newest == null ? PeerSnapshot.NEVER : wall(newest.createdNanos(), nowNanos, nowEpochMs)));
         }

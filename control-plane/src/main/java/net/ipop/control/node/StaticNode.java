@@ -386,6 +386,9 @@ public final class StaticNode {
     public int doWork() {
         long now = clock.nanoTime();
         int work = links == null ? 0 : links.doWork(now);
+        if (work > 0) {
+            statusChanged = true; // a re-plan may have moved paths
+        }
         for (StaticPeer p : peers) {
             if (p != null) {
                 work += service(p, now);
@@ -393,7 +396,7 @@ public final class StaticNode {
         }
         if (statusChanged && statusListener != null) {
             statusChanged = false;
-            statusListener.accept(NodeStatus.snapshot(config, peers, now, clock.epochNanos() / 1_000_000));
+            statusListener.accept(NodeStatus.snapshot(config, peers, links, now, clock.epochNanos() / 1_000_000));
         }
         return work;
     }
@@ -570,8 +573,18 @@ public final class StaticNode {
      * public key defers by {@link #START_DEFER_NANOS}, as at start, so the two ends do not cross initiations.
      */
     public void setEndpoint(int peerId, InetSocketAddress endpoint) {
+        setEndpoint(peerId, endpoint, false);
+    }
+
+    /**
+     * As {@link #setEndpoint(int, InetSocketAddress)}; {@code relayed} says the path goes through a TURN server (the
+     * port frames it), which {@code ipop status} shows.
+     */
+    public void setEndpoint(int peerId, InetSocketAddress endpoint, boolean relayed) {
         StaticPeer p = peer(peerId);
         p.endpoint = endpoint;
+        p.relayed = relayed;
+        statusChanged = true;
         port.setEndpoint(peerId, endpoint);
         p.handshake.timers().handshakeWanted();
         p.quiet = Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0;

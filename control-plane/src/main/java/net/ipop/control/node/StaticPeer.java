@@ -31,6 +31,8 @@ final class StaticPeer {
     boolean handshaken;
     /** Whether the node's {@link LinkPolicy} wanted a link to this peer at the last duty cycle. */
     boolean wanted;
+    /** Whether {@link #endpoint} is reached through a TURN relay (ICE chose a relayed pair). */
+    boolean relayed;
     /** Whether the node last reported a session with this peer (link up). */
     boolean linkUp;
 

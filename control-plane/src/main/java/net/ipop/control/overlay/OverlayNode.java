@@ -432,7 +432,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3} through TURN server {4} channel 0x{5};"
                     + " handshaking over it", p, path.kind(), path.local().socketAddress(), remote,
                     path.relayServer(), Integer.toHexString(path.channel()));
-            node.setEndpoint(p.peerId, remote);
+            node.setEndpoint(p.peerId, remote, true);
             return;
         }
         relays.direct(remote);

@@ -155,6 +155,14 @@ public final class TopologyManager implements LinkPolicy {
     }
 
     @Override
+    public int nextHop(int peerId) {
+        Member m = members.get(peerId);
+        String hop = m == null || plan == null ? null : plan.nextHop().get(m.id);
+        Member h = hop == null ? null : byId.get(hop);
+        return h == null ? peerId : h.peerId;
+    }
+
+    @Override
     public void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos) {
         addMember(peerId, memberId(publicKey), prefixes, nowNanos);
     }

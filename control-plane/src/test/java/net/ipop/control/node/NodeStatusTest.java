@@ -86,4 +86,40 @@ class NodeStatusTest {
         assertSame(settled, boardA.current());
         assertNotSame(before, settled);
     }
+
+    @Test
+    void aRelayedEndpointAndAPeerReachedThroughAnotherShowTheirPaths() {
+        NoiseKeyPair gamma = Nodes.orderedPair()[1];
+        StaticNode a = new StaticNode(Nodes.config("alpha", keys[0], "192.0.2.1/24", Suite.AES256GCM,
+                Nodes.peer("beta", keys[1], ADDRESS_B, "192.0.2.2/32", Suite.AES256GCM),
+                Nodes.peer("gamma", gamma, null, "192.0.2.3/32", Suite.AES256GCM)), keys[0], portA, clock,
+                Nodes.RANDOM);
+        // A topology that links alpha to beta only and reaches gamma (peer 2) through beta (peer 1).
+        a.useLinkPolicy(new LinkPolicy() {
+            @Override public void start(long nowNanos) { }
+            @Override public boolean wantsLink(int peerId) { return peerId == 1; }
+            @Override public void sessionInstalled(int peerId, long nowNanos) { }
+            @Override public void rekeyDue(int peerId, long nowNanos) { }
+            @Override public void memberChanged(int peerId, byte[] key, List<net.ipop.crypto.cert.IpPrefix> prefixes,
+                                                long nowNanos) { }
+            @Override public void memberRemoved(int peerId, long nowNanos) { }
+            @Override public int nextHop(int peerId) { return 1; }
+            @Override public int doWork(long nowNanos) { return 0; }
+        });
+        link.attach(portA, a); // beta's end is not attached: its initiation goes nowhere
+        a.setStatusListener(boardA);
+        a.start();
+        PeerSnapshot gammaSeen = boardA.current().peers().get(1);
+        assertEquals(PeerPath.FORWARDED, gammaSeen.path());
+        assertEquals("beta", gammaSeen.via());
+        assertEquals(PeerPath.DIRECT, boardA.current().peers().get(0).path());
+
+        // ICE chose a pair through a TURN server for beta.
+        a.setEndpoint(1, Nodes.endpoint("203.0.113.9", 49152), true);
+        a.doWork();
+        PeerSnapshot betaSeen = boardA.current().peers().get(0);
+        assertEquals(PeerPath.RELAYED, betaSeen.path());
+        assertEquals("203.0.113.9:49152", betaSeen.endpoint());
+        assertNull(betaSeen.via());
+    }
 }
