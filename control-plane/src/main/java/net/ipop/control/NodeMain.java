@@ -601,6 +601,7 @@ public final class NodeMain {
             throw new IOException("the overlay node cannot start: " + e.getMessage(), e);
         }
         overlay.node().setStatusListener(statusBoard);
+        reloader.observe(overlay.node());
         return runAgent(c, process, new OverlayAgent(c, overlay));
     }
 

@@ -96,6 +96,16 @@ final class Exposition {
                 out.sample("ipop_peer_link_state", s == now ? 1 : 0, "peer", p.name, "state", s.label());
             }
         }
+        out.family("ipop_peer_ice_state", "gauge", "1 for an overlay member's current ICE state (checking, direct,"
+                + " relayed, failed), 0 for the others; static peers have none.");
+        for (PeerMetrics p : peers) {
+            String ice = p.ice;
+            if (ice != null) {
+                for (String s : ICE_STATES) {
+                    out.sample("ipop_peer_ice_state", s.equals(ice) ? 1 : 0, "peer", p.name, "state", s);
+                }
+            }
+        }
         out.family("ipop_peer_up", "gauge", "1 while the node holds a session with the peer, else 0.");
         for (PeerMetrics p : peers) {
             out.sample("ipop_peer_up", p.state == LinkState.UP ? 1 : 0, "peer", p.name);
@@ -109,6 +119,8 @@ final class Exposition {
             out.sample(name, value.applyAsLong(p), "peer", p.name());
         }
     }
+
+    private static final List<String> ICE_STATES = List.of("checking", "direct", "relayed", "failed");
 
     private static String help(GlobalCounter g) {
         return switch (g) {

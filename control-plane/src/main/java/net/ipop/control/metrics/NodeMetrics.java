@@ -53,6 +53,11 @@ public final class NodeMetrics implements NodeObserver {
         peer(peer).state = up ? LinkState.UP : LinkState.DOWN;
     }
 
+    @Override
+    public void iceState(String peer, String state) {
+        peer(peer).ice = state;
+    }
+
     /**
      * The exposition text (format 0.0.4) of the registry and, if not null, of the data plane's counters.
      * HTTP thread.

@@ -20,6 +20,8 @@ final class PeerMetrics {
     final AtomicLong failed = new AtomicLong();
     final AtomicLong rttSumMicros = new AtomicLong();
     volatile LinkState state = LinkState.DOWN;
+    /** The overlay's ICE state for the peer, or null for a static peer (no ICE). */
+    volatile String ice;
     final SingleWriterRecorder rtt = new SingleWriterRecorder(1, MAX_RTT_MICROS, 2);
     // Rendering thread only.
     final Histogram total = new Histogram(1, MAX_RTT_MICROS, 2);

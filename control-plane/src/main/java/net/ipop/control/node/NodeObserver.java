@@ -29,4 +29,11 @@ public interface NodeObserver {
     /** The node now holds a usable session with {@code peer} ({@code up}), or none any more. */
     default void linkChanged(String peer, boolean up) {
     }
+
+    /**
+     * An overlay member's ICE state: {@code checking} (gathering and checks, also after a restart), {@code direct}
+     * or {@code relayed} (a pair was selected, straight or through TURN), {@code failed} (no pair, or consent lost).
+     */
+    default void iceState(String peer, String state) {
+    }
 }

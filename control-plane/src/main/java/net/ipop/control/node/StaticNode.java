@@ -591,6 +591,17 @@ public final class StaticNode {
         p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
     }
 
+    /**
+     * The overlay's ICE state for the peer changed ({@link NodeObserver#iceState} lists the states): reported to the
+     * observer (metrics). Node thread.
+     */
+    public void iceState(int peerId, String state) {
+        StaticPeer p = peerOrNull(peerId);
+        if (p != null) {
+            observer.iceState(p.config.name(), state);
+        }
+    }
+
     /** Whether the peer has a session installed now. */
     public boolean hasSession(int peerId) {
         StaticPeer p = peerOrNull(peerId);

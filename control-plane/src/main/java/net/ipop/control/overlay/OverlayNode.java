@@ -325,6 +325,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     /** The offerer's side: gathers (a new session, or an ICE restart of the current one) and offers. */
     private void offer(OverlayPeer p) {
         p.busy = true;
+        node.iceState(p.peerId, "checking");
         IceSession existing = p.ice;
         submit(p, () -> {
             IceSession s = gatherOrRestart(p, existing);
@@ -354,6 +355,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     /** The answerer's side: a fresh generation for every offer, started at once, then answered. */
     private void answer(OverlayPeer p, Offer offer) {
         p.busy = true;
+        node.iceState(p.peerId, "checking");
         IceSession existing = p.ice;
         IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
         var remoteCandidates = CandidateCodec.toIce(offer.candidates());
@@ -433,6 +435,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                     + " handshaking over it", p, path.kind(), path.local().socketAddress(), remote,
                     path.relayServer(), Integer.toHexString(path.channel()));
             node.setEndpoint(p.peerId, remote, true);
+            node.iceState(p.peerId, "relayed");
             return;
         }
         relays.direct(remote);
@@ -440,6 +443,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3}; handshaking over it", p, path.kind(),
                 path.localBase(), path.nextHop());
         node.setEndpoint(p.peerId, path.nextHop());
+        node.iceState(p.peerId, "direct");
     }
 
     /** A relayed path was selected before its channel was known: look again, give up after a while. */
@@ -474,6 +478,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         }
         p.path = null;
         p.awaitingChannel = null;
+        node.iceState(p.peerId, "failed");
         if (p.offerer) {
             LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
                     p.retryDelayNanos / 1_000_000);

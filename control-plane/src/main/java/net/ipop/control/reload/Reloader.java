@@ -87,6 +87,14 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
+    /**
+     * Reports an overlay node's handshakes, links and ICE states to the metrics (an overlay node takes no reloads);
+     * call before its agent starts.
+     */
+    public void observe(StaticNode node) {
+        node.observe(metrics);
+    }
+
     /** Reads the file again and applies what can be applied. Returns the log lines it wrote (tests). */
     public synchronized List<String> reload() {
         List<String> lines = new ArrayList<>();

@@ -50,6 +50,8 @@ class MetricsServerTest {
         metrics.handshakeCompleted("beta", 40 * MS);
         metrics.handshakeCompleted("beta", -1);
         metrics.linkChanged("beta", true);
+        metrics.iceState("beta", "checking");
+        metrics.iceState("beta", "relayed");
         metrics.handshakeStarted("gamma");
         metrics.handshakeFailed("gamma");
         try (CountersFileWriter writer = CountersFileWriter.create(file, 1, 8, SystemEpochClock.INSTANCE);
@@ -93,9 +95,12 @@ class MetricsServerTest {
                     "ipop_peer_handshake_rtt_seconds_count{peer=\"gamma\"} 0",
                     "ipop_peer_link_state{peer=\"beta\",state=\"up\"} 1",
                     "ipop_peer_link_state{peer=\"beta\",state=\"down\"} 0",
+                    "ipop_peer_ice_state{peer=\"beta\",state=\"relayed\"} 1",
+                    "ipop_peer_ice_state{peer=\"beta\",state=\"checking\"} 0",
                     "ipop_peer_up{peer=\"gamma\"} 0")) {
                 assertTrue(text.lines().anyMatch(line::equals), "missing '" + line + "' in\n" + text);
             }
+            assertFalse(text.contains("ipop_peer_ice_state{peer=\"gamma\""), "a peer without ICE has no ICE state");
             assertWellFormed(text);
 
             // Cumulative: a second scrape keeps the earlier round trips and adds the new one.
