@@ -27,6 +27,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long each iperf3 stream runs, 1-60 seconds (default: ${DEFAULT-VALUE}).")
     int iperfSeconds;
 
+    @Option(names = "--static", description = "Run the nodes with static peers (the sites reach each other"
+            + " forwarded through the hub) instead of as overlay members that find each other through XMPP and"
+            + " connect with ICE.")
+    boolean staticPeers;
+
     @Option(names = "--json", description = "Print the results as one JSON object on standard output (progress"
             + " goes to standard error).")
     boolean json;
@@ -37,6 +42,6 @@ final class DemoCommand implements Callable<Integer> {
             Verbs.report(spec, "--iperf-seconds " + iperfSeconds + " is out of range; use 1 to 60");
             return IpopCommand.EXIT_USAGE;
         }
-        return Demo.run(iperfSeconds, json, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return Demo.run(staticPeers, iperfSeconds, json, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

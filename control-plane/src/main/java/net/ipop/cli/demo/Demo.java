@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,10 @@ import java.util.concurrent.TimeUnit;
  * namespace and two sites behind NATs); start Prosody and coturn in the internet ({@link InternetServices});
  * write keys and node configs ({@link NodeConfigs}); start the nodes with {@code ipop up} in their namespaces;
  * wait until every pair answers pings; ping and run iperf3 across the overlay per pair ({@link Measurements});
- * print the table ({@link ResultTable}). Today the nodes run static peers: the sites keep a persistent keepalive
- * to the hub in the internet and reach each other through it (forwarded); Prosody and coturn are up for the
- * overlay mode that replaces this ({@link NodeConfigs.Mode#OVERLAY}).
+ * print the table ({@link ResultTable}). By default the nodes are overlay members ({@link NodeConfigs.Mode#OVERLAY}):
+ * they find each other through Prosody and connect with ICE (coturn for STUN and TURN), the sites directly
+ * through their NATs; with {@code --static} they run static peers instead, the sites keeping a persistent
+ * keepalive to the hub in the internet and reaching each other through it (forwarded).
  *
  * <p>Everything created is registered in {@link DemoResources} and removed on every way out: normal end,
  * failure, and SIGINT/SIGTERM (a shutdown hook, which then runs while the demo's thread is stopped from creating
@@ -41,7 +41,13 @@ public final class Demo {
     static final int UP_TIMEOUT_S = 150;
     /** How long after {@code up} the handshakes (retried every 5 s) may take. */
     static final int REACH_TIMEOUT_S = 30;
+    /**
+     * The same for overlay members: joining the room, exchanging certificates and candidates, ICE checks, then
+     * the handshake, each of which waits for a loaded machine's JIT.
+     */
+    static final int OVERLAY_REACH_TIMEOUT_S = 90;
 
+    private final NodeConfigs.Mode mode;
     private final int iperfSeconds;
     private final boolean json;
     private final PrintWriter out;
@@ -51,7 +57,8 @@ public final class Demo {
     /** Set by the shutdown hook: a signal, not a failure, ends the demo; its steps' errors are not reported. */
     private volatile boolean signalled;
 
-    private Demo(int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
+    private Demo(NodeConfigs.Mode mode, int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
+        this.mode = mode;
         this.iperfSeconds = iperfSeconds;
         this.json = json;
         this.out = out;
@@ -65,12 +72,14 @@ public final class Demo {
      * prefixed {@code ipop demo:}); returns the exit code: 0 every pair answered and carried traffic, 1 a step
      * failed or a pair did not, 3 the machine lacks something (root, packages, the launcher's settings).
      *
+     * @param staticPeers  run the nodes with static peers through the hub instead of as overlay members
      * @param iperfSeconds duration of each iperf3 stream, 1 to 60 s
      * @param json         print the results as one JSON object on {@code out} ({@link ResultTable#json}) instead
      *                     of the table, and the progress lines on {@code err}
      */
-    public static int run(int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
-        return new Demo(iperfSeconds, json, out, err).run();
+    public static int run(boolean staticPeers, int iperfSeconds, boolean json, PrintWriter out, PrintWriter err) {
+        return new Demo(staticPeers ? NodeConfigs.Mode.STATIC : NodeConfigs.Mode.OVERLAY, iperfSeconds, json, out,
+                err).run();
     }
 
     private int run() {
@@ -168,27 +177,29 @@ public final class Demo {
         services.startProsody();
         progress.step("Prosody (XMPP, TLS) on " + DemoNetwork.INTERNET_ADDRESS + ":" + InternetServices.XMPP_PORT
                 + " with an account per node");
-        byte[] turnPassword = new byte[12];
-        new SecureRandom().nextBytes(turnPassword);
-        services.startTurn(HexFormat.of().formatHex(turnPassword));
+        services.startTurn(configs.turnPassword());
         progress.step("coturn (STUN/TURN) on " + DemoNetwork.INTERNET_ADDRESS + ":" + InternetServices.TURN_PORT);
 
-        configs.writeConfigs(NodeConfigs.Mode.STATIC, services.certificate());
+        configs.writeConfigs(mode, services.certificate());
         List<DemoNode> nodes = configs.nodes();
         for (DemoNode n : nodes) {
             resources.path(n.aeronDir());
         }
-        progress.step("keys and configs written; starting " + nodes.size() + " nodes with ipop up (hub in the"
-                + " internet, alpha at site-a, beta at site-b)");
+        progress.step((mode == NodeConfigs.Mode.OVERLAY
+                ? "overlay CA, certificates, keys and configs written (overlay members, no static peers)"
+                : "keys and configs written (static peers through the hub)")
+                + "; starting " + nodes.size() + " nodes with ipop up (hub in the internet, alpha at site-a, beta at"
+                + " site-b)");
         startNodes(ipop, nodes, dir);
 
         DemoNode hub = nodes.get(0);
         DemoNode alpha = nodes.get(1);
         DemoNode beta = nodes.get(2);
         Measurements measurements = new Measurements(nodes, dir, iperfSeconds);
-        measurements.awaitReachable(alpha, hub, REACH_TIMEOUT_S);
-        measurements.awaitReachable(beta, hub, REACH_TIMEOUT_S);
-        measurements.awaitReachable(alpha, beta, REACH_TIMEOUT_S);
+        int reach = mode == NodeConfigs.Mode.OVERLAY ? OVERLAY_REACH_TIMEOUT_S : REACH_TIMEOUT_S;
+        measurements.awaitReachable(alpha, hub, reach);
+        measurements.awaitReachable(beta, hub, reach);
+        measurements.awaitReachable(alpha, beta, reach);
         progress.step("overlay up: every node answers pings");
 
         List<DemoNode[]> pairs = List.of(new DemoNode[] {alpha, beta}, new DemoNode[] {alpha, hub},

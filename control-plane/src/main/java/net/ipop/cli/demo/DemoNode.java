@@ -29,6 +29,11 @@ record DemoNode(String name, String namespace, String overlay, Path dir, Path ae
         return dir.resolve("xmpp.password");
     }
 
+    /** Its certificate from the demo's overlay CA (overlay mode). */
+    Path certificateFile() {
+        return dir.resolve(name + ".pem");
+    }
+
     Path runDir() {
         return dir.resolve("run");
     }

@@ -2,6 +2,7 @@ package net.ipop.cli.demo;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,13 +10,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import net.ipop.control.status.JsonText;
+import net.ipop.control.status.StatusClient;
+import net.ipop.control.status.StatusServer;
 import net.ipop.ipc.counters.CountersFileReader;
 import net.ipop.ipc.counters.GlobalCounter;
 import net.ipop.ipc.counters.PeerTotals;
 
 /**
  * Ping and iperf3 between two nodes across the overlay, and which path the packets took, read from the nodes
- * themselves: a node whose data plane counted the pair's packets as {@code forwarded} relayed them. Blocking;
+ * themselves: the sending node's status (its status socket, what {@code ipop status --json} shows: the peer's
+ * {@code path}, direct, relayed through TURN or forwarded through another member) when it knows the other node
+ * as a peer of its own; otherwise (static mode, where a site reaches the other through the hub's allowed
+ * addresses) a node whose data plane counted the pair's packets as {@code forwarded} relayed them. Blocking;
  * the demo's thread only.
  */
 final class Measurements {
@@ -73,7 +80,50 @@ final class Measurements {
         double rttMs = rtt.find() ? Double.parseDouble(rtt.group(1)) : Double.NaN;
         double mbit = iperf(from, to, iperfSeconds);
         Map<String, Long> after = forwardedCounts();
-        return new PairResult(from.name(), to.name(), sent, received, rttMs, mbit, path(from, to, before, after));
+        String path = statusPath(from, to);
+        return new PairResult(from.name(), to.name(), sent, received, rttMs, mbit,
+                path != null ? path : path(from, to, before, after));
+    }
+
+    /**
+     * The path {@code from}'s node reports for its peer {@code to} (by name), as the table shows it: "direct",
+     * "relayed via TURN" (or via the relay it names), "forwarded via X", "none"; {@code null} if {@code from}
+     * has no peer of that name (static mode).
+     *
+     * @throws DemoException if the node does not answer on its status socket
+     */
+    String statusPath(DemoNode from, DemoNode to) {
+        Map<String, Object> peer = statusPeer(from, to.name());
+        if (peer == null) {
+            return null;
+        }
+        String path = String.valueOf(peer.get("path"));
+        Object via = peer.get("via");
+        return switch (path) {
+            case "relayed" -> "relayed via TURN";
+            case "forwarded" -> "forwarded via " + via;
+            default -> path;
+        };
+    }
+
+    private static Map<String, Object> statusPeer(DemoNode node, String peerName) {
+        Path socket = StatusServer.socketFile(node.runDir(), DemoNode.INTERFACE);
+        Object doc;
+        try {
+            doc = JsonText.parse(StatusClient.ask(socket, "{\"request\":\"status\"}", Duration.ofSeconds(10)));
+        } catch (IOException | RuntimeException e) {
+            throw new DemoException("cannot ask " + node.name() + " for its status through " + socket + ": " + e);
+        }
+        if (doc instanceof Map<?, ?> m && m.get("peers") instanceof List<?> peers) {
+            for (Object p : peers) {
+                if (p instanceof Map<?, ?> peer && peerName.equals(peer.get("name"))) {
+                    Map<String, Object> copy = new HashMap<>();
+                    peer.forEach((k, v) -> copy.put(String.valueOf(k), v));
+                    return copy;
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -9,7 +9,8 @@ package net.ipop.cli.demo;
  * @param pingsReceived  echo replies received
  * @param rttAvgMs       mean round-trip time of the replies, ms (NaN without replies)
  * @param mbitPerSecond  iperf3 TCP throughput as the receiver counted it, Mbit/s (0 if it failed)
- * @param path           how the packets went, read from the nodes' counters: "direct" or "forwarded via NAME"
+ * @param path           how the packets went, as the nodes report it: "direct", "relayed via TURN", "forwarded
+ *                       via NAME" or "none" (the sending node's status; in static mode its data planes' counters)
  */
 record PairResult(String from, String to, int pingsSent, int pingsReceived, double rttAvgMs, double mbitPerSecond,
                   String path) {

@@ -3,6 +3,7 @@ package net.ipop.cli.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,14 +15,21 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import net.ipop.control.config.IceServersConfig;
+import net.ipop.control.config.MembershipConfig;
 import net.ipop.control.config.NodeConfig;
 import net.ipop.control.config.NodeConfigParser;
 import net.ipop.control.config.PeerConfig;
 import net.ipop.control.config.SignallingConfig;
+import net.ipop.crypto.cert.CaCertificate;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.crypto.cert.NodeCertificate;
+import net.ipop.crypto.cert.X25519Keys;
 
 /**
  * The demo's node files pass the node's own parser in both modes: static (the sites reach each other through
- * the hub's allowed addresses, keepalives toward the hub) and overlay (the same plus one signalling entry).
+ * the hub's allowed addresses, keepalives toward the hub) and overlay (no static peers; one signalling entry
+ * with a certificate from the demo's CA per node, and the internet's coturn for STUN and TURN).
  */
 class NodeConfigsTest {
     @TempDir
@@ -59,8 +67,12 @@ class NodeConfigsTest {
         Path cert = certificate();
         configs.writeConfigs(NodeConfigs.Mode.OVERLAY, cert);
         Map<String, NodeConfig> parsed = parseAll(configs);
+        CaCertificate ca = CaCertificate.fromPem(Files.readString(configs.caFile()));
+        assertEquals(List.of(IpPrefix.parse(NodeConfigs.OVERLAY_PREFIX)), ca.overlayPrefixes());
         for (Map.Entry<String, NodeConfig> e : parsed.entrySet()) {
-            List<SignallingConfig> s = e.getValue().signalling();
+            NodeConfig c = e.getValue();
+            assertEquals(List.of(), c.peers(), "overlay members have no static peers");
+            List<SignallingConfig> s = c.signalling();
             assertEquals(1, s.size());
             assertEquals(e.getKey() + "@" + InternetServices.XMPP_DOMAIN, s.get(0).account());
             assertEquals("demo@conference." + InternetServices.XMPP_DOMAIN, s.get(0).room());
@@ -68,8 +80,27 @@ class NodeConfigsTest {
             assertEquals(cert, s.get(0).serverCertificateFile().orElseThrow());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                     s.get(0).passwordFile())));
+            MembershipConfig m = s.get(0).membership().orElseThrow();
+            assertEquals(configs.caFile(), m.caFile());
+            NodeCertificate nodeCert = NodeCertificate.fromPem(Files.readString(m.certificateFile()));
+            assertEquals(e.getKey(), nodeCert.name());
+            assertEquals("CN=" + ca.name(), nodeCert.issuer());
+            assertEquals(X25519Keys.toBase64(c.publicKey().bytes()), nodeCert.publicKeyBase64());
+            assertEquals(List.of(IpPrefix.parse(c.iface().addresses().get(0).toString().replace("/24", "/32"))),
+                    nodeCert.addresses());
+            InetSocketAddress turnServer = new InetSocketAddress(DemoNetwork.INTERNET_ADDRESS,
+                    InternetServices.TURN_PORT);
+            assertEquals(List.of(turnServer), c.ice().stunServers());
+            IceServersConfig.Turn turn = c.ice().turn().orElseThrow();
+            assertEquals(turnServer, turn.server());
+            assertEquals(InternetServices.TURN_USER, turn.username());
+            assertEquals(configs.turnPassword(), Files.readString(turn.passwordFile()).strip());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    turn.passwordFile())));
         }
         assertEquals(3, configs.accounts().size());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                temp.resolve("overlay-ca.key"))));
     }
 
     private Map<String, NodeConfig> parseAll(NodeConfigs configs) throws Exception {
