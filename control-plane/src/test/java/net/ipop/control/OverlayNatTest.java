@@ -98,14 +98,21 @@ class OverlayNatTest {
         }
     }
 
-    /** Writes the paths measured in this run as {@code overlay-startup}; a failed test's row says so. */
+    /**
+     * Writes the three paths' figures as {@code overlay-startup} when all were measured in this run; after a
+     * failed (or unselected) test it only prints, so the document keeps the last complete table.
+     */
     @AfterAll
     static void publishStartUpTimes() throws Exception {
+        if (ROWS.size() < 3) {
+            System.out.println("overlay start-up figures not published, measured only: " + ROWS);
+            return;
+        }
         StringBuilder table = new StringBuilder("| path | `ipop up` returned | first ping reply | from up to reply"
                 + " | iperf3 TCP over it (3 s) |\n|---|---|---|---|---|\n");
         for (String path : List.of(LAN, STUN, TURN)) {
             table.append("| ").append(path).append(" | ")
-                    .append(ROWS.getOrDefault(path, "not measured (the test failed) | | |")).append(" |\n");
+                    .append(ROWS.get(path)).append(" |\n");
         }
         ReliabilityReport.publish("overlay-startup", table.toString());
     }
