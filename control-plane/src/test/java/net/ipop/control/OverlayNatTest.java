@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +26,12 @@ import net.ipop.ffm.testing.TestNamespace;
  */
 @Privileged
 class OverlayNatTest {
+    private static final String LAN = "one LAN, host candidates (DIRECT)";
+    private static final String STUN = "endpoint-independent NATs, STUN (DIRECT, srflx to srflx)";
+    private static final String TURN = "symmetric NATs, TURN (RELAYED, ChannelData)";
+    /** Each test's start-up times and iperf3 rate, by path: {@link #publishStartUpTimes} writes them. */
+    private static final Map<String, String> ROWS = new ConcurrentHashMap<>();
+
     @TempDir
     Path temp;
 
@@ -32,14 +41,14 @@ class OverlayNatTest {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
             TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
             TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
-            timeToFirstPing("through endpoint-independent NATs (STUN)", alpha, beta);
+            long[] times = timeToFirstPing("through endpoint-independent NATs (STUN)", alpha, beta);
 
             String log = alpha.log();
             assertTrue(log.contains("link to beta (lab): DIRECT path"), "alpha reports a direct path" + log);
             assertFalse(log.contains("RELAYED path"), "no relay between endpoint-independent NATs" + log);
             assertTrue(beta.log().contains("link to alpha (lab): DIRECT path"), beta.log());
 
-            iperf3(alpha, beta, OverlayLab.address(1));
+            ROWS.put(STUN, row(times, iperf3(alpha, beta, OverlayLab.address(1))));
 
             o.intrude("mallory");
             o.intrude("revoked");
@@ -64,12 +73,12 @@ class OverlayNatTest {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.SYMMETRIC, temp)) {
             TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
             TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
-            timeToFirstPing("through symmetric NATs (TURN)", alpha, beta);
+            long[] times = timeToFirstPing("through symmetric NATs (TURN)", alpha, beta);
             String log = alpha.log();
             assertTrue(log.contains("link to beta (lab): RELAYED path"), "alpha reports a relayed path" + log);
             assertFalse(log.contains("link to beta (lab): DIRECT path"), "no direct path through symmetric NATs"
                     + log);
-            iperf3(alpha, beta, OverlayLab.address(1));
+            ROWS.put(TURN, row(times, iperf3(alpha, beta, OverlayLab.address(1))));
         }
     }
 
@@ -79,23 +88,53 @@ class OverlayNatTest {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
             TwoNodes.Node alpha = o.node(o.onInternet("lana", "203.0.113.10"), "alpha");
             TwoNodes.Node beta = o.node(o.onInternet("lanb", "203.0.113.11"), "beta");
-            timeToFirstPing("on one LAN (host candidates)", alpha, beta);
+            long[] times = timeToFirstPing("on one LAN (host candidates)", alpha, beta);
             String log = alpha.log();
             assertTrue(log.contains("link to beta (lab): DIRECT path /203.0.113.10:51820 -> /203.0.113.11:51820"),
                     "alpha uses beta's host candidate" + log);
             assertEquals(0, beta.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(0))
                     .exitCode());
+            ROWS.put(LAN, row(times, iperf3(alpha, beta, OverlayLab.address(1))));
         }
     }
 
-    /** Brings both nodes up and prints how long {@code ipop up} took and when the first ping got through. */
-    private static void timeToFirstPing(String where, TwoNodes.Node a, TwoNodes.Node b) throws Exception {
+    /**
+     * Writes the three paths' figures as {@code overlay-startup} when all were measured in this run; after a
+     * failed (or unselected) test it only prints, so the document keeps the last complete table.
+     */
+    @AfterAll
+    static void publishStartUpTimes() throws Exception {
+        if (ROWS.size() < 3) {
+            System.out.println("overlay start-up figures not published, measured only: " + ROWS);
+            return;
+        }
+        StringBuilder table = new StringBuilder("| path | `ipop up` returned | first ping reply | from up to reply"
+                + " | iperf3 TCP over it (3 s) |\n|---|---|---|---|---|\n");
+        for (String path : List.of(LAN, STUN, TURN)) {
+            table.append("| ").append(path).append(" | ")
+                    .append(ROWS.get(path)).append(" |\n");
+        }
+        ReliabilityReport.publish("overlay-startup", table.toString());
+    }
+
+    private static String row(long[] times, double mbits) {
+        return "%.1f s | %.1f s | %.1f s | %.0f Mbit/s".formatted(times[0] / 1e3, times[1] / 1e3,
+                (times[1] - times[0]) / 1e3, mbits);
+    }
+
+    /**
+     * Brings both nodes up and prints how long {@code ipop up} took and when the first ping got through; returns
+     * both, ms from the start.
+     */
+    private static long[] timeToFirstPing(String where, TwoNodes.Node a, TwoNodes.Node b) throws Exception {
         long started = System.nanoTime();
         OverlayLab.up(List.of(a, b));
         long up = System.nanoTime();
         long firstReply = awaitPing(a.ns(), OverlayLab.address(1), 90, a, b);
         System.out.printf("overlay %s: ipop up returned after %d ms, first ping reply %d ms after ipop up%n", where,
                 TimeUnit.NANOSECONDS.toMillis(up - started), TimeUnit.NANOSECONDS.toMillis(firstReply - started));
+        return new long[] {TimeUnit.NANOSECONDS.toMillis(up - started),
+            TimeUnit.NANOSECONDS.toMillis(firstReply - started)};
     }
 
     private static boolean refused(TwoNodes.Node n, String who, String why) {
@@ -119,8 +158,8 @@ class OverlayNatTest {
         return System.nanoTime();
     }
 
-    /** A 3-second iperf3 TCP transfer from {@code client} to {@code server}; asserts it moved data. */
-    static void iperf3(TwoNodes.Node client, TwoNodes.Node server, String serverAddress) throws Exception {
+    /** A 3-second iperf3 TCP transfer from {@code client} to {@code server}; asserts it moved data; Mbit/s. */
+    static double iperf3(TwoNodes.Node client, TwoNodes.Node server, String serverAddress) throws Exception {
         Process s = server.ns().start("iperf3", "-s", "-1", "-B", serverAddress);
         try {
             Thread.sleep(500);
@@ -133,6 +172,7 @@ class OverlayNatTest {
             double bps = Double.parseDouble(m.group(1));
             System.out.printf("iperf3 TCP over the overlay: %.1f Mbit/s%n", bps / 1e6);
             assertTrue(bps > 1e6, "iperf3 moved almost nothing: " + r.output());
+            return bps / 1e6;
         } finally {
             s.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }

@@ -8,11 +8,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * Writes a test's measured figures into a generated section of {@code docs/reliability.md}: the text between
+ * Writes a test's measured figures into a generated section of a document ({@code docs/reliability.md}, or
+ * {@code docs/performance.md} from {@code perf/overlay-figures.sh}): the text between
  * {@code <!-- BEGIN name -->} and {@code <!-- END name -->} is replaced whole (a missing section is appended),
  * so every figure there comes from a run and the prose around it stays hand-written. Only when the system
- * property {@value #DOC_PROPERTY} names the file ({@code ci/reliability.sh} and {@code ci/soak.sh} set it, with
- * {@value #COMMAND_PROPERTY} naming the command line shown above the figures); an ordinary test run only prints.
+ * property {@value #DOC_PROPERTY} names the file ({@code ci/reliability.sh}, {@code ci/soak.sh} and
+ * {@code perf/overlay-figures.sh} set it, with {@value #COMMAND_PROPERTY} naming the command line shown above the
+ * figures); an ordinary test run only prints.
  */
 public final class ReliabilityReport {
     static final String DOC_PROPERTY = "ipop.reliability.doc";

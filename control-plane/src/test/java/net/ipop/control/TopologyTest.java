@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import net.ipop.control.topology.Plan;
@@ -38,7 +39,10 @@ import net.ipop.ipc.counters.GlobalCounter;
  * {@code maxMeshSize} the same nodes form a full mesh and nothing is forwarded; a node leaves and the others keep
  * pinging; a ninth node (listed from the start, absent until now) joins and pings everyone.
  *
- * <p>Sixteen JVMs on a shared two-core machine: waits are generous and pings run in parallel.
+ * <p>Sixteen JVMs on a shared two-core machine: waits are generous and pings run in parallel. The times to
+ * converge are written as section {@code convergence-8} of the document {@code perf/overlay-figures.sh} names
+ * (otherwise only printed); that script also sets {@value #SIXTEEN_PROPERTY}, which runs a ring of sixteen nodes
+ * (32 JVMs, section {@code convergence-16}) that the ordinary suite leaves out for its minutes.
  */
 @Privileged
 @Timeout(value = 1500, unit = TimeUnit.SECONDS)
@@ -47,6 +51,8 @@ class TopologyTest {
     private static final int NODES = 8;
     private static final int ALL = NODES + 1;
     private static final int PING_SECONDS = 240;
+    static final String SIXTEEN_PROPERTY = "ipop.topology.sixteen";
+    private static final int WAVE = 4;
 
     @TempDir
     Path temp;
@@ -68,19 +74,7 @@ class TopologyTest {
         List<Node> nodes = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try (TestNamespace hub = TestNamespace.create("tph")) {
-            hub.exec("ip", "link", "add", "br0", "type", "bridge");
-            hub.exec("ip", "link", "set", "br0", "up");
-            for (int i = 0; i < ALL; i++) {
-                TestNamespace ns = TestNamespace.create("tp" + i);
-                namespaces.add(ns);
-                hub.exec("ip", "link", "add", "h" + i, "type", "veth", "peer", "name", "u" + i, "netns", ns.name());
-                hub.exec("ip", "link", "set", "h" + i, "master", "br0");
-                hub.exec("ip", "link", "set", "h" + i, "up");
-                ns.exec("ip", "addr", "add", underlay(i) + "/24", "dev", "u" + i);
-                ns.exec("ip", "link", "set", "u" + i, "up");
-                ns.exec("ip", "link", "set", "lo", "up");
-                nodes.add(node(i, ns));
-            }
+            bridge(hub, ALL, namespaces, nodes);
             List<Node> eight = nodes.subList(0, NODES);
             try {
                 // Ring: 8 members, mesh only up to 4, one successor each.
@@ -100,11 +94,14 @@ class TopologyTest {
                     }
                 }
                 assertFalse(unlinked.isEmpty(), "the ring links every pair: nothing would be forwarded");
+                long upStart = System.nanoTime();
                 long upDone = upAll(pool, eight);
                 long converged = pingAllPairs(pool, eight, nodes);
+                long ringUp = upDone - upStart;
+                long ring = converged - upDone;
                 System.out.printf("ring of %d (%d of %d pairs without a link): every pair pings %d ms after the"
                         + " last ipop up returned%n", NODES, unlinked.size(), NODES * (NODES - 1) / 2,
-                        TimeUnit.NANOSECONDS.toMillis(converged - upDone));
+                        TimeUnit.NANOSECONDS.toMillis(ring));
                 long forwarded = 0;
                 for (Node n : eight) {
                     forwarded += forwarded(n);
@@ -116,8 +113,11 @@ class TopologyTest {
                 for (Node n : nodes) {
                     writeConfig(n, nodes, 16, 2);
                 }
+                upStart = System.nanoTime();
                 upDone = upAll(pool, eight);
                 converged = pingAllPairs(pool, eight, nodes);
+                long meshUp = upDone - upStart;
+                long mesh = converged - upDone;
                 System.out.printf("mesh of %d: every pair pings %d ms after the last ipop up returned%n", NODES,
                         TimeUnit.NANOSECONDS.toMillis(converged - upDone));
                 for (Node n : eight) {
@@ -139,20 +139,112 @@ class TopologyTest {
                 System.out.printf("a ninth member joins: every pair of %d pings %d ms after its ipop up returned%n",
                         now.size(), TimeUnit.NANOSECONDS.toMillis(joined - joinStart));
                 downAll(pool, now);
+                ReliabilityReport.publish("convergence-8", header()
+                        + row("ring of 8 (`maxMeshSize: 4`, %d of 28 pairs without a link)".formatted(unlinked.size()),
+                                ringUp, ring)
+                        + row("full mesh of 8 (`maxMeshSize: 16`)", meshUp, mesh)
+                        + "| a ninth node joins 7 running ones (its `ipop up` alone) | – | "
+                        + seconds(joined - joinStart) + " |\n");
             } finally {
-                pool.shutdownNow();
-                for (Node n : nodes) {
-                    try {
-                        ipop(n, 90, "down", "--config", n.config().toString());
-                    } catch (Exception | AssertionError e) {
-                        System.out.println("down " + n.name() + " in cleanup: " + e);
-                    }
-                    removeLeftovers(n);
-                }
-                for (TestNamespace ns : namespaces) {
-                    ns.close();
-                }
+                cleanUp(pool, nodes, namespaces);
             }
+        }
+    }
+
+    /**
+     * Sixteen nodes as a ring (mesh only up to 4, one successor and the planner's chords): the time from the last
+     * {@code ipop up} returning until every one of the 120 pairs has pinged. Only on request: 32 JVMs. They start
+     * in waves of {@value #WAVE}: sixteen JVM pairs starting at once on two cores outlast {@code ipop up}'s own
+     * readiness timeout.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = SIXTEEN_PROPERTY, matches = "true")
+    void sixteenNodesConvergeAsARing() throws Exception {
+        int count = 16;
+        List<TestNamespace> namespaces = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2 * count);
+        try (TestNamespace hub = TestNamespace.create("tph")) {
+            bridge(hub, count, namespaces, nodes);
+            try {
+                for (Node n : nodes) {
+                    writeConfig(n, nodes, 4, 1);
+                }
+                TopologyPlanner planner = new TopologyPlanner(4, 1);
+                List<String> ids = nodes.stream().map(Node::memberId).toList();
+                int unlinked = 0;
+                for (Node a : nodes) {
+                    Plan p = planner.plan(ids, a.memberId());
+                    assertFalse(p.mesh());
+                    for (Node b : nodes) {
+                        if (a.index() < b.index() && !p.links().contains(b.memberId())) {
+                            unlinked++;
+                        }
+                    }
+                }
+                long upStart = System.nanoTime();
+                long upDone = 0;
+                for (int i = 0; i < count; i += WAVE) {
+                    upDone = upAll(pool, nodes.subList(i, i + WAVE));
+                }
+                long converged = pingAllPairs(pool, nodes, nodes);
+                System.out.printf("ring of %d: every pair pings %d ms after the last ipop up returned%n", count,
+                        TimeUnit.NANOSECONDS.toMillis(converged - upDone));
+                downAll(pool, nodes);
+                ReliabilityReport.publish("convergence-16", header()
+                        + row("ring of 16 (`maxMeshSize: 4`, %d of 120 pairs without a link; started in waves of %d)"
+                                .formatted(unlinked, WAVE),
+                                upDone - upStart, converged - upDone));
+            } finally {
+                cleanUp(pool, nodes, namespaces);
+            }
+        }
+    }
+
+    private static String header() {
+        return "| overlay | all `ipop up` returned (started in parallel) | every pair pings, after the last `ipop up`"
+                + " returned |\n|---|---|---|\n";
+    }
+
+    private static String row(String what, long upNanos, long convergedNanos) {
+        return "| " + what + " | " + seconds(upNanos) + " | " + seconds(convergedNanos) + " |\n";
+    }
+
+    private static String seconds(long nanos) {
+        return "%.1f s".formatted(nanos / 1e9);
+    }
+
+    /** {@code count} node namespaces on one bridge in {@code hub}, each with its underlay address. */
+    private void bridge(TestNamespace hub, int count, List<TestNamespace> namespaces, List<Node> nodes)
+            throws Exception {
+        hub.exec("ip", "link", "add", "br0", "type", "bridge");
+        hub.exec("ip", "link", "set", "br0", "up");
+        for (int i = 0; i < count; i++) {
+            TestNamespace ns = TestNamespace.create("tp" + i);
+            namespaces.add(ns);
+            hub.exec("ip", "link", "add", "h" + i, "type", "veth", "peer", "name", "u" + i, "netns", ns.name());
+            hub.exec("ip", "link", "set", "h" + i, "master", "br0");
+            hub.exec("ip", "link", "set", "h" + i, "up");
+            ns.exec("ip", "addr", "add", underlay(i) + "/24", "dev", "u" + i);
+            ns.exec("ip", "link", "set", "u" + i, "up");
+            ns.exec("ip", "link", "set", "lo", "up");
+            nodes.add(node(i, ns));
+        }
+    }
+
+    private static void cleanUp(ExecutorService pool, List<Node> nodes, List<TestNamespace> namespaces)
+            throws IOException {
+        pool.shutdownNow();
+        for (Node n : nodes) {
+            try {
+                ipop(n, 90, "down", "--config", n.config().toString());
+            } catch (Exception | AssertionError e) {
+                System.out.println("down " + n.name() + " in cleanup: " + e);
+            }
+            removeLeftovers(n);
+        }
+        for (TestNamespace ns : namespaces) {
+            ns.close();
         }
     }
 
