@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import net.ipop.control.config.NodeConfig;
 import net.ipop.control.config.PeerConfig;
 import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.control.status.JsonText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -88,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
             double ratio = u.bitsPerSecond() > 0 ? o.bitsPerSecond() / u.bitsPerSecond() : 0;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println("{\"peer\":" + Json.quote(peer) + ",\"seconds\":" + seconds + ",\"overlay\":"
+                out.println("{\"peer\":" + JsonText.write(peer) + ",\"seconds\":" + seconds + ",\"overlay\":"
                         + json(overlay, o) + ",\"underlay\":" + json(underlay, u) + ",\"ratio\":"
                         + String.format(Locale.ROOT, "%.4f", ratio) + "}");
             } else {
@@ -127,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static String json(String target, Iperf.Result r) {
-        return "{\"target\":" + Json.quote(target) + ",\"bitsPerSecond\":" + Math.round(r.bitsPerSecond())
+        return "{\"target\":" + JsonText.write(target) + ",\"bitsPerSecond\":" + Math.round(r.bitsPerSecond())
                 + ",\"gbitPerSecond\":" + String.format(Locale.ROOT, "%.3f", r.gbitPerSecond())
                 + ",\"retransmits\":" + r.retransmits() + "}";
     }

@@ -1,6 +1,7 @@
 package net.ipop.cli;
 
 import java.util.List;
+import net.ipop.control.status.JsonText;
 
 /** One result line of {@code ipop doctor}: what was checked, how it went, and what to do about it. */
 record Check(String name, Status status, String detail, String hint) {
@@ -38,10 +39,10 @@ record Check(String name, Status status, String detail, String hint) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < checks.size(); i++) {
             Check c = checks.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"check\":").append(Json.quote(c.name))
-                    .append(",\"result\":").append(Json.quote(c.status.name().toLowerCase(java.util.Locale.ROOT)))
-                    .append(",\"detail\":").append(Json.quote(c.detail))
-                    .append(",\"hint\":").append(Json.quote(c.hint)).append('}');
+            sb.append(i == 0 ? "" : ",").append("{\"check\":").append(JsonText.write(c.name))
+                    .append(",\"result\":").append(JsonText.write(c.status.name().toLowerCase(java.util.Locale.ROOT)))
+                    .append(",\"detail\":").append(JsonText.write(c.detail))
+                    .append(",\"hint\":").append(JsonText.write(c.hint)).append('}');
         }
         return sb.append(']').toString();
     }

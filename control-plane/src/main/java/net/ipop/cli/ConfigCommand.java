@@ -9,6 +9,7 @@ import net.ipop.control.config.ConfigException;
 import net.ipop.control.config.ConfigProblem;
 import net.ipop.control.config.NodeConfig;
 import net.ipop.control.config.NodeConfigParser;
+import net.ipop.control.status.JsonText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,14 +81,14 @@ final class ConfigCommand implements Runnable {
         }
 
         static String toJson(Path file, List<ConfigProblem> problems) {
-            StringBuilder sb = new StringBuilder("{\"file\":").append(Json.quote(file.toString()))
+            StringBuilder sb = new StringBuilder("{\"file\":").append(JsonText.write(file.toString()))
                     .append(",\"ok\":").append(problems.isEmpty()).append(",\"problems\":[");
             for (int i = 0; i < problems.size(); i++) {
                 ConfigProblem p = problems.get(i);
                 sb.append(i == 0 ? "" : ",").append("{\"line\":").append(p.line())
                         .append(",\"column\":").append(p.column())
-                        .append(",\"key\":").append(Json.quote(p.key()))
-                        .append(",\"message\":").append(Json.quote(p.message())).append('}');
+                        .append(",\"key\":").append(JsonText.write(p.key()))
+                        .append(",\"message\":").append(JsonText.write(p.message())).append('}');
             }
             return sb.append("]}").toString();
         }

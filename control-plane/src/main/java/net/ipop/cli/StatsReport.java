@@ -11,6 +11,7 @@ import net.ipop.ipc.counters.DropReason;
 import net.ipop.ipc.counters.GlobalCounter;
 import net.ipop.ipc.counters.PeerTotals;
 import net.ipop.ipc.counters.WriterStatus;
+import net.ipop.control.status.JsonText;
 
 /**
  * A counters snapshot as text tables (human units) or as one JSON object (raw numbers). Per-peer drops: a
@@ -77,23 +78,23 @@ final class StatsReport {
 
     static String json(CountersSnapshot s) {
         WriterStatus w = s.writer();
-        StringBuilder sb = new StringBuilder("{\"file\":").append(Json.quote(s.file().toString()));
+        StringBuilder sb = new StringBuilder("{\"file\":").append(JsonText.write(s.file().toString()));
         sb.append(",\"writer\":{\"pid\":").append(w.pid())
-                .append(",\"liveness\":").append(Json.quote(w.liveness().key()))
-                .append(",\"startTime\":").append(Json.quote(Instant.ofEpochMilli(w.startTimeMs()).toString()))
+                .append(",\"liveness\":").append(JsonText.write(w.liveness().key()))
+                .append(",\"startTime\":").append(JsonText.write(Instant.ofEpochMilli(w.startTimeMs()).toString()))
                 .append(",\"heartbeatAgeMs\":").append(w.heartbeatAgeMs())
                 .append(",\"queues\":").append(w.queues()).append('}');
         sb.append(",\"peers\":[");
         for (int i = 0; i < s.peers().size(); i++) {
             PeerTotals p = s.peers().get(i);
             sb.append(i == 0 ? "" : ",").append("{\"id\":").append(p.peerId())
-                    .append(",\"name\":").append(Json.quote(p.name()))
+                    .append(",\"name\":").append(JsonText.write(p.name()))
                     .append(",\"txBytes\":").append(p.txBytes()).append(",\"txPackets\":").append(p.txPackets())
                     .append(",\"rxBytes\":").append(p.rxBytes()).append(",\"rxPackets\":").append(p.rxPackets())
                     .append(",\"drops\":{");
             String sep = "";
             for (DropReason r : DropReason.values()) {
-                sb.append(sep).append(Json.quote(r.key())).append(':').append(p.drops(r));
+                sb.append(sep).append(JsonText.write(r.key())).append(':').append(p.drops(r));
                 sep = ",";
             }
             sb.append("}}");
@@ -101,13 +102,13 @@ final class StatsReport {
         sb.append("],\"drops\":{");
         String sep = "";
         for (Map.Entry<DropReason, Long> e : s.drops().entrySet()) {
-            sb.append(sep).append(Json.quote(e.getKey().key())).append(':').append(e.getValue());
+            sb.append(sep).append(JsonText.write(e.getKey().key())).append(':').append(e.getValue());
             sep = ",";
         }
         sb.append("},\"globals\":{");
         sep = "";
         for (Map.Entry<GlobalCounter, Long> e : s.globals().entrySet()) {
-            sb.append(sep).append(Json.quote(e.getKey().key())).append(':').append(e.getValue());
+            sb.append(sep).append(JsonText.write(e.getKey().key())).append(':').append(e.getValue());
             sep = ",";
         }
         return sb.append("}}").toString();

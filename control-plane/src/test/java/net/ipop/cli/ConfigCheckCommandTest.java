@@ -20,6 +20,7 @@ import net.ipop.crypto.Suite;
 import net.ipop.crypto.cert.IpPrefix;
 import net.ipop.crypto.cert.OverlayCa;
 import net.ipop.crypto.cert.X25519Keys;
+import net.ipop.control.status.JsonText;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,12 +165,12 @@ class ConfigCheckCommandTest {
     void jsonReportsOkAndProblems() throws IOException {
         Path file = example();
         assertEquals(0, run("config", "check", "--json", file.toString()));
-        assertEquals("{\"file\":" + Json.quote(file.toString()) + ",\"ok\":true,\"problems\":[]}\n", out.toString());
+        assertEquals("{\"file\":" + JsonText.write(file.toString()) + ",\"ok\":true,\"problems\":[]}\n", out.toString());
 
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
         assertEquals(IpopCommand.EXIT_USAGE, run("config", "check", "--json", file.toString()));
         String json = out.toString();
-        assertTrue(json.startsWith("{\"file\":" + Json.quote(file.toString()) + ",\"ok\":false,\"problems\":"
+        assertTrue(json.startsWith("{\"file\":" + JsonText.write(file.toString()) + ",\"ok\":false,\"problems\":"
                 + "[{\"line\":8,\"column\":19,\"key\":\"node.privateKeyFile\",\"message\":\""), json);
         assertTrue(json.contains("run: chmod 600 " + key), json);
         assertEquals("", err.toString(), "--json puts everything on standard output");

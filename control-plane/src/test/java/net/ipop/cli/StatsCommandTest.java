@@ -22,6 +22,7 @@ import net.ipop.ipc.counters.CountersFile;
 import net.ipop.ipc.counters.CountersLayout;
 import net.ipop.ipc.counters.DropReason;
 import net.ipop.ipc.counters.GlobalCounter;
+import net.ipop.control.status.JsonText;
 
 class StatsCommandTest {
     @TempDir
@@ -74,7 +75,7 @@ class StatsCommandTest {
             Result r = run("stats", "--json", "--file", file.path().toString());
             assertEquals(0, r.code, r.err);
             String json = r.out.strip();
-            assertTrue(json.startsWith("{\"file\":" + Json.quote(file.path().toString()) + ",\"writer\":{\"pid\":"
+            assertTrue(json.startsWith("{\"file\":" + JsonText.write(file.path().toString()) + ",\"writer\":{\"pid\":"
                     + ProcessHandle.current().pid() + ",\"liveness\":\"alive\",\"startTime\":\""), json);
             assertTrue(json.contains(",\"peers\":[{\"id\":3,\"name\":\"bob\",\"txBytes\":0,\"txPackets\":0,\"rxBytes\":1536,"
                     + "\"rxPackets\":0,\"drops\":{\"replay\":0,\"auth_failed\":2,\"no_route\":0,"), json);

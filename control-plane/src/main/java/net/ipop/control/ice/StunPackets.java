@@ -5,7 +5,7 @@ package net.ipop.control.ice;
  * datagrams between ICE sessions and to learn channel bindings, without decoding whole messages.
  * Offsets are into the datagram; network byte order.
  */
-final class StunPackets {
+public final class StunPackets {
     static final int HEADER = 20;
     static final int TYPE_OFFSET = 0;
     static final int LENGTH_OFFSET = 2;
@@ -30,15 +30,22 @@ final class StunPackets {
     private StunPackets() {
     }
 
-    /** A STUN message: top two bits clear, the magic cookie, and a length that fits. */
-    static boolean isStun(byte[] b, int off, int len) {
-        return len >= HEADER && (b[off] & 0xC0) == 0 && int32(b, off + COOKIE_OFFSET) == MAGIC_COOKIE
-                && HEADER + uint16(b, off + LENGTH_OFFSET) <= len;
+    /** The ChannelData header: channel number and data length, two bytes each (RFC 8656 section 12.4). */
+    public static final int CHANNEL_DATA_HEADER = 4;
+
+    /** A STUN message: top two bits clear, the magic cookie, and a body length that is a multiple of 4 and fits. */
+    public static boolean isStun(byte[] b, int off, int len) {
+        if (len < HEADER || (b[off] & 0xC0) != 0 || int32(b, off + COOKIE_OFFSET) != MAGIC_COOKIE) {
+            return false;
+        }
+        int bodyLength = uint16(b, off + LENGTH_OFFSET);
+        return (bodyLength & 3) == 0 && HEADER + bodyLength <= len;
     }
 
-    /** TURN ChannelData: first two bits 01 (channels 0x4000 to 0x4FFF) and at least its 4-byte header. */
-    static boolean isChannelData(byte[] b, int off, int len) {
-        return len >= 4 && (b[off] & 0xC0) == 0x40;
+    /** TURN ChannelData: a channel number 0x4000..0x4FFF, then a data length that fits (padding may follow). */
+    public static boolean isChannelData(byte[] b, int off, int len) {
+        return len >= CHANNEL_DATA_HEADER && (b[off] & 0xF0) == 0x40
+                && CHANNEL_DATA_HEADER + uint16(b, off + 2) <= len;
     }
 
     static int type(byte[] b, int off) {

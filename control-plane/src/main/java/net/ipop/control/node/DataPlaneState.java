@@ -1,8 +1,6 @@
 package net.ipop.control.node;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,9 +8,9 @@ import java.util.List;
 
 import net.ipop.control.ipc.DataPlaneConnection;
 import net.ipop.control.ipc.DataPlaneUnavailableException;
+import net.ipop.control.ipc.Endpoints;
 import net.ipop.control.ipc.EventListener;
 import net.ipop.control.ipc.Reply;
-import net.ipop.ipc.sbe.AddressFamily;
 import net.ipop.ipc.sbe.BooleanType;
 import net.ipop.ipc.sbe.CommandResultDecoder;
 import net.ipop.ipc.sbe.PeerStateDecoder;
@@ -129,19 +127,7 @@ public final class DataPlaneState {
         }
 
         private static InetSocketAddress endpoint(PeerStateDecoder e) {
-            AddressFamily family = e.endpoint().family();
-            int length = family == AddressFamily.IPV4 ? 4 : family == AddressFamily.IPV6 ? 16 : 0;
-            if (length == 0 || e.endpoint().port() == 0) {
-                return null;
-            }
-            byte[] address = new byte[16];
-            e.endpoint().getAddress(address, 0, 16);
-            try {
-                return new InetSocketAddress(InetAddress.getByAddress(Arrays.copyOf(address, length)),
-                        e.endpoint().port());
-            } catch (UnknownHostException ex) {
-                throw new AssertionError("4 or 16 bytes are always an address", ex);
-            }
+            return e.endpoint().port() == 0 ? null : Endpoints.read(e.endpoint()); // port 0: none learnt yet
         }
 
         @Override

@@ -2,14 +2,11 @@ package net.ipop.control.node;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
+import net.ipop.control.ipc.Endpoints;
 import net.ipop.control.ipc.EventListener;
-import net.ipop.ipc.sbe.AddressFamily;
 import net.ipop.ipc.sbe.CommandResultDecoder;
-import net.ipop.ipc.sbe.EndpointDecoder;
 import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.Result;
@@ -30,7 +27,6 @@ public final class NodeEvents implements EventListener {
 
     private final StaticNode node;
     private final byte[] payload = new byte[MAX_PAYLOAD];
-    private final byte[] address = new byte[16];
     private long failedCommands;
     private long badPunts;
     private boolean failing;
@@ -55,7 +51,7 @@ public final class NodeEvents implements EventListener {
 
     @Override
     public void onPuntedPacket(PuntedPacketDecoder event) {
-        InetSocketAddress from = endpoint(event.source());
+        InetSocketAddress from = Endpoints.read(event.source());
         int length = event.payloadLength();
         if (from == null || length > MAX_PAYLOAD) {
             badPunts++;
@@ -90,19 +86,4 @@ public final class NodeEvents implements EventListener {
         return badPunts;
     }
 
-    private InetSocketAddress endpoint(EndpointDecoder source) {
-        AddressFamily family = source.family();
-        int length = family == AddressFamily.IPV4 ? 4 : family == AddressFamily.IPV6 ? 16 : 0;
-        if (length == 0) {
-            return null;
-        }
-        source.getAddress(address, 0, 16);
-        byte[] bytes = new byte[length];
-        System.arraycopy(address, 0, bytes, 0, length);
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(bytes), source.port());
-        } catch (UnknownHostException e) {
-            throw new AssertionError("4 or 16 bytes are always an address", e);
-        }
-    }
 }

@@ -1,14 +1,12 @@
 package net.ipop.control.overlay;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
+import net.ipop.control.ice.StunPackets;
+import net.ipop.control.ipc.Endpoints;
 import net.ipop.control.ipc.EventListener;
 import net.ipop.control.node.NodeEvents;
-import net.ipop.ipc.sbe.AddressFamily;
 import net.ipop.ipc.sbe.CommandResultDecoder;
-import net.ipop.ipc.sbe.EndpointDecoder;
 import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
@@ -22,15 +20,12 @@ import net.ipop.ipc.sbe.StateDoneDecoder;
  */
 final class OverlayEvents implements EventListener {
     /** RFC 8489 section 6: the magic cookie every STUN message carries at bytes 4..7. */
-    static final int STUN_MAGIC_COOKIE = 0x2112A442;
-    static final int STUN_HEADER = 20;
     static final int CHANNEL_DATA_HEADER = RelayingPort.CHANNEL_DATA_HEADER;
     private static final int MAX_PAYLOAD = 65536;
 
     private final OverlayNode overlay;
     private final NodeEvents handshakes;
     private final byte[] payload = new byte[MAX_PAYLOAD];
-    private final byte[] address = new byte[16];
     private long unattributed;
 
     OverlayEvents(OverlayNode overlay) {
@@ -46,14 +41,15 @@ final class OverlayEvents implements EventListener {
     @Override
     public void onPuntedPacket(PuntedPacketDecoder event) {
         int local = event.localPort();
-        InetSocketAddress from = endpoint(event.source());
+        InetSocketAddress from = Endpoints.read(event.source());
         int length = event.payloadLength();
         if (from == null || length > MAX_PAYLOAD) {
             event.skipPayload();
             return;
         }
         event.getPayload(payload, 0, length);
-        if (isChannelData(payload, length) && !isStun(payload, CHANNEL_DATA_HEADER, length - CHANNEL_DATA_HEADER)) {
+        if (StunPackets.isChannelData(payload, 0, length)
+                && !StunPackets.isStun(payload, CHANNEL_DATA_HEADER, length - CHANNEL_DATA_HEADER)) {
             // A handshake through our TURN allocation, punted whole: unwrap it for the peer of its channel.
             int channel = (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
             int inner = (payload[2] & 0xFF) << 8 | payload[3] & 0xFF;
@@ -63,7 +59,7 @@ final class OverlayEvents implements EventListener {
                 return;
             }
             overlay.node().onPunted(peer, payload, CHANNEL_DATA_HEADER, inner);
-        } else if (isStun(payload, 0, length) || isChannelData(payload, length)) {
+        } else if (StunPackets.isStun(payload, 0, length) || StunPackets.isChannelData(payload, 0, length)) {
             overlay.transport().punted(from, local, payload, 0, length);
         } else {
             overlay.node().onPunted(from, payload, 0, length);
@@ -88,41 +84,5 @@ final class OverlayEvents implements EventListener {
     /** ChannelData frames punted with a handshake inside whose channel is no relayed peer's, so far. */
     long unattributed() {
         return unattributed;
-    }
-
-    /** STUN (RFC 8489 section 5): two zero top bits, a body length that is a multiple of 4 and fits, the cookie. */
-    static boolean isStun(byte[] b, int off, int len) {
-        if (len < STUN_HEADER || (b[off] & 0xC0) != 0) {
-            return false;
-        }
-        int bodyLength = (b[off + 2] & 0xFF) << 8 | b[off + 3] & 0xFF;
-        int cookie = (b[off + 4] & 0xFF) << 24 | (b[off + 5] & 0xFF) << 16 | (b[off + 6] & 0xFF) << 8
-                | b[off + 7] & 0xFF;
-        return cookie == STUN_MAGIC_COOKIE && (bodyLength & 3) == 0 && STUN_HEADER + bodyLength <= len;
-    }
-
-    /** TURN ChannelData (RFC 8656 section 12.4): a channel number 0x4000..0x4FFF, then a length that fits. */
-    static boolean isChannelData(byte[] b, int len) {
-        if (len < CHANNEL_DATA_HEADER || (b[0] & 0xF0) != 0x40) {
-            return false;
-        }
-        int dataLength = (b[2] & 0xFF) << 8 | b[3] & 0xFF;
-        return CHANNEL_DATA_HEADER + dataLength <= len;
-    }
-
-    private InetSocketAddress endpoint(EndpointDecoder source) {
-        AddressFamily family = source.family();
-        int length = family == AddressFamily.IPV4 ? 4 : family == AddressFamily.IPV6 ? 16 : 0;
-        if (length == 0) {
-            return null;
-        }
-        source.getAddress(address, 0, 16);
-        byte[] bytes = new byte[length];
-        System.arraycopy(address, 0, bytes, 0, length);
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(bytes), source.port());
-        } catch (UnknownHostException e) {
-            throw new AssertionError("4 or 16 bytes are always an address", e);
-        }
     }
 }

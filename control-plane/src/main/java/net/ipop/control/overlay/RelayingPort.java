@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import net.ipop.control.ice.StunPackets;
 import net.ipop.control.node.DataPlanePort;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.cert.IpPrefix;
@@ -23,7 +24,7 @@ import net.ipop.crypto.noise.SessionKeys;
  */
 final class RelayingPort implements DataPlanePort {
     /** RFC 8656 section 12.4: channel number (2 bytes) and length (2 bytes). */
-    static final int CHANNEL_DATA_HEADER = 4;
+    static final int CHANNEL_DATA_HEADER = StunPackets.CHANNEL_DATA_HEADER;
 
     private record Relay(InetSocketAddress server, int channel) {
     }

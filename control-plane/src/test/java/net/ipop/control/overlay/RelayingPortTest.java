@@ -13,6 +13,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import net.ipop.control.ice.StunPackets;
 import net.ipop.control.node.DataPlanePort;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.cert.IpPrefix;
@@ -93,7 +94,7 @@ class RelayingPortTest {
         assertArrayEquals(handshake, Arrays.copyOfRange(frame, 4, frame.length));
         assertEquals(PEER, port.peerFor(TURN, 0x4001));
         assertNull(port.peerFor(TURN, 0x4002));
-        assertTrue(OverlayEvents.isChannelData(frame, frame.length), "what we frame is what we recognise");
+        assertTrue(StunPackets.isChannelData(frame, 0, frame.length), "what we frame is what we recognise");
     }
 
     @Test
@@ -119,22 +120,22 @@ class RelayingPortTest {
         stun[5] = 0x12;
         stun[6] = (byte) 0xA4;
         stun[7] = 0x42;
-        assertTrue(OverlayEvents.isStun(stun, 0, stun.length));
-        assertFalse(OverlayEvents.isChannelData(stun, stun.length));
+        assertTrue(StunPackets.isStun(stun, 0, stun.length));
+        assertFalse(StunPackets.isChannelData(stun, 0, stun.length));
         // A handshake initiation's first bytes are type 1 then zeros: no cookie, so not STUN.
         byte[] initiation = new byte[148];
         initiation[0] = 1;
-        assertFalse(OverlayEvents.isStun(initiation, 0, initiation.length));
-        assertFalse(OverlayEvents.isChannelData(initiation, initiation.length));
+        assertFalse(StunPackets.isStun(initiation, 0, initiation.length));
+        assertFalse(StunPackets.isChannelData(initiation, 0, initiation.length));
         // ChannelData whose length claims more than arrived is not ChannelData.
-        assertFalse(OverlayEvents.isChannelData(new byte[] {0x40, 0x01, 0, 9, 1, 2}, 6));
+        assertFalse(StunPackets.isChannelData(new byte[] {0x40, 0x01, 0, 9, 1, 2}, 0, 6));
         // STUN inside ChannelData (a check over the relay) is seen at offset 4.
         byte[] wrapped = new byte[24];
         wrapped[0] = 0x40;
         wrapped[1] = 0x01;
         wrapped[3] = 20;
         System.arraycopy(stun, 0, wrapped, 4, 20);
-        assertTrue(OverlayEvents.isChannelData(wrapped, wrapped.length));
-        assertTrue(OverlayEvents.isStun(wrapped, 4, 20));
+        assertTrue(StunPackets.isChannelData(wrapped, 0, wrapped.length));
+        assertTrue(StunPackets.isStun(wrapped, 4, 20));
     }
 }
