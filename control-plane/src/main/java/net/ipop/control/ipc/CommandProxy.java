@@ -5,7 +5,10 @@ import net.ipop.ipc.Offers;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
@@ -32,9 +35,17 @@ import net.ipop.ipc.sbe.Suite;
 
 /**
  * Sends commands to the data plane: each method takes a fresh correlation id, encodes one SBE message into
- * this proxy's preallocated buffer and offers it with a bounded retry on back pressure. It returns the
- * correlation id the data plane's CommandResult will carry, or {@link #NOT_SENT} when the command was not
- * delivered (counted in {@link #notDelivered()}, reason in {@link #lastFailure()}); it never waits unboundedly.
+ * this proxy's preallocated buffer and offers it, retrying on back pressure for at most a bounded time. It
+ * returns the correlation id the data plane's CommandResult will carry, or {@link #NOT_SENT} when the command
+ * was not delivered (counted in {@link #notDelivered()}, reason in {@link #lastFailure()}); it never waits
+ * unboundedly.
+ *
+ * <p>Why a time bound and not only a count of retries: a data plane that has just started (or restarted) has
+ * a connected publication whose limit its driver's conductor has not yet advanced, and on a loaded two-core
+ * machine that can take milliseconds; a burst of yields ends long before. Losing the state push that follows a
+ * restart would leave the node silently without peers, so a command waits up to the back-pressure budget. Once
+ * one command has used up the whole budget, later ones only retry briefly until one is delivered again, so a
+ * stuck data plane does not stall the caller for the budget per command.
  *
  * <p>uint32 fields of the schema (peer ids, session indices, keepalive) are passed as {@code long}s holding
  * 0..2^32-1. Keys are exactly 32 bytes. Arguments are read during the call only.
@@ -46,6 +57,9 @@ public final class CommandProxy {
     public static final long NOT_SENT = -1;
     /** Retries on back pressure unless told otherwise. */
     public static final int DEFAULT_MAX_RETRIES = 100;
+    /** How long a command may wait out back pressure unless told otherwise. */
+    public static final Duration DEFAULT_BACK_PRESSURE_BUDGET = Duration.ofSeconds(2);
+    private static final long BACK_PRESSURE_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** Room for the largest command: an InjectPacket with the schema's 65536-byte maximum payload. */
     static final int BUFFER_LENGTH = 65536 + 256;
     private static final int KEY_LENGTH = 32;
@@ -57,6 +71,8 @@ public final class CommandProxy {
     private final Publication commands;
     private final LongSupplier correlationIds;
     private final int maxRetries;
+    private final long backPressureBudgetNanos;
+    private boolean budgetSpent;
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[BUFFER_LENGTH]);
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private final ConfigureInterfaceEncoder configureInterface = new ConfigureInterfaceEncoder();
@@ -77,15 +93,23 @@ public final class CommandProxy {
      * @param correlationIds source of ids unique among everyone reading the event stream; the connection
      *                       passes {@code Aeron::nextCorrelationId}, unique across all clients of the driver,
      *                       so a CLI and a daemon talking to one data plane never match each other's answers
-     * @param maxRetries     offers retried at most this many times on {@code BACK_PRESSURED}/{@code ADMIN_ACTION}
+     * @param maxRetries     offers retried at once (yielding) at most this many times on
+     *                       {@code BACK_PRESSURED}/{@code ADMIN_ACTION}
+     * @param backPressureBudget how long after that a command keeps retrying, pausing between offers; zero for
+     *                       none
      */
-    public CommandProxy(Publication commands, LongSupplier correlationIds, int maxRetries) {
+    public CommandProxy(Publication commands, LongSupplier correlationIds, int maxRetries,
+                        Duration backPressureBudget) {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries must not be negative: " + maxRetries);
+        }
+        if (backPressureBudget.isNegative()) {
+            throw new IllegalArgumentException("backPressureBudget must not be negative: " + backPressureBudget);
         }
         this.commands = commands;
         this.correlationIds = correlationIds;
         this.maxRetries = maxRetries;
+        this.backPressureBudgetNanos = backPressureBudget.toNanos();
     }
 
     /** Sets the interface MTU and its overlay addresses, replacing the previous set. */
@@ -220,6 +244,11 @@ public final class CommandProxy {
         return lastFailure;
     }
 
+    /** Whether an offer failed for a reason that passes by itself (the reader or the driver catching up). */
+    private static boolean passes(long result) {
+        return result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION;
+    }
+
     private static AddressFamily family(InetAddress address) {
         return address instanceof Inet4Address ? AddressFamily.IPV4 : AddressFamily.IPV6;
     }
@@ -245,8 +274,18 @@ public final class CommandProxy {
     }
 
     private long send(long correlationId, int bodyLength) {
-        long result = Offers.offer(commands, buffer, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, maxRetries);
+        int length = MessageHeaderEncoder.ENCODED_LENGTH + bodyLength;
+        long result = Offers.offer(commands, buffer, length, maxRetries);
+        if (passes(result) && !budgetSpent && backPressureBudgetNanos > 0) {
+            long deadline = System.nanoTime() + backPressureBudgetNanos;
+            do {
+                LockSupport.parkNanos(BACK_PRESSURE_PAUSE_NANOS);
+                result = Offers.offer(commands, buffer, length, 0);
+            } while (passes(result) && System.nanoTime() - deadline < 0);
+            budgetSpent = result <= 0;
+        }
         if (result > 0) {
+            budgetSpent = false;
             return correlationId;
         }
         notDelivered++;

@@ -59,7 +59,7 @@ public final class DataPlaneConnection implements AutoCloseable {
             this.commandPublication = aeron.addPublication(IpcStreams.CHANNEL, IpcStreams.COMMAND_STREAM_ID);
             this.events = aeron.addSubscription(IpcStreams.CHANNEL, IpcStreams.EVENT_STREAM_ID);
             this.commands = new CommandProxy(commandPublication, aeron::nextCorrelationId,
-                    CommandProxy.DEFAULT_MAX_RETRIES);
+                    CommandProxy.DEFAULT_MAX_RETRIES, CommandProxy.DEFAULT_BACK_PRESSURE_BUDGET);
             this.waiter = new ReplyWaiter(events, new BackoffIdleStrategy(10, 20,
                     TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)));
         } catch (RuntimeException e) {

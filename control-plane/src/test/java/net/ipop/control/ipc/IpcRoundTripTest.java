@@ -211,7 +211,7 @@ class IpcRoundTripTest {
 
     /** A proxy that checks arguments before it sends: a refused call never reaches the (absent) publication. */
     private static CommandProxy proxyForArgumentChecks() {
-        return new CommandProxy(null, () -> 1, 0);
+        return new CommandProxy(null, () -> 1, 0, Duration.ZERO);
     }
 
     private static byte[] bytes(int length, int seed) {
