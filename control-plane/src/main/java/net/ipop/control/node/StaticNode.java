@@ -508,6 +508,16 @@ public final class StaticNode {
         }
     }
 
+    /**
+     * Handles a TrafficReport of the data plane: {@code bytes} inner bytes went to {@code prefix} through peer
+     * {@code viaPeerId} in {@code intervalMs}. The link policy decides (on-demand links); without one it is ignored.
+     */
+    public void onTrafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs) {
+        if (links != null) {
+            links.trafficReport(prefix, viaPeerId, bytes, intervalMs, clock.nanoTime());
+        }
+    }
+
     /** Told when a handshake with a peer went unanswered (a sign the path to it is broken). */
     @FunctionalInterface
     public interface LinkListener {
@@ -635,6 +645,12 @@ public final class StaticNode {
 
     private int service(StaticPeer p, long now) {
         int work = 0;
+        if (links != null && links.retireSessions(p.id)) {
+            for (Session s : List.copyOf(p.sessions)) {
+                retire(p, s, "link torn down");
+                work++;
+            }
+        }
         PeerTimers timers = p.handshake.timers();
         boolean wanted = links == null || links.wantsLink(p.id);
         if (links != null && wanted && !p.wanted) {
@@ -733,6 +749,9 @@ public final class StaticNode {
             logger.log(Level.INFO, up ? "link to {0} at {1} up" : "link to {0} at {1} down: no session left", p,
                     p.endpoint);
             observer.linkChanged(p.config.name(), up);
+            if (!up && links != null) {
+                links.sessionsGone(p.id, clock.nanoTime());
+            }
         }
     }
 
