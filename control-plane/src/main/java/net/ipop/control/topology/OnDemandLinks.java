@@ -125,7 +125,7 @@ final class OnDemandLinks {
         requests++;
         logger.log(Level.INFO, "on-demand link to {0} (peer {1}): {2} bytes in an interval reached it through"
                 + " forwarding; handshaking", name, peerId, bytes);
-        return false; // routes change when the session is installed
+        return true; // its source entry now; its routes once the session is installed
     }
 
     /** A session with the member was installed. {@code planned}: the plan links to it. Returns: re-apply. */
@@ -216,10 +216,12 @@ final class OnDemandLinks {
         return l != null && l.state == State.DIRECT;
     }
 
-    /** Whether the member's prefixes are accepted from it directly. */
+    /**
+     * Whether the member's prefixes are accepted from it directly: in every state, so a far end that already
+     * sends directly (an answered link that this node now requests too) is not dropped during the handshake.
+     */
     boolean acceptsDirectly(int peerId) {
-        Link l = links.get(peerId);
-        return l != null && l.state != State.REQUESTED;
+        return links.containsKey(peerId);
     }
 
     /** The state of the member's on-demand link, or {@code null} if it has none. */

@@ -246,8 +246,9 @@ public final class TopologyManager implements LinkPolicy {
     @Override
     public void trafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs, long nowNanos) {
         Member m = owner(prefix);
-        if (m != null && !m.down) {
-            onDemand.traffic(m.peerId, m.id, wanted.contains(m.peerId), bytes, nowNanos);
+        if (m != null && !m.down && onDemand.traffic(m.peerId, m.id, wanted.contains(m.peerId), bytes, nowNanos)
+                && started && plan != null) {
+            apply(plan);
         }
     }
 

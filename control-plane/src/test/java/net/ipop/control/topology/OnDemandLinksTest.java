@@ -167,6 +167,7 @@ class OnDemandLinksTest {
         assertEquals("REQUESTED", m.onDemandState(d));
         assertEquals(hop, port.routes.get(prefix(d)), "routed directly before a session exists");
         assertEquals(hop, m.nextHop(d));
+        assertTrue(port.accepts(d, d), "not accepted directly while the handshake runs");
 
         m.sessionInstalled(d, 1_100 * MS);
         assertEquals("DIRECT", m.onDemandState(d));
