@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 import net.ipop.control.config.TopologyConfig;
 
@@ -179,7 +180,7 @@ final class OnDemandLinks {
     }
 
     /** Gives up handshakes that did not complete and tears idle links down. Returns the links changed. */
-    int doWork(long nowNanos, Map<Integer, String> names) {
+    int doWork(long nowNanos, IntFunction<String> names) {
         int changed = 0;
         for (var it = links.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Link> e = it.next();
@@ -190,14 +191,14 @@ final class OnDemandLinks {
                 backOff.put(peerId, nowNanos + idleNanos);
                 toRetire.add(peerId); // a late session is of no use
                 logger.log(Level.WARNING, "on-demand link to {0} (peer {1}): no handshake in {2} ms; staying on the"
-                        + " planned path", names.get(peerId), peerId, giveUpNanos / 1_000_000);
+                        + " planned path", names.apply(peerId), peerId, giveUpNanos / 1_000_000);
                 changed++;
             } else if (l.state == State.DIRECT && nowNanos - l.activeNanos >= idleNanos) {
                 it.remove();
                 toRetire.add(peerId);
                 teardowns++;
                 logger.log(Level.INFO, "on-demand link to {0} (peer {1}) idle for {2} ms: back to the planned path",
-                        names.get(peerId), peerId, idleNanos / 1_000_000);
+                        names.apply(peerId), peerId, idleNanos / 1_000_000);
                 changed++;
             }
         }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +66,11 @@ public final class TopologyManager implements LinkPolicy {
     private Plan plan;
     /** Direct links beyond the plan for busy forwarded destinations, and their far ends. */
     private final OnDemandLinks onDemand;
+    /** A member's id by peer id, for on-demand log lines (made once: doWork runs every duty cycle). */
+    private final IntFunction<String> memberName = peerId -> {
+        Member m = members.get(peerId);
+        return m == null ? String.valueOf(peerId) : m.id;
+    };
     private boolean dirty = true;
     private boolean started;
     private long replans;
@@ -296,7 +302,7 @@ public final class TopologyManager implements LinkPolicy {
                 work++;
             }
         }
-        if (onDemand.doWork(nowNanos, names()) > 0) {
+        if (onDemand.doWork(nowNanos, memberName) > 0) {
             dirty = true;
             work++;
         }
@@ -332,14 +338,6 @@ public final class TopologyManager implements LinkPolicy {
     /** On-demand links torn down for idleness so far. */
     public long onDemandTeardowns() {
         return onDemand.teardowns();
-    }
-
-    private Map<Integer, String> names() {
-        Map<Integer, String> names = new HashMap<>();
-        for (Member m : members.values()) {
-            names.put(m.peerId, m.id);
-        }
-        return names;
     }
 
     /** Plans computed so far. */
