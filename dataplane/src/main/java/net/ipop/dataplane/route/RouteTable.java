@@ -11,6 +11,11 @@ import java.util.List;
  * length down. A lookup costs one probe per distinct length in the table (an overlay typically has
  * two or three: host routes and the overlay prefix), independent of the number of routes.
  *
+ * <p>Entries: the hash tables hold an entry index (the route's place in {@link #routes()}), which
+ * {@link #entry4}/{@link #entry6} return; {@link #nextHop} and {@link #traffic} read the entry. The
+ * outbound path looks up the entry once and both routes by it and counts the packet's bytes into the
+ * route's {@link RouteTraffic}, for on-demand links. An entry is valid only for its table.
+ *
  * <p>Threading: built by the single writer ({@link Builder}), then published whole (a release
  * store of the reference); any number of packet threads read it without locks. Lookups allocate
  * nothing.
