@@ -49,6 +49,7 @@ import net.ipop.control.status.StatusService;
 import net.ipop.control.topology.TopologyManager;
 import net.ipop.control.overlay.OverlayAgent;
 import net.ipop.control.overlay.OverlayNode;
+import net.ipop.control.overlay.OverlayReload;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -589,7 +590,7 @@ public final class NodeMain {
 
     /**
      * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
-     * is linked), does not adopt a running data plane, and takes no reloads: its members come from signalling.
+     * is linked) and does not adopt a running data plane; reloads reach it through {@link OverlayReload}.
      */
     private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
             throws IOException {
@@ -602,6 +603,7 @@ public final class NodeMain {
         }
         overlay.node().setStatusListener(statusBoard);
         reloader.observe(overlay.node());
+        reloader.attachOverlay(new OverlayReload(overlay));
         return runAgent(c, process, new OverlayAgent(c, overlay));
     }
 
