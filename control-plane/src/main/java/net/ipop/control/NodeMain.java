@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -346,7 +347,8 @@ public final class NodeMain {
     }
 
     private void log(String line) {
-        log.println("ipop-node: " + line);
+        // The same time stamp as the components' lines (LogLevels), so one log file reads as one time line.
+        log.println(Instant.ofEpochMilli(System.currentTimeMillis()) + " ipop-node: " + line);
     }
 
     private int runNode() {
@@ -595,6 +597,9 @@ public final class NodeMain {
     private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
             throws IOException {
         OverlayNode overlay;
+        // The interface first: ipop up returns once it is configured, and building the overlay node (Smack, ice4j,
+        // the membership files) takes seconds of class loading. StaticNode.start sends it again, which changes nothing.
+        port.configureInterface(config.iface().mtu(), config.iface().addresses());
         try {
             overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom());
         } catch (IOException e) {
