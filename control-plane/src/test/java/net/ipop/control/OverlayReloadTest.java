@@ -19,7 +19,8 @@ import net.ipop.ffm.testing.Privileged;
 /**
  * SIGHUP to an overlay node ({@code ipop up} with signalling, two members on one LAN): the overlay CA revokes
  * beta's certificate in the revocation list file alpha reads, alpha is reloaded and disconnects beta (its log says
- * why, ping stops both ways); a changed listen port is refused naming the key, and alpha keeps running.
+ * why, ping stops both ways); a changed listen port, reloaded with {@code ipop reload}, is refused naming the key
+ * (the verb shows the line and exits 1), and alpha keeps running.
  */
 @Privileged
 class OverlayReloadTest {
@@ -48,8 +49,12 @@ class OverlayReloadTest {
 
             String config = Files.readString(alpha.config());
             Files.writeString(alpha.config(), config.replace("listen:\n  port: 51820", "listen:\n  port: 51821"));
-            alpha.ns().exec("kill", "-HUP", Long.toString(alpha.pid()));
+            // This time through the verb, which signals the node and shows the reload's lines from its log.
+            var reload = alpha.cli(60, "reload", "--interface", "ipop0");
             log = await(alpha, "reload: listen.port changed: restart needed");
+            assertEquals(1, reload.exitCode(), reload.output() + log);
+            assertTrue(reload.output().contains("reload: listen.port changed: restart needed"), reload.output());
+            assertTrue(reload.output().contains("ipop reload: some changes need a restart"), reload.output());
             assertTrue(ProcessHandle.of(alpha.pid()).map(ProcessHandle::isAlive).orElse(false), "alpha runs on");
             var status = alpha.cli(30, "status", "--interface", "ipop0");
             assertEquals(0, status.exitCode(), status.output() + log);
