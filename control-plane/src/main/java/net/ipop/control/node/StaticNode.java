@@ -281,6 +281,14 @@ public final class StaticNode {
      * change, for the log.
      */
     public List<String> reconfigure(List<PeerConfig> wanted) {
+        return reconfigure(wanted, id -> false);
+    }
+
+    /**
+     * As {@link #reconfigure(List)}, leaving alone the peers {@code foreign} names by peer id: those added with
+     * {@link #addPeer} (overlay members), which are not the config's to remove.
+     */
+    public List<String> reconfigure(List<PeerConfig> wanted, java.util.function.IntPredicate foreign) {
         List<String> changes = new java.util.ArrayList<>();
         Map<String, PeerConfig> byName = new java.util.LinkedHashMap<>();
         for (PeerConfig pc : wanted) {
@@ -288,7 +296,7 @@ public final class StaticNode {
         }
         for (int i = 0; i < peers.length; i++) {
             StaticPeer p = peers[i];
-            if (p == null) {
+            if (p == null || foreign.test(p.id)) {
                 continue;
             }
             PeerConfig next = byName.get(p.config.name());
