@@ -588,8 +588,8 @@ public final class NodeMain {
     }
 
     /**
-     * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
-     * is linked), does not adopt a running data plane, and takes no reloads: its members come from signalling.
+     * Runs an overlay node (signalling, ICE, handshakes, its own topology of the admitted members) over {@code c}.
+     * It does not adopt a running data plane, and takes no reloads: its members come from signalling.
      */
     private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
             throws IOException {
