@@ -139,16 +139,16 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         this.signalling = signalling;
         this.memberships = Map.copyOf(memberships);
         this.iceConfig = iceConfig;
-        this.transport = new DataPlaneIceTransport(hosts);
-        this.mux = new IceMux(transport);
-        this.clock = clock;
-        node.linkListener(this::onHandshakeGaveUp);
         this.topology = new OverlayTopology(config.topology(), config.publicKey().bytes(), relays,
                 config.signalling().stream().map(SignallingConfig::overlay).toList());
         for (int i = 0; i < config.peers().size(); i++) {
             topology.staticPeer(node.peerId(i), config.peers().get(i).allowedAddresses());
         }
         node.useLinkPolicy(topology);
+        this.transport = new DataPlaneIceTransport(hosts);
+        this.mux = new IceMux(transport);
+        this.clock = clock;
+        node.linkListener(this::onHandshakeGaveUp);
     }
 
     /**
