@@ -30,7 +30,6 @@ import net.ipop.crypto.cert.IpPrefix;
  * <p>Threading: the node's thread only. Times are the node's clock nanoseconds.
  */
 final class OverlayTopology implements LinkPolicy {
-    private final TopologyConfig config;
     private final String self;
     private final DataPlanePort port;
     private final Map<String, TopologyManager> byOverlay = new LinkedHashMap<>();
@@ -47,7 +46,6 @@ final class OverlayTopology implements LinkPolicy {
      * @param overlays  the names of the overlays this node joins
      */
     OverlayTopology(TopologyConfig config, byte[] publicKey, DataPlanePort port, Collection<String> overlays) {
-        this.config = config;
         this.self = TopologyManager.memberId(publicKey);
         this.port = port;
         for (String o : overlays) {
@@ -109,11 +107,6 @@ final class OverlayTopology implements LinkPolicy {
     Plan plan(String overlay) {
         TopologyManager m = byOverlay.get(overlay);
         return m == null ? null : m.plan();
-    }
-
-    /** The topology settings the plans use. */
-    TopologyConfig config() {
-        return config;
     }
 
     @Override
