@@ -591,8 +591,8 @@ public final class NodeMain {
     }
 
     /**
-     * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
-     * is linked) and does not adopt a running data plane; reloads reach it through {@link OverlayReload}.
+     * Runs an overlay node (signalling, ICE, handshakes, its own topology of the admitted members) over {@code c}.
+     * It does not adopt a running data plane; reloads reach it through {@link OverlayReload}.
      */
     private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
             throws IOException {

@@ -540,7 +540,7 @@ public final class StaticNode {
 
     /**
      * Adds a peer found at run time (an overlay member whose certificate checked out) and, once started, pushes
-     * it and its routes to the data plane. Its endpoint comes later through {@link #setEndpoint}, or from its
+     * it and its routes (unless a link policy owns them: the caller plans it in there) to the data plane. Its endpoint comes later through {@link #setEndpoint}, or from its
      * first authenticated handshake. Returns its peer id, never one used before.
      *
      * @throws IllegalArgumentException if the peer's key is unusable (low order)
@@ -554,8 +554,8 @@ public final class StaticNode {
         peers[peers.length - 1] = p;
         if (started) {
             port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
-            for (IpPrefix prefix : pc.allowedAddresses()) {
-                port.addRoute(prefix.network(), id);
+            for (IpPrefix prefix : links == null ? pc.allowedAddresses() : List.<IpPrefix>of()) {
+                port.addRoute(prefix.network(), id); // a link policy routes its members itself
             }
             if (p.endpoint != null) {
                 port.setEndpoint(id, p.endpoint);

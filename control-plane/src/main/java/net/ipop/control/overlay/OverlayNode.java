@@ -64,6 +64,11 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  * <li><b>Paths.</b> A {@link PathKind#DIRECT} path becomes the peer's endpoint and a handshake starts over it.
  *     A {@link PathKind#RELAYED} path needs TURN ChannelData framing in the data plane, which it has not yet:
  *     such a path is logged and not used.</li>
+ * <li><b>Topology.</b> The admitted members of each overlay are planned as a static node's peers are
+ *     ({@link OverlayTopology}, {@code topology:} in the config): up to {@code maxMeshSize} a full mesh, above it
+ *     ICE sessions and handshakes only with the planned neighbours, the other members routed through their next
+ *     hop and accepted from the neighbours the planned paths deliver them through. Presence re-plans; a member
+ *     that stops answering is planned around after {@code downAfterMs} and back in with its next session.</li>
  * <li><b>Leaving.</b> A peer that leaves the room loses its session, routes and ICE session.</li>
  * </ul>
  *
@@ -107,6 +112,8 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Map<String, OverlayPeer> peers = new HashMap<>();
     private final Map<Integer, OverlayPeer> byPeerId = new HashMap<>();
+    /** Which members get an ICE session and how the others are reached. */
+    private final OverlayTopology topology;
     /** Refusals already logged, as overlay/peer/fingerprint: each is logged once. */
     private final Set<String> refusalsLogged = new HashSet<>();
     /** Peers in a room whose certificates were refused, by overlay/peer: a reload may admit them. */
@@ -136,6 +143,12 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         this.signalling = signalling;
         this.memberships = new HashMap<>(memberships);
         this.iceConfig = iceConfig;
+        this.topology = new OverlayTopology(config.topology(), config.publicKey().bytes(), relays,
+                config.signalling().stream().map(SignallingConfig::overlay).toList());
+        for (int i = 0; i < config.peers().size(); i++) {
+            topology.staticPeer(node.peerId(i), config.peers().get(i).allowedAddresses());
+        }
+        node.useLinkPolicy(topology);
         this.transport = new DataPlaneIceTransport(hosts);
         this.mux = new IceMux(transport);
         this.clock = clock;
@@ -230,7 +243,33 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             joinPending();
             work++;
         }
-        return work + node.doWork();
+        work += node.doWork();
+        return work + topology.follow(peers.values(), this::link, this::unlink);
+    }
+
+    /** The plan wants a link to {@code p} now: the offerer starts ICE (the answerer waits for the offer). */
+    private void link(OverlayPeer p) {
+        LOG.log(Level.INFO, "{0}: a planned neighbour{1}", p, p.offerer ? "; offering" : "; awaiting its offer");
+        if (p.offerer) {
+            offer(p);
+        }
+    }
+
+    /**
+     * The plan no longer links to {@code p}: its ICE session goes (its packets take the planned next hop). Its
+     * data-plane sessions stay until they expire, and an offer from it is still answered: its plan may want the
+     * link for a while yet.
+     */
+    private void unlink(OverlayPeer p) {
+        LOG.log(Level.INFO, "{0}: no longer a planned neighbour; closing its ICE session", p);
+        p.retryAtNanos = 0;
+        p.offerSessionId = null;
+        p.path = null;
+        p.awaitingChannel = null;
+        if (p.ice != null) {
+            closeLater(p.ice);
+            p.ice = null;
+        }
     }
 
     private void joinPending() {
@@ -277,15 +316,20 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2}", peerId, overlay, e.getMessage());
             return;
         }
+        try {
+            topology.admit(overlay, id, certificate.publicKey(), certificate.addresses(), clock.nanoTime());
+        } catch (IllegalArgumentException e) {
+            node.removePeer(id);
+            LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2}", peerId, overlay, e.getMessage());
+            return;
+        }
         refusedPresent.remove(key);
         OverlayPeer p = new OverlayPeer(overlay, peerId, certificate, id, config.name().compareTo(peerId) < 0);
         peers.put(key, p);
         byPeerId.put(id, p);
+        // The offer waits for the plan (the next duty cycle): above the mesh size most members are not neighbours.
         LOG.log(Level.INFO, "admitted peer {0} in overlay {1}: {2}; this node {3}", peerId, overlay, r.detail(),
                 p.offerer ? "offers" : "answers");
-        if (p.offerer) {
-            offer(p);
-        }
     }
 
     @Override
@@ -331,6 +375,9 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     /** The offerer's side: gathers (a new session, or an ICE restart of the current one) and offers. */
     private void offer(OverlayPeer p) {
+        if (!p.linked) {
+            return; // not a planned neighbour (any more): its retries and restarts end here
+        }
         p.busy = true;
         node.iceState(p.peerId, "checking");
         IceSession existing = p.ice;
@@ -572,6 +619,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         peers.remove(p.overlay + "/" + p.name);
         byPeerId.remove(p.peerId);
         node.removePeer(p.peerId);
+        topology.leave(p.peerId, clock.nanoTime());
         if (p.ice != null) {
             closeLater(p.ice);
         }

@@ -32,6 +32,8 @@ final class OverlayPeer {
     /** The path the data flows on now, or null. */
     SelectedPath path;
     boolean gone;
+    /** Whether the topology plans a link to this peer, as the node last acted on it ({@link OverlayTopology#follow}). */
+    boolean linked;
     /** A relayed path selected before ice4j had bound its TURN channel, or null. */
     SelectedPath awaitingChannel;
     long channelSinceNanos;
