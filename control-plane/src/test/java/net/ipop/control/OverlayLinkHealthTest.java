@@ -47,12 +47,13 @@ class OverlayLinkHealthTest {
             assertTrue(alpha.log().contains("link to beta (lab): DIRECT path"), "a direct path first" + alpha.log());
 
             Process traffic = alpha.ns().start("ping", "-n", "-q", "-i", "0.2", betaAddress);
+            long recoveryMs;
             try {
                 Thread.sleep(1_000);
                 long cut = System.nanoTime();
                 cutDirectPath(o.lab.internet, true);
                 long recovered = awaitPingAfter(alpha, beta, betaAddress, cut, o.lab::turnLog);
-                long recoveryMs = TimeUnit.NANOSECONDS.toMillis(recovered - cut);
+                recoveryMs = TimeUnit.NANOSECONDS.toMillis(recovered - cut);
                 System.out.printf("overlay link health: direct path cut, ping answered again over the relay %d ms"
                         + " later (dead peer after %d ms)%n", recoveryMs, DEAD_PEER_AFTER_MS);
                 assertTrue(recoveryMs < RECOVERY_BOUND_MS, "recovered only after " + recoveryMs + " ms"
@@ -74,6 +75,11 @@ class OverlayLinkHealthTest {
             }
             double mbits = OverlayNatTest.iperf3(alpha, beta, betaAddress);
             System.out.printf("overlay link health: iperf3 TCP over the relay after recovery: %.1f Mbit/s%n", mbits);
+            ReliabilityReport.publish("overlay-link-recovery", """
+                    | fault | dead peer after | ping answered again | path after | iperf3 TCP over it (3 s) |
+                    |---|---|---|---|---|
+                    | UDP between the two NATs dropped | %d ms | %.1f s after the cut | relayed (TURN) | %.0f Mbit/s |
+                    """.formatted(DEAD_PEER_AFTER_MS, recoveryMs / 1e3, mbits));
 
             cutDirectPath(o.lab.internet, false);
             assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", betaAddress).exitCode(),
