@@ -67,6 +67,13 @@ class OverlayLinkHealthTest {
                             + status.output() + n.log());
                 }
                 String logs = alpha.log() + beta.log();
+                for (String line : logs.split("\n")) {
+                    if (line.contains("LinkHealth") || line.contains("ICE restart") || line.contains("is down")
+                            || line.contains("ICE selected") || line.contains("session installed")
+                            || line.contains("handshaking over it") || line.startsWith("log:")) {
+                        System.out.println("  " + line);
+                    }
+                }
                 assertTrue(logs.contains("the data plane declared it down"), "PEER_DOWN started it" + logs);
                 assertTrue(Pattern.compile("link to (alpha|beta) \\(lab\\) restored \\d+ ms after it was lost, over a"
                         + " RELAYED path").matcher(logs).find(), logs);

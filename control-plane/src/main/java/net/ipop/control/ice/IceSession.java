@@ -268,6 +268,11 @@ public final class IceSession implements AutoCloseable {
         return false;
     }
 
+    /** Whether {@link #start} was called for the current generation (false: fresh, its candidates unused). */
+    public boolean started() {
+        return current.started;
+    }
+
     /** The nominated path of the current generation, with the TURN channel as known now, if any. */
     public Optional<SelectedPath> selectedPath() {
         Generation g = current;

@@ -383,7 +383,9 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
         var remoteCandidates = CandidateCodec.toIce(offer.candidates());
         submit(p, () -> {
-            IceSession s = gatherOrRestart(p, existing);
+            // A generation gathered for an offer of ours that was withdrawn (crossed offers) is still fresh: no second
+            // restart, which would release and allocate on the TURN server again.
+            IceSession s = existing != null && !existing.started() ? existing : gatherOrRestart(p, existing);
             s.start(remote, remoteCandidates, false);
             IceCredentials creds = s.localCredentials();
             var candidates = CandidateCodec.toSignal(s.localCandidates());
