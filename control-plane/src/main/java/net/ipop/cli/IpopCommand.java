@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         description = "IP-over-P2P: user-defined VPN overlays across NATs, with a line-rate data plane.",
         subcommands = {VersionCommand.class, DoctorCommand.class, GenkeyCommand.class, PubkeyCommand.class,
             CaCommand.class, CertCommand.class, ConfigCommand.class, StatsCommand.class, UpCommand.class,
-            DownCommand.class, StatusCommand.class, PeersCommand.class, PingCommand.class, CompletionCommand.class,
+            DownCommand.class, StatusCommand.class, PeersCommand.class, PingCommand.class, ReloadCommand.class, CompletionCommand.class,
             DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 not running or environment missing"
             + " something (docs/cli.md)."})

@@ -135,6 +135,11 @@ final class NodeOptions {
         return status;
     }
 
+    /** The interface of the node chosen (see {@link #socket}); errors as there. */
+    String interfaceName(CommandLine.Model.CommandSpec spec) throws IOException {
+        return interfaceOf(socket(spec));
+    }
+
     private static String interfaceOf(Path socket) {
         String f = socket.getFileName().toString();
         return f.endsWith(SOCKET_SUFFIX) ? f.substring(0, f.length() - SOCKET_SUFFIX.length()) : f;

@@ -121,7 +121,9 @@ final class PingCommand implements Callable<Integer> {
             for (String a : StatusTable.strings(p.get("allowedAddresses"))) {
                 IpPrefix prefix = IpPrefix.parse(a);
                 if (prefix.prefixLength() == prefix.address().length * 8) {
-                    return prefix.inetAddress().getHostAddress();
+                    // The prefix's own text (RFC 5952 for IPv6: 2001:db8::2), not getHostAddress's 2001:db8:0:0:...
+                    String text = prefix.toString();
+                    return text.substring(0, text.indexOf('/'));
                 }
             }
             throw CliError.failed(peer + " has no single overlay address (its allowed addresses are "

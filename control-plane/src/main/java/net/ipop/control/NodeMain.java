@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ import net.ipop.control.status.StatusService;
 import net.ipop.control.topology.TopologyManager;
 import net.ipop.control.overlay.OverlayAgent;
 import net.ipop.control.overlay.OverlayNode;
+import net.ipop.control.overlay.OverlayReload;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
@@ -345,7 +347,8 @@ public final class NodeMain {
     }
 
     private void log(String line) {
-        log.println("ipop-node: " + line);
+        // The same time stamp as the components' lines (LogLevels), so one log file reads as one time line.
+        log.println(Instant.ofEpochMilli(System.currentTimeMillis()) + " ipop-node: " + line);
     }
 
     private int runNode() {
@@ -589,11 +592,14 @@ public final class NodeMain {
 
     /**
      * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
-     * is linked), does not adopt a running data plane, and takes no reloads: its members come from signalling.
+     * is linked) and does not adopt a running data plane; reloads reach it through {@link OverlayReload}.
      */
     private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
             throws IOException {
         OverlayNode overlay;
+        // The interface first: ipop up returns once it is configured, and building the overlay node (Smack, ice4j,
+        // the membership files) takes seconds of class loading. StaticNode.start sends it again, which changes nothing.
+        port.configureInterface(config.iface().mtu(), config.iface().addresses());
         try {
             overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom());
         } catch (IOException e) {
@@ -602,6 +608,7 @@ public final class NodeMain {
         }
         overlay.node().setStatusListener(statusBoard);
         reloader.observe(overlay.node());
+        reloader.attachOverlay(new OverlayReload(overlay));
         return runAgent(c, process, new OverlayAgent(c, overlay));
     }
 

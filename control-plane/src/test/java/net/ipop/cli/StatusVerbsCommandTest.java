@@ -45,7 +45,7 @@ class StatusVerbsCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"status", "peers", "ping", "completion"})
+    @ValueSource(strings = {"status", "peers", "ping", "reload", "completion"})
     void everyVerbHasHelpNamingItsExitCodes(String verb) {
         assertEquals(0, run(verb, "--help"));
         assertTrue(out.toString().contains("Usage: ipop " + verb), out.toString());
@@ -71,6 +71,15 @@ class StatusVerbsCommandTest {
         String iface = uniqueInterface();
         assertEquals(3, run("ping", "beta", "--interface", iface));
         assertTrue(err.toString().startsWith("ipop ping: no IPOP node is running on " + iface), err.toString());
+    }
+
+    @Test
+    void reloadOfANodeThatIsNotRunningExits3() {
+        String iface = uniqueInterface();
+        assertEquals(3, run("reload", "--interface", iface));
+        assertEquals("ipop reload: no IPOP node is running on " + iface + "; start it with ipop up --config FILE",
+                err.toString().strip());
+        assertEquals(2, run("reload", "--interface", "ipop0", "--config", "node.yaml"));
     }
 
     @Test

@@ -48,6 +48,9 @@ final class OverlayLab implements AutoCloseable {
     private final Path crlFile;
     private final Path turnPassword;
     private final NodeCertificate revoked;
+    private RevocationList crl;
+    /** The certificates {@link #node} issued, by node name. */
+    private final java.util.Map<String, NodeCertificate> issued = new java.util.HashMap<>();
     private final List<TwoNodes.Node> nodes = new ArrayList<>();
     private final List<Signalling> intruders = new ArrayList<>();
     private final List<TestNamespace> hosts = new ArrayList<>();
@@ -65,7 +68,7 @@ final class OverlayLab implements AutoCloseable {
         RANDOM.nextBytes(key);
         this.revoked = ca.issue("revoked", X25519Keys.publicKey(X25519Keys.generatePrivateKey(RANDOM)),
                 List.of(IpPrefix.parse("192.0.2.250/32")), List.of(), notBefore, notAfter, RANDOM);
-        RevocationList crl = ca.revoke(null, List.of(revoked.serial()), Instant.now());
+        this.crl = ca.revoke(null, List.of(revoked.serial()), Instant.now());
         this.crlFile = Files.writeString(dir.resolve("lab.crl"), crl.toPem());
         this.turnPassword = secret(dir.resolve("turn.password"), lab.turnPassword);
     }
@@ -101,6 +104,7 @@ final class OverlayLab implements AutoCloseable {
         String address = "192.0.2." + nextAddress++;
         NodeCertificate cert = ca.issue(name, X25519Keys.publicKey(priv), List.of(IpPrefix.parse(address + "/32")),
                 List.of("lab"), notBefore, notAfter, RANDOM);
+        issued.put(name, cert);
         Path certFile = Files.writeString(d.resolve(name + ".pem"), cert.toPem());
         String password = "pw-" + Long.toHexString(RANDOM.nextLong());
         xmpp.register(name, password);
@@ -196,6 +200,12 @@ final class OverlayLab implements AutoCloseable {
         s.join(new SignallingConfig(OVERLAY, SERVER, ProsodyServer.PORT, who + "@" + ProsodyServer.DOMAIN, file,
                 SignallingConfig.defaultRoom(OVERLAY, ProsodyServer.DOMAIN), SignallingConfig.TlsMode.PLAIN,
                 Optional.empty(), 10_000), cert);
+    }
+
+    /** Revokes the certificate {@link #node} issued to {@code name}: a newer list in the members' CRL file. */
+    void revoke(String name) throws IOException {
+        crl = ca.revoke(crl, List.of(issued.get(name).serial()), Instant.now());
+        Files.writeString(crlFile, crl.toPem());
     }
 
     String xmppLog() {

@@ -26,6 +26,9 @@ final class TwoNodes implements AutoCloseable {
     static final String UNDERLAY_B = "198.51.100.2";
     static final String OVERLAY_A = "192.0.2.1";
     static final String OVERLAY_B = "192.0.2.2";
+    /** The overlay addresses of {@link #upIpv6}'s nodes. */
+    static final String OVERLAY6_A = "2001:db8::1";
+    static final String OVERLAY6_B = "2001:db8::2";
     static final int PORT = 51820;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -103,6 +106,15 @@ final class TwoNodes implements AutoCloseable {
      * On any failure everything made so far is removed.
      */
     static TwoNodes up(Path temp, String tag) throws Exception {
+        return up(temp, tag, false);
+    }
+
+    /** As {@link #up(Path, String)}, with IPv6 overlay addresses only ({@link #OVERLAY6_A}/64 and B). */
+    static TwoNodes upIpv6(Path temp, String tag) throws Exception {
+        return up(temp, tag, true);
+    }
+
+    private static TwoNodes up(Path temp, String tag, boolean ipv6) throws Exception {
         byte[] keyA = X25519Keys.generatePrivateKey(RANDOM);
         byte[] keyB = X25519Keys.generatePrivateKey(RANDOM);
         TestNamespace nsA = TestNamespace.create(tag + "a");
@@ -117,8 +129,12 @@ final class TwoNodes implements AutoCloseable {
             nsB.exec("ip", "link", "set", "veth-b", "up");
             nsA.exec("ip", "link", "set", "lo", "up");
             nsB.exec("ip", "link", "set", "lo", "up");
-            Node a = write(temp, nsA, "a", "alpha", keyA, "1", keyB, "beta", UNDERLAY_B, "2");
-            Node b = write(temp, nsB, "b", "beta", keyB, "2", keyA, "alpha", UNDERLAY_A, "1");
+            String self = ipv6 ? "\"2001:db8::%s/64\"" : "192.0.2.%s/24";
+            String peer = ipv6 ? "\"2001:db8::%s/128\"" : "192.0.2.%s/32";
+            Node a = write(temp, nsA, "a", "alpha", keyA, self.formatted("1"), keyB, "beta", UNDERLAY_B,
+                    peer.formatted("2"));
+            Node b = write(temp, nsB, "b", "beta", keyB, self.formatted("2"), keyA, "alpha", UNDERLAY_A,
+                    peer.formatted("1"));
             nodes = new TwoNodes(nsA, nsB, a, b);
             Process upA = cli(nsA, a.runDir(), "up", "--config", a.config().toString());
             Process upB = cli(nsB, b.runDir(), "up", "--config", b.config().toString());
@@ -131,7 +147,8 @@ final class TwoNodes implements AutoCloseable {
                 }
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (nsA.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", OVERLAY_B).exitCode() != 0) {
+            while (nsA.execAllowingFailure(5, "ping", "-c", "1", "-W", "1", ipv6 ? OVERLAY6_B : OVERLAY_B)
+                    .exitCode() != 0) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new AssertionError("no ping reply over the tunnel in 60 s" + a.log() + b.log());
                 }
@@ -165,7 +182,7 @@ final class TwoNodes implements AutoCloseable {
                   privateKeyFile: %s
                 interface:
                   name: ipop0
-                  addresses: [192.0.2.%s/24]
+                  addresses: [%s]
                 listen:
                   port: %d
                 dataplane:
@@ -175,7 +192,7 @@ final class TwoNodes implements AutoCloseable {
                   - name: %s
                     publicKey: %s
                     endpoint: %s:%d
-                    allowedAddresses: [192.0.2.%s/32]
+                    allowedAddresses: [%s]
                 """.formatted(name, keyFile, self, PORT, counters, aeron, peerName,
                 X25519Keys.toBase64(X25519Keys.publicKey(peerKey)), peerUnderlay, PORT, peer));
         return new Node(ns, config, dir.resolve("run"), aeron, counters);

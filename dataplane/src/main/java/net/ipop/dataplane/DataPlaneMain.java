@@ -153,7 +153,8 @@ public final class DataPlaneMain {
     }
 
     static void log(String line) {
-        System.err.println("ipop-dataplane: " + line);
+        // Time stamped as the node's lines are: they share one log file.
+        System.err.println(java.time.Instant.ofEpochMilli(System.currentTimeMillis()) + " ipop-dataplane: " + line);
     }
 
     public static void main(String[] argv) throws Exception {

@@ -19,7 +19,9 @@ import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.SetTrafficReportDecoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
 
 /**
  * The one rule both planes' adapters apply before dispatching a message: it holds a whole header
@@ -80,6 +82,8 @@ public final class MessageFrames {
             case SessionEventDecoder.TEMPLATE_ID -> SessionEventDecoder.BLOCK_LENGTH;
             case PeerStateDecoder.TEMPLATE_ID -> PeerStateDecoder.BLOCK_LENGTH;
             case StateDoneDecoder.TEMPLATE_ID -> StateDoneDecoder.BLOCK_LENGTH;
+            case SetTrafficReportDecoder.TEMPLATE_ID -> SetTrafficReportDecoder.BLOCK_LENGTH;
+            case TrafficReportDecoder.TEMPLATE_ID -> TrafficReportDecoder.BLOCK_LENGTH;
             default -> 0;
         };
     }

@@ -22,6 +22,10 @@ import net.ipop.ipc.sbe.PuntedPacketEncoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.RemoveRouteEncoder;
 import net.ipop.ipc.sbe.RouteKind;
+import net.ipop.ipc.sbe.SetTrafficReportDecoder;
+import net.ipop.ipc.sbe.SetTrafficReportEncoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
+import net.ipop.ipc.sbe.TrafficReportEncoder;
 import net.ipop.ipc.sbe.Suite;
 
 /** The schema's codecs round-trip, and the header lets a reader route by template and skip by length. */
@@ -36,7 +40,7 @@ class SchemaRoundTripTest {
         enc.correlationId(1).family(AddressFamily.IPV4).prefixLength((short) 32).peerId(9).kind(RouteKind.SOURCE_ONLY);
         int length = MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength();
         assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length));
-        assertEquals(2, headerIn.version());
+        assertEquals(3, headerIn.version());
         AddRouteDecoder dec = new AddRouteDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
                 headerIn.blockLength(), headerIn.version());
         assertEquals(RouteKind.SOURCE_ONLY, dec.kind());
@@ -104,5 +108,35 @@ class SchemaRoundTripTest {
         dec.getPayload(got, 0, got.length);
         assertEquals("handshake", new String(got, StandardCharsets.US_ASCII));
         assertEquals(length, MessageHeaderDecoder.ENCODED_LENGTH + dec.encodedLength());
+    }
+
+    @Test
+    void trafficReportAndItsSettingRoundTripInVersion3() {
+        SetTrafficReportEncoder set = new SetTrafficReportEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        set.correlationId(5).thresholdBytes(1_000_000).intervalMs(1000);
+        int length = MessageHeaderEncoder.ENCODED_LENGTH + set.encodedLength();
+        assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length));
+        assertEquals(SetTrafficReportDecoder.TEMPLATE_ID, headerIn.templateId());
+        assertFalse(MessageFrames.wrapValid(headerIn, buffer, 0, length - 1), "a truncated interval passed");
+        headerIn.wrap(buffer, 0);
+        SetTrafficReportDecoder setIn = new SetTrafficReportDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(1_000_000, setIn.thresholdBytes());
+        assertEquals(1000, setIn.intervalMs());
+
+        TrafficReportEncoder report = new TrafficReportEncoder().wrapAndApplyHeader(buffer, 0, headerOut);
+        report.family(AddressFamily.IPV4).putAddress(new byte[] {(byte) 198, 51, 100, 7}, 0, 4).prefixLength((short) 32)
+                .peerId(3).bytes(5_000_000).intervalMs(1002);
+        length = MessageHeaderEncoder.ENCODED_LENGTH + report.encodedLength();
+        assertTrue(MessageFrames.wrapValid(headerIn, buffer, 0, length));
+        assertEquals(3, headerIn.version());
+        TrafficReportDecoder in = new TrafficReportDecoder().wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH,
+                headerIn.blockLength(), headerIn.version());
+        assertEquals(AddressFamily.IPV4, in.family());
+        assertEquals(51, in.address(1));
+        assertEquals(32, in.prefixLength());
+        assertEquals(3, in.peerId());
+        assertEquals(5_000_000, in.bytes());
+        assertEquals(1002, in.intervalMs());
     }
 }

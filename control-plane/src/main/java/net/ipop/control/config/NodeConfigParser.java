@@ -39,7 +39,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 public final class NodeConfigParser {
     static final List<String> TOP_KEYS = List.of("node", "interface", "listen", "suite", "dataplane", "peers",
             "signalling", "ice", "topology", "metrics", "log");
-    static final List<String> TOPOLOGY_KEYS = List.of("maxMeshSize", "successors", "downAfterMs");
+    static final List<String> TOPOLOGY_KEYS = List.of("maxMeshSize", "successors", "downAfterMs",
+            "onDemandThresholdBytes", "onDemandIntervalMs", "onDemandIdleMs");
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
@@ -306,7 +307,19 @@ public final class NodeConfigParser {
                 "use 1 to 64, e.g. 2");
         int down = s.integer("downAfterMs", TopologyConfig.DEFAULT_DOWN_AFTER_MS, 1_000, 600_000,
                 "use 1000 to 600000 ms, e.g. 12000 (two handshake retransmissions)");
-        return new TopologyConfig(mesh, successors, down);
+        int threshold = s.integer("onDemandThresholdBytes", (int) TopologyConfig.DEFAULT_ON_DEMAND_THRESHOLD_BYTES, 0,
+                Integer.MAX_VALUE, "use 0 (no on-demand links) or bytes per interval, e.g. 1048576 (1 MiB per second"
+                        + " at the default interval)");
+        int interval = s.integer("onDemandIntervalMs", TopologyConfig.DEFAULT_ON_DEMAND_INTERVAL_MS, 100, 60_000,
+                "use 100 to 60000 ms, e.g. 1000");
+        int idle = s.integer("onDemandIdleMs", TopologyConfig.DEFAULT_ON_DEMAND_IDLE_MS, 1_000, 3_600_000,
+                "use 1000 to 3600000 ms, e.g. 30000");
+        if (idle < 2L * interval) {
+            s.problem("onDemandIdleMs", idle + " is shorter than two intervals (onDemandIntervalMs " + interval
+                    + "): an active link would be torn down between two reports; use at least " + 2 * interval);
+            idle = Math.max(TopologyConfig.DEFAULT_ON_DEMAND_IDLE_MS, 2 * interval);
+        }
+        return new TopologyConfig(mesh, successors, down, threshold, interval, idle);
     }
 
     /** The {@code suite} key of {@code s}, or {@code dflt} if absent (or wrong: then reported). */

@@ -72,6 +72,12 @@ final class Section {
         return listPath + "[" + index + "]";
     }
 
+    /** Reports a problem with {@code key} (at its value, or at this mapping if absent) that no single read finds. */
+    void problem(String key, String message) {
+        Node v = values.get(key);
+        problems.at(v == null ? node : v, child(key), message);
+    }
+
     /** The value node of {@code key}, or null if the key is absent. */
     Node get(String key) {
         return values.get(key);

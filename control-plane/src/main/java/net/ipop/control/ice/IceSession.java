@@ -109,6 +109,8 @@ public final class IceSession implements AutoCloseable {
 
     private final IceMux mux;
     private final IceConfig config;
+    /** The config's, until a reload changes it ({@link #consentTimeoutMs(long)}); read by the consent watchdog. */
+    private volatile long consentTimeoutMs;
     private final IceListener listener;
     private final ScheduledExecutorService watchdog;
     private volatile Generation current;
@@ -117,6 +119,7 @@ public final class IceSession implements AutoCloseable {
     private IceSession(IceMux mux, IceConfig config, IceListener listener) {
         this.mux = mux;
         this.config = config;
+        this.consentTimeoutMs = config.consentTimeoutMs();
         this.listener = listener;
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ice-consent");
@@ -328,6 +331,14 @@ public final class IceSession implements AutoCloseable {
         return a == null ? null : new InetSocketAddress(a.getAddress(), a.getPort());
     }
 
+    /** Changes how long the selected path may stay silent before it counts as failed (a reload). Any thread. */
+    public void consentTimeoutMs(long ms) {
+        if (ms < 1000) {
+            throw new IllegalArgumentException("consentTimeoutMs must be at least 1000: " + ms);
+        }
+        consentTimeoutMs = ms;
+    }
+
     private void checkConsent() {
         try {
             Generation g = current;
@@ -340,7 +351,7 @@ public final class IceSession implements AutoCloseable {
             }
             long last = Math.max(g.selectedAtMs, pair.getConsentFreshness());
             long silentMs = System.currentTimeMillis() - last;
-            if (silentMs > config.consentTimeoutMs()) {
+            if (silentMs > consentTimeoutMs) {
                 fail(g, "consent lost: no answer on the selected path for " + silentMs + " ms");
             }
         } catch (RuntimeException e) {

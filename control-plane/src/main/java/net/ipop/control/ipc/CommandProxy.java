@@ -26,6 +26,7 @@ import net.ipop.ipc.sbe.InstallSessionEncoder;
 import net.ipop.ipc.sbe.MessageHeaderEncoder;
 import net.ipop.ipc.sbe.PathKind;
 import net.ipop.ipc.sbe.QueryStateEncoder;
+import net.ipop.ipc.sbe.SetTrafficReportEncoder;
 import net.ipop.ipc.sbe.RemovePeerEncoder;
 import net.ipop.ipc.sbe.RemoveRouteEncoder;
 import net.ipop.ipc.sbe.RouteKind;
@@ -85,6 +86,7 @@ public final class CommandProxy {
     private final RemoveRouteEncoder removeRoute = new RemoveRouteEncoder();
     private final InjectPacketEncoder injectPacket = new InjectPacketEncoder();
     private final QueryStateEncoder queryState = new QueryStateEncoder();
+    private final SetTrafficReportEncoder setTrafficReport = new SetTrafficReportEncoder();
     private long notDelivered;
     private long lastFailure;
 
@@ -232,6 +234,17 @@ public final class CommandProxy {
         long id = correlationIds.getAsLong();
         queryState.wrapAndApplyHeader(buffer, 0, header).correlationId(id);
         return send(id, queryState.encodedLength());
+    }
+
+    /**
+     * Asks for a TrafficReport every {@code intervalMs} for each route that carried {@code thresholdBytes} or more
+     * in the interval (schema version 3); 0 for either turns the reports off.
+     */
+    public long setTrafficReport(long thresholdBytes, long intervalMs) {
+        long id = correlationIds.getAsLong();
+        setTrafficReport.wrapAndApplyHeader(buffer, 0, header).correlationId(id).thresholdBytes(thresholdBytes)
+                .intervalMs(intervalMs);
+        return send(id, setTrafficReport.encodedLength());
     }
 
     /** Commands not delivered so far. */

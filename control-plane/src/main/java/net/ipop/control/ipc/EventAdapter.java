@@ -12,6 +12,7 @@ import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
 
 /**
  * Decodes whole event messages and hands them to an {@link EventListener}.
@@ -29,6 +30,7 @@ public final class EventAdapter implements FragmentHandler {
     private final SessionEventDecoder sessionEvent = new SessionEventDecoder();
     private final PeerStateDecoder peerState = new PeerStateDecoder();
     private final StateDoneDecoder stateDone = new StateDoneDecoder();
+    private final TrafficReportDecoder trafficReport = new TrafficReportDecoder();
     private final EventListener listener;
     private long skipped;
 
@@ -67,6 +69,8 @@ public final class EventAdapter implements FragmentHandler {
                     listener.onSessionEvent(sessionEvent.wrap(buffer, body, blockLength, version));
             case PeerStateDecoder.TEMPLATE_ID -> listener.onPeerState(peerState.wrap(buffer, body, blockLength, version));
             case StateDoneDecoder.TEMPLATE_ID -> listener.onStateDone(stateDone.wrap(buffer, body, blockLength, version));
+            case TrafficReportDecoder.TEMPLATE_ID ->
+                    listener.onTrafficReport(trafficReport.wrap(buffer, body, blockLength, version));
             default -> skipped++;
         }
     }

@@ -5,6 +5,7 @@ import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
 
 /**
  * What the control plane does with each event from the data plane; called by {@link EventAdapter}.
@@ -23,4 +24,11 @@ public interface EventListener {
     void onPeerState(PeerStateDecoder event);
 
     void onStateDone(StateDoneDecoder event);
+
+    /**
+     * A route's traffic crossed the threshold SetTrafficReport set (schema version 3; for on-demand links). The
+     * default ignores it: only a node with a topology manager asks for these.
+     */
+    default void onTrafficReport(TrafficReportDecoder event) {
+    }
 }

@@ -112,6 +112,11 @@ public final class AeronDataPlanePort implements DataPlanePort {
         sent(commands.injectPacket(to, payload, 0, len), "InjectPacket");
     }
 
+    @Override
+    public void setTrafficReport(long thresholdBytes, int intervalMs) {
+        sent(commands.setTrafficReport(thresholdBytes, intervalMs), "SetTrafficReport");
+    }
+
     /** Commands this port could not deliver so far. */
     public long notDelivered() {
         return notDelivered;

@@ -87,6 +87,16 @@ public interface DataPlanePort {
     /** Drops the session with this local index; the data plane no longer accepts packets for it. */
     void retireSession(int peerId, int localIndex);
 
+    /**
+     * Asks the data plane for a TrafficReport every {@code intervalMs} for each route that carried
+     * {@code thresholdBytes} or more from the TUN device in the interval (on-demand links; schema version 3); 0
+     * for either turns the reports off. A port that cannot send it refuses with
+     * {@link UnsupportedOperationException}.
+     */
+    default void setTrafficReport(long thresholdBytes, int intervalMs) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot ask for traffic reports");
+    }
+
     /** Sends {@code bytes[off, off + len)} from the data plane's UDP socket to {@code to}. */
     void inject(InetSocketAddress to, byte[] bytes, int off, int len);
 }

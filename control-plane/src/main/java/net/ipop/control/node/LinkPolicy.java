@@ -51,4 +51,23 @@ public interface LinkPolicy {
 
     /** Liveness timeouts and re-planning; returns the work done (0 when idle), as an agent's duty cycle. */
     int doWork(long nowNanos);
+
+    /**
+     * The data plane reports that {@code bytes} inner bytes were routed to {@code prefix} through peer
+     * {@code viaPeerId} in the last {@code intervalMs} (a TrafficReport; on-demand links). Ignored by default.
+     */
+    default void trafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs, long nowNanos) {
+    }
+
+    /** The node holds no session with the peer any more (retired, expired or forgotten). Ignored by default. */
+    default void sessionsGone(int peerId, long nowNanos) {
+    }
+
+    /**
+     * Whether the node should retire its sessions with the peer now because the policy tore a link down (an
+     * idle on-demand link); true once per teardown. The node asks in every duty cycle.
+     */
+    default boolean retireSessions(int peerId) {
+        return false;
+    }
 }

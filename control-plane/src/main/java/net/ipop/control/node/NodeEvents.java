@@ -12,6 +12,9 @@ import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
+import net.ipop.crypto.cert.IpPrefix;
+import net.ipop.ipc.sbe.AddressFamily;
 
 /**
  * Feeds the data plane's events to a {@link StaticNode}: punted packets (copied out of the borrowed
@@ -29,6 +32,7 @@ public final class NodeEvents implements EventListener {
     private final byte[] payload = new byte[MAX_PAYLOAD];
     private long failedCommands;
     private long badPunts;
+    private long badReports;
     private boolean failing;
 
     public NodeEvents(StaticNode node) {
@@ -74,6 +78,26 @@ public final class NodeEvents implements EventListener {
     @Override
     public void onStateDone(StateDoneDecoder event) {
         // As onPeerState.
+    }
+
+    /** A route's traffic crossed the reporting threshold: for the node's link policy (on-demand links). */
+    @Override
+    public void onTrafficReport(TrafficReportDecoder event) {
+        int length = event.family() == AddressFamily.IPV4 ? 4 : event.family() == AddressFamily.IPV6 ? 16 : 0;
+        int prefixLength = event.prefixLength();
+        if (length == 0 || prefixLength > length * 8) {
+            badReports++;
+            return;
+        }
+        byte[] address = new byte[length];
+        event.getAddress(address, 0, length);
+        node.onTrafficReport(IpPrefix.of(address, prefixLength), (int) event.peerId(), event.bytes(),
+                (int) Math.min(Integer.MAX_VALUE, event.intervalMs()));
+    }
+
+    /** TrafficReports that named no IPv4 or IPv6 prefix so far. */
+    public long badReports() {
+        return badReports;
     }
 
     /** CommandResults other than OK so far. */

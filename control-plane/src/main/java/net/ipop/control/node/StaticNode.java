@@ -281,6 +281,14 @@ public final class StaticNode {
      * change, for the log.
      */
     public List<String> reconfigure(List<PeerConfig> wanted) {
+        return reconfigure(wanted, id -> false);
+    }
+
+    /**
+     * As {@link #reconfigure(List)}, leaving alone the peers {@code foreign} names by peer id: those added with
+     * {@link #addPeer} (overlay members), which are not the config's to remove.
+     */
+    public List<String> reconfigure(List<PeerConfig> wanted, java.util.function.IntPredicate foreign) {
         List<String> changes = new java.util.ArrayList<>();
         Map<String, PeerConfig> byName = new java.util.LinkedHashMap<>();
         for (PeerConfig pc : wanted) {
@@ -288,7 +296,7 @@ public final class StaticNode {
         }
         for (int i = 0; i < peers.length; i++) {
             StaticPeer p = peers[i];
-            if (p == null) {
+            if (p == null || foreign.test(p.id)) {
                 continue;
             }
             PeerConfig next = byName.get(p.config.name());
@@ -517,6 +525,16 @@ public final class StaticNode {
         }
     }
 
+    /**
+     * Handles a TrafficReport of the data plane: {@code bytes} inner bytes went to {@code prefix} through peer
+     * {@code viaPeerId} in {@code intervalMs}. The link policy decides (on-demand links); without one it is ignored.
+     */
+    public void onTrafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs) {
+        if (links != null) {
+            links.trafficReport(prefix, viaPeerId, bytes, intervalMs, clock.nanoTime());
+        }
+    }
+
     /** Told when a handshake with a peer went unanswered, or the data plane's liveness of a peer changed. */
     @FunctionalInterface
     public interface LinkListener {
@@ -662,6 +680,12 @@ public final class StaticNode {
 
     private int service(StaticPeer p, long now) {
         int work = 0;
+        if (links != null && links.retireSessions(p.id)) {
+            for (Session s : List.copyOf(p.sessions)) {
+                retire(p, s, "link torn down");
+                work++;
+            }
+        }
         PeerTimers timers = p.handshake.timers();
         boolean wanted = links == null || links.wantsLink(p.id);
         if (links != null && wanted && !p.wanted) {
@@ -760,6 +784,9 @@ public final class StaticNode {
             logger.log(Level.INFO, up ? "link to {0} at {1} up" : "link to {0} at {1} down: no session left", p,
                     p.endpoint);
             observer.linkChanged(p.config.name(), up);
+            if (!up && links != null) {
+                links.sessionsGone(p.id, clock.nanoTime());
+            }
         }
     }
 

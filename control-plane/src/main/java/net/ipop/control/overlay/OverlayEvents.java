@@ -67,6 +67,11 @@ final class OverlayEvents implements EventListener {
     }
 
     @Override
+    public void onTrafficReport(net.ipop.ipc.sbe.TrafficReportDecoder event) {
+        handshakes.onTrafficReport(event);
+    }
+
+    @Override
     public void onSessionEvent(SessionEventDecoder event) {
         handshakes.onSessionEvent(event);
     }

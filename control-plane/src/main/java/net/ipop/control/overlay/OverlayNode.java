@@ -88,13 +88,15 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     private static final Logger LOG = System.getLogger(OverlayNode.class.getName());
 
-    private final NodeConfig config;
+    /** The start's, with the reloadable keys of the latest reload ({@link OverlayReload}). */
+    private NodeConfig config;
     private final StaticNode node;
     private final DataPlanePort port;
     private final RelayingPort relays;
     private final Signalling signalling;
+    /** Per overlay; replaced by a reload that reads a newer revocation list or other allowed groups. */
     private final Map<String, Membership> memberships;
-    private final IceConfig iceConfig;
+    private volatile IceConfig iceConfig; // read by the ICE thread when it creates a session
     private final DataPlaneIceTransport transport;
     private final IceMux mux;
     private final Clock clock;
@@ -108,6 +110,8 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     private final Map<Integer, OverlayPeer> byPeerId = new HashMap<>();
     /** Refusals already logged, as overlay/peer/fingerprint: each is logged once. */
     private final Set<String> refusalsLogged = new HashSet<>();
+    /** Peers in a room whose certificates were refused, by overlay/peer: a reload may admit them. */
+    private final Map<String, NodeCertificate> refusedPresent = new HashMap<>();
     private final LinkHealth health;
     private final List<SignallingConfig> unjoined = new ArrayList<>();
     private long joinRetryAtNanos;
@@ -132,7 +136,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         this.port = port;
         this.relays = relays;
         this.signalling = signalling;
-        this.memberships = Map.copyOf(memberships);
+        this.memberships = new HashMap<>(memberships);
         this.iceConfig = iceConfig;
         this.transport = new DataPlaneIceTransport(hosts);
         this.mux = new IceMux(transport);
@@ -276,6 +280,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         Membership m = memberships.get(overlay);
         MembershipResult r = m.verifier().verify(certificate, certificate.publicKey(), Instant.now());
         if (!r.ok()) {
+            refusedPresent.put(key, certificate);
             if (refusalsLogged.add(key + "/" + certificate.fingerprint())) {
                 LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2} ({3})", peerId, overlay, r.detail(),
                         r.reason());
@@ -291,6 +296,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             LOG.log(Level.WARNING, "refused peer {0} in overlay {1}: {2}", peerId, overlay, e.getMessage());
             return;
         }
+        refusedPresent.remove(key);
         OverlayPeer p = new OverlayPeer(overlay, peerId, certificate, id, config.name().compareTo(peerId) < 0);
         peers.put(key, p);
         byPeerId.put(id, p);
@@ -303,6 +309,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     @Override
     public void onPeerGone(String overlay, String peerId) {
+        refusedPresent.remove(overlay + "/" + peerId);
         OverlayPeer p = peers.get(overlay + "/" + peerId);
         if (p != null) {
             drop(p, "it left the room");
@@ -527,6 +534,60 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             p.retryAtNanos = 1;
         }
         p.retryDelayNanos = Math.min(p.retryDelayNanos * 2, MAX_RETRY_NANOS);
+    }
+
+    // Hooks for OverlayReload (node thread).
+
+    NodeConfig config() {
+        return config;
+    }
+
+    void config(NodeConfig next) {
+        config = next;
+    }
+
+    Membership membership(String overlay) {
+        return memberships.get(overlay);
+    }
+
+    void membership(String overlay, Membership m) {
+        memberships.put(overlay, m);
+    }
+
+    IceConfig iceConfig() {
+        return iceConfig;
+    }
+
+    /** New ICE sessions get {@code ice}; the running ones get its consent timeout. */
+    void iceConfig(IceConfig ice) {
+        iceConfig = ice;
+        for (OverlayPeer p : peers.values()) {
+            if (p.ice != null) {
+                p.ice.consentTimeoutMs(ice.consentTimeoutMs());
+            }
+        }
+    }
+
+    /** The admitted members, a copy. */
+    List<OverlayPeer> admitted() {
+        return new ArrayList<>(peers.values());
+    }
+
+    /** The refused peers still in their rooms, a copy keyed by overlay/peer. */
+    Map<String, NodeCertificate> refusedPresent() {
+        return new HashMap<>(refusedPresent);
+    }
+
+    /** Disconnects an admitted member its overlay now refuses; its announcement is kept for a later reload. */
+    void refuse(OverlayPeer p, String why) {
+        drop(p, why);
+        refusedPresent.put(p.overlay + "/" + p.name, p.certificate);
+        refusalsLogged.add(p.overlay + "/" + p.name + "/" + p.certificate.fingerprint());
+    }
+
+    /** Runs {@code r} on the node's thread at its next duty cycle. Any thread. */
+    void runOnNodeThread(Runnable r) {
+        post(r);
     }
 
     private void drop(OverlayPeer p, String why) {

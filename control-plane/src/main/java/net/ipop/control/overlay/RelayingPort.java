@@ -113,6 +113,11 @@ final class RelayingPort implements DataPlanePort {
     }
 
     @Override
+    public void setTrafficReport(long thresholdBytes, int intervalMs) {
+        port.setTrafficReport(thresholdBytes, intervalMs);
+    }
+
+    @Override
     public void installSession(int peerId, SessionKeys keys) {
         port.installSession(peerId, keys);
     }

@@ -24,7 +24,8 @@ import net.ipop.control.node.StaticNodeAgent;
  * The node's reloadable settings and what serves them: the config in effect, the log levels, the metrics
  * registry and endpoint, and the link to the running node agent. {@link #reload()} (on SIGHUP) reads the file
  * again; a file with problems changes nothing (each problem is logged); otherwise log levels and the metrics
- * endpoint change at once, peer changes are handed to the node's thread ({@link StaticNode#reconfigure}), and
+ * endpoint change at once, peer changes are handed to the node's thread ({@link StaticNode#reconfigure}; an overlay node gets every good
+ * reload through its {@link ReloadTarget}), and
  * every changed key that needs a restart is logged as refused ("restart needed") and keeps its running value.
  *
  * <p>Threading: {@link #reload()}, {@link #attach} and {@link #config()} may be called from any thread; reloads
@@ -38,6 +39,7 @@ public final class Reloader implements AutoCloseable {
     private final NodeMetrics metrics = new NodeMetrics();
     private volatile NodeConfig config;
     private StaticNodeAgent agent;
+    private ReloadTarget overlay;
     private MetricsServer server;
     private boolean closed;
 
@@ -79,6 +81,7 @@ public final class Reloader implements AutoCloseable {
      */
     public synchronized void attach(StaticNodeAgent running) {
         agent = running;
+        overlay = null;
         if (running != null) {
             running.submit(node -> {
                 node.observe(metrics);
@@ -88,9 +91,15 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * Reports an overlay node's handshakes, links and ICE states to the metrics (an overlay node takes no reloads);
-     * call before its agent starts.
+     * The overlay node now running, which applies each reload on its own thread ({@link #attach attach(null)}
+     * detaches it). Any thread.
      */
+    public synchronized void attachOverlay(ReloadTarget running) {
+        overlay = running;
+        agent = null;
+    }
+
+    /** Reports an overlay node's handshakes, links and ICE states to the metrics; call before its agent starts. */
     public void observe(StaticNode node) {
         node.observe(metrics);
     }
@@ -129,7 +138,9 @@ public final class Reloader implements AutoCloseable {
                 lines.add(log(Level.ERROR, "reload: " + e.getMessage() + "; metrics are off until the next reload"));
             }
         }
-        if (!running.peers().equals(next.peers()) && agent != null) {
+        if (overlay != null) {
+            overlay.reload(running, next);
+        } else if (!running.peers().equals(next.peers()) && agent != null) {
             agent.submit(node -> {
                 for (String change : node.reconfigure(next.peers())) {
                     log(Level.INFO, "reload: " + change);

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +40,11 @@ import net.ipop.ipc.sbe.RouteKind;
  * continue with down members the plan over all members would link to ({@link #wantsLink}), so a member that
  * returns is found again even if it only answers.
  *
+ * <p>On-demand links ({@code topology.onDemandThresholdBytes} above 0): the data plane reports routes that carry
+ * more than the threshold per interval ({@link #trafficReport}); a member reached through forwarding that gets
+ * such traffic is linked directly as well, and unlinked again when idle. {@link OnDemandLinks} decides; this class
+ * puts its routes and source entries over the plan's.
+ *
  * <p>Threading: the node's thread only. Re-planning happens in {@link #doWork} (several changes in one duty cycle
  * cost one plan).
  */
@@ -58,6 +64,13 @@ public final class TopologyManager implements LinkPolicy {
     private final Set<SourceEntry> installedSources = new HashSet<>();
     private Set<Integer> wanted = Set.of();
     private Plan plan;
+    /** Direct links beyond the plan for busy forwarded destinations, and their far ends. */
+    private final OnDemandLinks onDemand;
+    /** A member's id by peer id, for on-demand log lines (made once: doWork runs every duty cycle). */
+    private final IntFunction<String> memberName = peerId -> {
+        Member m = members.get(peerId);
+        return m == null ? String.valueOf(peerId) : m.id;
+    };
     private boolean dirty = true;
     private boolean started;
     private long replans;
@@ -96,6 +109,7 @@ public final class TopologyManager implements LinkPolicy {
         this.self = self;
         this.port = port;
         this.logger = logger;
+        this.onDemand = new OnDemandLinks(config, logger);
     }
 
     /**
@@ -156,6 +170,9 @@ public final class TopologyManager implements LinkPolicy {
 
     @Override
     public int nextHop(int peerId) {
+        if (onDemand.direct(peerId)) {
+            return peerId;
+        }
         Member m = members.get(peerId);
         String hop = m == null || plan == null ? null : plan.nextHop().get(m.id);
         Member h = hop == null ? null : byId.get(hop);
@@ -176,6 +193,7 @@ public final class TopologyManager implements LinkPolicy {
     }
 
     private boolean removeQuietly(int peerId) {
+        onDemand.forget(peerId);
         Member m = members.remove(peerId);
         if (m != null) {
             byId.remove(m.id);
@@ -188,6 +206,10 @@ public final class TopologyManager implements LinkPolicy {
         // After a data plane (re)start nothing is installed there; everything goes out again.
         installedRoutes.clear();
         installedSources.clear();
+        onDemand.clear();
+        if (onDemand.enabled()) {
+            port.setTrafficReport(onDemand.thresholdBytes(), onDemand.intervalMs());
+        }
         started = true;
         dirty = true;
         replan(nowNanos);
@@ -200,7 +222,7 @@ public final class TopologyManager implements LinkPolicy {
 
     @Override
     public boolean wantsLink(int peerId) {
-        return wanted.contains(peerId);
+        return wanted.contains(peerId) || onDemand.wants(peerId);
     }
 
     @Override
@@ -220,6 +242,43 @@ public final class TopologyManager implements LinkPolicy {
                 replan(nowNanos);
             }
         }
+        if (!m.down && onDemand.sessionInstalled(peerId, m.id, wanted.contains(peerId), nowNanos) && started
+                && plan != null) {
+            // Now as well: an answerer's source entry must be there before the response leaves.
+            apply(plan);
+        }
+    }
+
+    @Override
+    public void trafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs, long nowNanos) {
+        Member m = owner(prefix);
+        if (m != null && !m.down && onDemand.traffic(m.peerId, m.id, wanted.contains(m.peerId), bytes, nowNanos)
+                && started && plan != null) {
+            apply(plan);
+        }
+    }
+
+    @Override
+    public void sessionsGone(int peerId, long nowNanos) {
+        if (onDemand.sessionsGone(peerId, nowNanos) && started && plan != null) {
+            apply(plan);
+        }
+    }
+
+    @Override
+    public boolean retireSessions(int peerId) {
+        return onDemand.takeRetire(peerId);
+    }
+
+    /** The member one of whose prefixes is exactly {@code prefix}, or {@code null}. */
+    private Member owner(IpPrefix prefix) {
+        IpPrefix network = prefix.network();
+        for (Member m : members.values()) {
+            if (m.prefixes.contains(network)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -256,6 +315,10 @@ public final class TopologyManager implements LinkPolicy {
                 work++;
             }
         }
+        if (onDemand.doWork(nowNanos, memberName) > 0) {
+            dirty = true;
+            work++;
+        }
         if (dirty && started) {
             replan(nowNanos);
             work++;
@@ -272,6 +335,22 @@ public final class TopologyManager implements LinkPolicy {
     public boolean down(int peerId) {
         Member m = members.get(peerId);
         return m != null && m.down;
+    }
+
+    /** The state of the member's on-demand link ({@code REQUESTED}, {@code DIRECT}, {@code ANSWERED}), or null. */
+    public String onDemandState(int peerId) {
+        OnDemandLinks.State st = onDemand.state(peerId);
+        return st == null ? null : st.name();
+    }
+
+    /** On-demand links requested so far. */
+    public long onDemandRequests() {
+        return onDemand.requests();
+    }
+
+    /** On-demand links torn down for idleness so far. */
+    public long onDemandTeardowns() {
+        return onDemand.teardowns();
     }
 
     /** Plans computed so far. */
@@ -312,6 +391,11 @@ public final class TopologyManager implements LinkPolicy {
             }
         }
         wanted = Set.copyOf(nextWanted);
+        for (Member m : members.values()) {
+            if (m.down || nextWanted.contains(m.peerId)) {
+                onDemand.forget(m.peerId); // planned now, or down: the plan owns it
+            }
+        }
         if (plan == null || !plan.links().equals(next.links()) || plan.mesh() != next.mesh()) {
             logger.log(Level.INFO, "topology: {0} live of {1} members, {2}, {3} direct links", live.size(),
                     all.size(), next.mesh() ? "full mesh" : "ring", next.links().size());
@@ -337,6 +421,20 @@ public final class TopologyManager implements LinkPolicy {
                 }
                 for (String from : p.acceptsFrom(m.id)) {
                     sources.add(new SourceEntry(prefix, byId.get(from).peerId));
+                }
+            }
+        }
+        // On-demand links: routed directly once their session is installed, accepted directly at both ends.
+        for (Member m : members.values()) {
+            if (m.down) {
+                continue;
+            }
+            for (IpPrefix prefix : m.prefixes) {
+                if (onDemand.acceptsDirectly(m.peerId)) {
+                    sources.add(new SourceEntry(prefix, m.peerId));
+                }
+                if (onDemand.direct(m.peerId)) {
+                    routes.put(prefix, m.peerId);
                 }
             }
         }

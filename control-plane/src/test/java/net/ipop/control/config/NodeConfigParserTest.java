@@ -194,4 +194,55 @@ class NodeConfigParserTest {
         assertFalse(Endpoints.notLiteral("example.org", "x").isEmpty());
         assertTrue(Endpoints.notLiteral("example.org", "x").contains("no DNS"));
     }
+
+    @Test
+    void onDemandLinksAreOffByDefaultAndReadWithTheirRangesChecked() throws Exception {
+        NodeConfig plain = NodeConfigParser.parse(files.write("plain.yaml", files.valid()));
+        assertFalse(plain.topology().onDemand(), "on-demand links on by default");
+        assertEquals(TopologyConfig.DEFAULT, plain.topology());
+
+        NodeConfig c = NodeConfigParser.parse(files.write("od.yaml", files.valid() + """
+                topology:
+                  maxMeshSize: 4
+                  onDemandThresholdBytes: 2000000
+                  onDemandIntervalMs: 500
+                  onDemandIdleMs: 8000
+                """));
+        assertTrue(c.topology().onDemand());
+        assertEquals(2_000_000, c.topology().onDemandThresholdBytes());
+        assertEquals(500, c.topology().onDemandIntervalMs());
+        assertEquals(8_000, c.topology().onDemandIdleMs());
+        assertEquals(4, c.topology().maxMeshSize());
+
+        List<ConfigProblem> p = problemsOf(files.valid() + """
+                topology:
+                  onDemandThresholdBytes: -1
+                  onDemandIntervalMs: 50
+                """);
+        assertEquals(2, p.size(), p.toString());
+        assertEquals("topology.onDemandThresholdBytes", p.get(0).key());
+        assertTrue(p.get(0).message().contains("out of range"), p.toString());
+        assertEquals("topology.onDemandIntervalMs", p.get(1).key());
+        assertTrue(p.get(1).message().contains("100 to 60000 ms"), p.toString());
+
+        p = problemsOf(files.valid() + """
+                topology:
+                  onDemandIntervalMs: 5000
+                  onDemandIdleMs: 9000
+                """);
+        assertEquals(1, p.size(), p.toString());
+        assertEquals("topology.onDemandIdleMs", p.get(0).key());
+        assertTrue(p.get(0).message().contains("shorter than two intervals"), p.toString());
+        assertTrue(p.get(0).message().contains("at least 10000"), p.toString());
+    }
+
+    @Test
+    void theExampleAndTheReferenceShowEveryTopologyKey() throws IOException {
+        String example = Files.readString(Path.of("..", "docs", "examples", "node.yaml"));
+        String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
+        for (String k : NodeConfigParser.TOPOLOGY_KEYS) {
+            assertTrue(example.contains("  " + k + ":"), "docs/examples/node.yaml lacks topology." + k);
+            assertTrue(docs.contains("`topology." + k + "`"), "docs/configuration.md lacks topology." + k);
+        }
+    }
 }

@@ -358,7 +358,7 @@ class DataPlaneTunnelTest {
                 String line = output.poll(100, TimeUnit.MILLISECONDS);
                 if (line != null) {
                     allOutput.add(line);
-                    if (line.startsWith(prefix)) {
+                    if (line.contains(prefix)) { // after the time stamp
                         return;
                     }
                 }

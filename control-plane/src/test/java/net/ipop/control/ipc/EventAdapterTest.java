@@ -13,6 +13,8 @@ import net.ipop.ipc.sbe.MessageHeaderEncoder;
 import net.ipop.ipc.sbe.SessionEventEncoder;
 import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.StateDoneEncoder;
+import net.ipop.ipc.sbe.TrafficReportEncoder;
+import net.ipop.ipc.sbe.AddressFamily;
 
 /** Events of another schema, unknown templates and truncated messages are skipped and counted; newer blocks read. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -55,5 +57,16 @@ class EventAdapterTest {
         SessionEventEncoder enc = new SessionEventEncoder().wrapAndApplyHeader(buffer, 0, header);
         enc.peerId(9).localIndex(10).kind(SessionEventKind.CONFIRMED);
         return MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength();
+    }
+
+    @Test
+    void aTrafficReportReachesTheListener() {
+        TrafficReportEncoder enc = new TrafficReportEncoder().wrapAndApplyHeader(buffer, 0, header);
+        enc.family(AddressFamily.IPV4).putAddress(new byte[] {(byte) 192, 0, 2, 7}, 0, 4).prefixLength((short) 32)
+                .peerId(3).bytes(2_000_000).intervalMs(1001);
+        adapter.onFragment(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength(), null);
+        assertEquals(List.of("TrafficReport IPV4 192.0.2.7/32 via 3 2000000 bytes in 1001 ms"), recorder.events);
+        adapter.onFragment(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + enc.encodedLength() - 1, null);
+        assertEquals(1, adapter.skipped(), "a truncated report was dispatched");
     }
 }

@@ -48,4 +48,11 @@ final class RecordingEvents implements EventListener {
     public void onStateDone(StateDoneDecoder event) {
         events.add("StateDone " + event.correlationId() + " peers " + event.peers());
     }
+
+    @Override
+    public void onTrafficReport(net.ipop.ipc.sbe.TrafficReportDecoder event) {
+        events.add("TrafficReport " + event.family() + " " + event.address(0) + "." + event.address(1) + "."
+                + event.address(2) + "." + event.address(3) + "/" + event.prefixLength() + " via " + event.peerId()
+                + " " + event.bytes() + " bytes in " + event.intervalMs() + " ms");
+    }
 }

@@ -75,6 +75,35 @@ final class FakePort implements DataPlanePort {
         commands.add("unroute " + prefix);
     }
 
+    /** Routes by kind (a topology manager's): prefix -> next-hop peer, and (prefix, peer) source entries. */
+    final java.util.Map<IpPrefix, Integer> routes = new java.util.HashMap<>();
+    final java.util.Set<List<Object>> sources = new java.util.HashSet<>();
+
+    @Override
+    public void addRoute(IpPrefix prefix, int peerId, net.ipop.ipc.sbe.RouteKind kind) {
+        commands.add("route " + prefix + " " + peerId + " " + kind);
+        switch (kind) {
+            case ROUTE_ONLY -> routes.put(prefix, peerId);
+            case SOURCE_ONLY -> sources.add(List.of(prefix, peerId));
+            default -> addRoute(prefix, peerId);
+        }
+    }
+
+    @Override
+    public void removeRoute(IpPrefix prefix, net.ipop.ipc.sbe.RouteKind kind, int peerId) {
+        commands.add("unroute " + prefix + " " + kind + " " + peerId);
+        if (kind == net.ipop.ipc.sbe.RouteKind.SOURCE_ONLY) {
+            sources.remove(List.of(prefix, peerId));
+        } else {
+            routes.remove(prefix);
+        }
+    }
+
+    @Override
+    public void setTrafficReport(long thresholdBytes, int intervalMs) {
+        commands.add("traffic report " + thresholdBytes + " " + intervalMs);
+    }
+
     @Override
     public void installSession(int peerId, SessionKeys keys) {
         installed.add(new Installed(peerId, keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.suite(),

@@ -26,6 +26,7 @@ import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.ipc.SessionState;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.route.RouteTraffic;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.LocalAddresses;
 import net.ipop.dataplane.session.PeerEndpoint;
@@ -52,6 +53,7 @@ import net.ipop.ipc.sbe.RouteKind;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
 import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.SetTrafficReportDecoder;
 import net.ipop.ipc.sbe.Suite;
 
 /**
@@ -96,6 +98,8 @@ public final class Conductor implements Agent, CommandListener {
     private final Map<Prefix, Long> routes = new LinkedHashMap<>();
     /** Routes added as ROUTE_ONLY: their peer does not accept the prefix as a source. */
     private final Set<Prefix> routeOnly = new HashSet<>();
+    /** Each routed prefix's sent bytes, per pipeline; kept while the prefix stays routed. */
+    private final Map<Prefix, RouteTraffic> routeTraffic = new HashMap<>();
     /** SOURCE_ONLY entries by peer id. */
     private final Map<Long, Set<Prefix>> sources = new HashMap<>();
     private final boolean[] slotBusy;
@@ -104,6 +108,7 @@ public final class Conductor implements Agent, CommandListener {
     private final byte[] address = new byte[16];
     private final SessionWatch sessionWatch;
     private final LivenessMonitor liveness;
+    private final TrafficWatch trafficWatch;
     /** The interface's first IPv4 and IPv6 address: where a relay's ICMP errors come from. */
     private LocalAddresses local = LocalAddresses.NONE;
 
@@ -132,6 +137,7 @@ public final class Conductor implements Agent, CommandListener {
         this.slotBusy = new boolean[maxPeers];
         this.log = log;
         this.sessionWatch = new SessionWatch(peers, events, this::expire);
+        this.trafficWatch = new TrafficWatch(routes, routeTraffic, events);
     }
 
     private record Retired(long dueNanos, AutoCloseable resource, int slot) {
@@ -143,6 +149,7 @@ public final class Conductor implements Agent, CommandListener {
         long now = clock.nanoTime();
         work += sessionWatch.poll(now);
         work += liveness.check(peers.values(), now);
+        work += trafficWatch.poll(now);
         while (!retired.isEmpty() && now - retired.peekFirst().dueNanos() >= 0) {
             Retired r = retired.pollFirst();
             if (r.resource() != null) {
@@ -264,6 +271,7 @@ public final class Conductor implements Agent, CommandListener {
         });
         gone.forEach(routes::remove);
         gone.forEach(routeOnly::remove);
+        gone.forEach(routeTraffic::remove);
         sources.remove(entry.id);
         publish(build());
         for (Prefix p : gone) {
@@ -471,6 +479,7 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         routes.put(prefix, entry.id);
+        routeTraffic.computeIfAbsent(prefix, k -> new RouteTraffic(counters.queues()));
         // NULL_VAL: a version 1 sender, whose routes were always sources too.
         if (kind == RouteKind.ROUTE_ONLY) {
             routeOnly.add(prefix);
@@ -505,6 +514,7 @@ public final class Conductor implements Agent, CommandListener {
             return;
         }
         routeOnly.remove(prefix);
+        routeTraffic.remove(prefix);
         publish(build());
         try {
             dataPath.removeRoute(ipPrefix(prefix));
@@ -512,6 +522,28 @@ public final class Conductor implements Agent, CommandListener {
             log.accept("route " + prefix + " left in the kernel: " + e);
         }
         log.accept("route removed: " + prefix);
+        events.commandResult(id, Result.OK);
+    }
+
+    /**
+     * From now on, every {@code intervalMs} a TrafficReport for each route that carried {@code thresholdBytes} or
+     * more from the TUN device in that interval; 0 for either stops the reports. Intervals from 10 ms to an hour.
+     */
+    @Override
+    public void onSetTrafficReport(SetTrafficReportDecoder command) {
+        long id = command.correlationId();
+        long threshold = command.thresholdBytes();
+        long intervalMs = command.intervalMs();
+        boolean off = threshold == 0 || intervalMs == 0;
+        if (!off && (threshold < 0 || intervalMs < 10 || intervalMs > 3_600_000)) {
+            events.commandResult(id, Result.BAD_ARGUMENT, "traffic report: threshold " + Long.toUnsignedString(
+                    threshold) + " bytes per " + intervalMs + " ms: use an interval of 10 to 3600000 ms and a"
+                    + " threshold below 2^63, or 0 to turn reports off");
+            return;
+        }
+        trafficWatch.configure(off ? 0 : threshold, off ? 0 : intervalMs, clock.nanoTime());
+        log.accept(off ? "traffic reports off" : "traffic reports: routes with " + threshold + " bytes or more per "
+                + intervalMs + " ms");
         events.commandResult(id, Result.OK);
     }
 
@@ -607,7 +639,7 @@ public final class Conductor implements Agent, CommandListener {
         Map<Long, List<Prefix>> allowed = new HashMap<>();
         for (Map.Entry<Prefix, Long> route : routes.entrySet()) {
             PeerEntry p = peers.get(route.getValue());
-            r.add(route.getKey(), p.slot);
+            r.add(route.getKey(), p.slot, routeTraffic.get(route.getKey()));
             if (!routeOnly.contains(route.getKey())) {
                 allowed.computeIfAbsent(p.id, k -> new ArrayList<>()).add(route.getKey());
             }

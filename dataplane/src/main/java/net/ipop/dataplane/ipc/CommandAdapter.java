@@ -17,6 +17,7 @@ import net.ipop.ipc.sbe.RemovePeerDecoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.SetTrafficReportDecoder;
 
 /**
  * Decodes whole command messages and hands them to a {@link CommandListener}.
@@ -43,6 +44,7 @@ public final class CommandAdapter implements FragmentHandler {
     private final RemoveRouteDecoder removeRoute = new RemoveRouteDecoder();
     private final InjectPacketDecoder injectPacket = new InjectPacketDecoder();
     private final QueryStateDecoder queryState = new QueryStateDecoder();
+    private final SetTrafficReportDecoder setTrafficReport = new SetTrafficReportDecoder();
     private final CommandListener listener;
     private long dispatched;
     private long skipped;
@@ -104,6 +106,8 @@ public final class CommandAdapter implements FragmentHandler {
             }
             case QueryStateDecoder.TEMPLATE_ID ->
                     listener.onQueryState(queryState.wrap(buffer, body, blockLength, version));
+            case SetTrafficReportDecoder.TEMPLATE_ID ->
+                    listener.onSetTrafficReport(setTrafficReport.wrap(buffer, body, blockLength, version));
             default -> {
                 skipped++;
                 return;

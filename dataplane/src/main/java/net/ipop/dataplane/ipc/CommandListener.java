@@ -10,6 +10,7 @@ import net.ipop.ipc.sbe.RemovePeerDecoder;
 import net.ipop.ipc.sbe.RemoveRouteDecoder;
 import net.ipop.ipc.sbe.RetireSessionDecoder;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
+import net.ipop.ipc.sbe.SetTrafficReportDecoder;
 
 /**
  * What the data plane does with each command from the control plane; called by {@link CommandAdapter}.
@@ -43,4 +44,11 @@ public interface CommandListener {
     void onInjectPacket(InjectPacketDecoder command);
 
     void onQueryState(QueryStateDecoder command);
+
+    /**
+     * Turns traffic reports for on-demand links on or off (schema version 3). The default ignores the command
+     * (listeners that only watch commands, in tests); the {@code Conductor} answers it like every other.
+     */
+    default void onSetTrafficReport(SetTrafficReportDecoder command) {
+    }
 }

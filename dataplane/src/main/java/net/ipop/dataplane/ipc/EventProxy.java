@@ -18,6 +18,7 @@ import net.ipop.ipc.sbe.Result;
 import net.ipop.ipc.sbe.SessionEventEncoder;
 import net.ipop.ipc.sbe.SessionEventKind;
 import net.ipop.ipc.sbe.StateDoneEncoder;
+import net.ipop.ipc.sbe.TrafficReportEncoder;
 
 /**
  * Sends events to the control plane: each method encodes one SBE message into this proxy's own preallocated
@@ -51,6 +52,7 @@ public final class EventProxy {
     private final SessionEventEncoder sessionEvent = new SessionEventEncoder();
     private final PeerStateEncoder peerState = new PeerStateEncoder();
     private final StateDoneEncoder stateDone = new StateDoneEncoder();
+    private final TrafficReportEncoder trafficReport = new TrafficReportEncoder();
     private long notDelivered;
     private long lastFailure;
 
@@ -148,6 +150,19 @@ public final class EventProxy {
     public boolean stateDone(long correlationId, long peers) {
         stateDone.wrapAndApplyHeader(buffer, 0, header).correlationId(correlationId).peers(peers);
         return send(MessageHeaderEncoder.ENCODED_LENGTH + stateDone.encodedLength());
+    }
+
+    /**
+     * A route's traffic crossed the reporting threshold (schema version 3): {@code bytes} inner bytes were routed
+     * to the prefix through peer {@code peerId} in the last {@code intervalMs} milliseconds. The prefix's address
+     * is borrowed for the call (4 or 16 bytes by {@code family}, network order).
+     */
+    public boolean trafficReport(AddressFamily family, byte[] address, int prefixLength, long peerId, long bytes,
+            long intervalMs) {
+        trafficReport.wrapAndApplyHeader(buffer, 0, header).family(family)
+                .putAddress(address, 0, addressLength(family)).prefixLength((short) prefixLength).peerId(peerId)
+                .bytes(bytes).intervalMs(intervalMs);
+        return send(MessageHeaderEncoder.ENCODED_LENGTH + trafficReport.encodedLength());
     }
 
     /** Events not delivered so far. Read on the proxy's thread. */

@@ -13,6 +13,7 @@ import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
 import net.ipop.dataplane.packet.Segmenter;
 import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.route.RouteTraffic;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.Session;
@@ -26,7 +27,8 @@ import net.ipop.ffm.udp.MessageBatch;
  *   <li>parse the virtio-net header (if the device has one) and the IP version;</li>
  *   <li>route lookup on the inner destination gives the peer (NO_ROUTE, also while the peer is
  *       declared down, NO_SESSION, NO_ENDPOINT drop and count; a later step queues the packet and
- *       asks for a handshake);</li>
+ *       asks for a handshake); the packet's bytes are added to the route's {@link RouteTraffic}
+ *       (this queue's counter), which the conductor turns into traffic reports for on-demand links;</li>
  *   <li>a packet (or a super-packet's segment) larger than the tunnel MTU is answered with an ICMP
  *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG); IPv4 packets
  *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
@@ -158,21 +160,27 @@ public final class OutboundPath implements AutoCloseable {
             return;
         }
         int version = (buffer.get(ValueLayout.JAVA_BYTE, ip) & 0xFF) >>> 4;
-        int slot;
+        RouteTable routes = table.routes();
+        int entry;
         if (version == 4 && Ipv4.valid(buffer, ip, ipLength)) {
-            slot = table.routes().lookup4(Ipv4.dst(buffer, ip));
+            entry = routes.entry4(Ipv4.dst(buffer, ip));
         } else if (version == 6 && ipLength >= Ipv6.HEADER
                 && (gsoType != Segmenter.GSO_NONE || Ipv6.valid(buffer, ip, ipLength))) {
-            slot = table.routes().lookup6(Ipv6.dstHi(buffer, ip), Ipv6.dstLo(buffer, ip));
+            entry = routes.entry6(Ipv6.dstHi(buffer, ip), Ipv6.dstLo(buffer, ip));
         } else {
             stats.drop(DropReason.MALFORMED);
             return;
         }
-        if (slot == RouteTable.NO_ROUTE) {
+        if (entry == RouteTable.NO_ROUTE) {
             stats.drop(DropReason.NO_ROUTE);
             return;
         }
-        Peer peer = table.peer(slot);
+        // What the host sends on the route, delivered or not: traffic that keeps failing still wants a link.
+        RouteTraffic traffic = routes.traffic(entry);
+        if (traffic != null) {
+            traffic.add(queue, ipLength);
+        }
+        Peer peer = table.peer(routes.nextHop(entry));
         if (peer != null && peer.liveness().down()) {
             stats.drop(DropReason.NO_ROUTE);
             return;

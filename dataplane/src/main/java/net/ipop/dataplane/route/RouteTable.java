@@ -11,6 +11,11 @@ import java.util.List;
  * length down. A lookup costs one probe per distinct length in the table (an overlay typically has
  * two or three: host routes and the overlay prefix), independent of the number of routes.
  *
+ * <p>Entries: the hash tables hold an entry index (the route's place in {@link #routes()}), which
+ * {@link #entry4}/{@link #entry6} return; {@link #nextHop} and {@link #traffic} read the entry. The
+ * outbound path looks up the entry once and both routes by it and counts the packet's bytes into the
+ * route's {@link RouteTraffic}, for on-demand links. An entry is valid only for its table.
+ *
  * <p>Threading: built by the single writer ({@link Builder}), then published whole (a release
  * store of the reference); any number of packet threads read it without locks. Lookups allocate
  * nothing.
@@ -24,11 +29,20 @@ public final class RouteTable {
     private final LengthTable[] v4; // longest length first
     private final LengthTable[] v6;
     private final List<Route> routes;
+    /** By entry (the index in {@link #routes}): the next hop and the traffic counters (null: not counted). */
+    private final int[] nextHops;
+    private final RouteTraffic[] traffic;
 
-    private RouteTable(LengthTable[] v4, LengthTable[] v6, List<Route> routes) {
-        this.v4 = v4;
-        this.v6 = v6;
+    private RouteTable(List<Route> routes) {
         this.routes = routes;
+        this.nextHops = new int[routes.size()];
+        this.traffic = new RouteTraffic[routes.size()];
+        for (int i = 0; i < routes.size(); i++) {
+            nextHops[i] = routes.get(i).nextHop();
+            traffic[i] = routes.get(i).traffic();
+        }
+        this.v4 = tables(routes, false, 32);
+        this.v6 = tables(routes, true, 128);
     }
 
     public static RouteTable empty() {
@@ -37,6 +51,21 @@ public final class RouteTable {
 
     /** Next hop for an IPv4 destination given as an unsigned 32-bit value, or {@link #NO_ROUTE}. */
     public int lookup4(int address) {
+        int e = entry4(address);
+        return e == NO_ROUTE ? NO_ROUTE : nextHops[e];
+    }
+
+    /** Next hop for an IPv6 destination given as its high and low 64 bits, or {@link #NO_ROUTE}. */
+    public int lookup6(long hi, long lo) {
+        int e = entry6(hi, lo);
+        return e == NO_ROUTE ? NO_ROUTE : nextHops[e];
+    }
+
+    /**
+     * The entry of the longest prefix holding an IPv4 destination (for {@link #nextHop} and {@link #traffic}), or
+     * {@link #NO_ROUTE}. Entries are valid for this table only.
+     */
+    public int entry4(int address) {
         long a = address & 0xFFFF_FFFFL;
         for (LengthTable t : v4) {
             int v = t.get(0, a & Prefix.mask4(t.length));
@@ -47,8 +76,8 @@ public final class RouteTable {
         return NO_ROUTE;
     }
 
-    /** Next hop for an IPv6 destination given as its high and low 64 bits, or {@link #NO_ROUTE}. */
-    public int lookup6(long hi, long lo) {
+    /** As {@link #entry4}, for an IPv6 destination given as its high and low 64 bits. */
+    public int entry6(long hi, long lo) {
         for (LengthTable t : v6) {
             int v = t.get(hi & Prefix.mask6Hi(t.length), lo & Prefix.mask6Lo(t.length));
             if (v != NO_ROUTE) {
@@ -58,13 +87,26 @@ public final class RouteTable {
         return NO_ROUTE;
     }
 
+    /** The next hop of an entry {@link #entry4}/{@link #entry6} returned. */
+    public int nextHop(int entry) {
+        return nextHops[entry];
+    }
+
+    /** Where an entry's sent bytes are counted, or {@code null} if they are not. */
+    public RouteTraffic traffic(int entry) {
+        return traffic[entry];
+    }
+
     /** The routes this table holds, for status and dumps (setup path). */
     public List<Route> routes() {
         return routes;
     }
 
-    /** A prefix and its next hop. */
-    public record Route(Prefix prefix, int nextHop) {
+    /** A prefix, its next hop and where the bytes sent on it are counted ({@code null}: nowhere). */
+    public record Route(Prefix prefix, int nextHop, RouteTraffic traffic) {
+        public Route(Prefix prefix, int nextHop) {
+            this(prefix, nextHop, null);
+        }
     }
 
     /** Collects routes and builds a table. Single-threaded; a later add of the same prefix wins. */
@@ -80,11 +122,16 @@ public final class RouteTable {
         }
 
         public Builder add(Prefix prefix, int nextHop) {
+            return add(prefix, nextHop, null);
+        }
+
+        /** Adds a route whose sent bytes the packet path counts into {@code traffic} (may be null: not counted). */
+        public Builder add(Prefix prefix, int nextHop, RouteTraffic traffic) {
             if (nextHop < 0) {
                 throw new IllegalArgumentException("next hop must be >= 0, was " + nextHop);
             }
             remove(prefix);
-            routes.add(new Route(prefix, nextHop));
+            routes.add(new Route(prefix, nextHop, traffic));
             return this;
         }
 
@@ -100,24 +147,28 @@ public final class RouteTable {
         }
 
         public RouteTable build() {
-            return new RouteTable(tables(false, 32), tables(true, 128), List.copyOf(routes));
+            return new RouteTable(List.copyOf(routes));
         }
+    }
 
-        private LengthTable[] tables(boolean ipv6, int maxLength) {
-            List<LengthTable> out = new ArrayList<>();
-            for (int len = maxLength; len >= 0; len--) {
-                List<Route> atLength = new ArrayList<>();
-                for (Route r : routes) {
-                    if (r.prefix().ipv6() == ipv6 && r.prefix().length() == len) {
-                        atLength.add(r);
-                    }
-                }
-                if (!atLength.isEmpty()) {
-                    out.add(new LengthTable(len, atLength));
+    /** One {@link LengthTable} per prefix length present, longest first; values are entries (route indices). */
+    private static LengthTable[] tables(List<Route> routes, boolean ipv6, int maxLength) {
+        List<LengthTable> out = new ArrayList<>();
+        for (int len = maxLength; len >= 0; len--) {
+            List<Route> atLength = new ArrayList<>();
+            List<Integer> entries = new ArrayList<>();
+            for (int i = 0; i < routes.size(); i++) {
+                Route r = routes.get(i);
+                if (r.prefix().ipv6() == ipv6 && r.prefix().length() == len) {
+                    atLength.add(r);
+                    entries.add(i);
                 }
             }
-            return out.toArray(new LengthTable[0]);
+            if (!atLength.isEmpty()) {
+                out.add(new LengthTable(len, atLength, entries));
+            }
         }
+        return out.toArray(new LengthTable[0]);
     }
 
     /** Open addressing over (hi, lo) keys of one prefix length; load factor at most 1/2. */
@@ -125,10 +176,10 @@ public final class RouteTable {
         final int length;
         final long[] his;
         final long[] los;
-        final int[] values; // NO_ROUTE marks an empty slot
+        final int[] values; // entries; NO_ROUTE marks an empty slot
         final int mask;
 
-        LengthTable(int length, List<Route> routes) {
+        LengthTable(int length, List<Route> routes, List<Integer> entries) {
             this.length = length;
             int cap = Integer.highestOneBit(Math.max(2, routes.size()) * 2 - 1) << 1;
             his = new long[cap];
@@ -136,14 +187,15 @@ public final class RouteTable {
             values = new int[cap];
             mask = cap - 1;
             java.util.Arrays.fill(values, NO_ROUTE);
-            for (Route r : routes) {
+            for (int k = 0; k < routes.size(); k++) {
+                Route r = routes.get(k);
                 int i = slot(r.prefix().hi(), r.prefix().lo());
                 while (values[i] != NO_ROUTE) {
                     i = (i + 1) & mask;
                 }
                 his[i] = r.prefix().hi();
                 los[i] = r.prefix().lo();
-                values[i] = r.nextHop();
+                values[i] = entries.get(k);
             }
         }
 

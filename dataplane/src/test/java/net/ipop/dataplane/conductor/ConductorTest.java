@@ -69,6 +69,8 @@ import net.ipop.ipc.sbe.RetireSessionEncoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
 import net.ipop.ipc.sbe.SetEndpointDecoder;
 import net.ipop.ipc.sbe.SetEndpointEncoder;
+import net.ipop.ipc.sbe.SetTrafficReportEncoder;
+import net.ipop.ipc.sbe.TrafficReportDecoder;
 import net.ipop.ipc.sbe.StateDoneDecoder;
 import net.ipop.ipc.sbe.Suite;
 
@@ -447,6 +449,80 @@ class ConductorTest {
         assertOk(installSession(8, 31, 41, true));
         assertOk(removePeer(8));
         assertEquals(List.of(), tick(PeerTimers.REJECT_AFTER_TIME_NANOS));
+    }
+
+    @Test
+    void routesWhoseTrafficCrossesTheThresholdInAnIntervalAreReportedWithTheirNextHop() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(addPeer(8, "c"));
+        assertOk(addRoute(7, "192.0.2.2", 32, RouteKind.ROUTE_ONLY));
+        assertOk(addRoute(7, "192.0.2.3", 32, RouteKind.ROUTE_ONLY)); // c's address, forwarded through b
+        assertOk(addRoute(8, "2001:db8::3", 128));
+        sent("192.0.2.3", 5_000); // before reports are on: not counted into the first interval
+        assertEquals(List.of(), trafficTick(2 * SECOND), "reports before SetTrafficReport");
+
+        assertOk(setTrafficReport(10_000, 1000));
+        sent("192.0.2.3", 6_000);
+        sent("192.0.2.2", 500);
+        sent("2001:db8::3", 9_999);
+        assertEquals(List.of(), trafficTick(SECOND - 1), "a report before the interval ended");
+        sent("192.0.2.3", 4_000);
+        assertEquals(List.of("192.0.2.3/32 via 7: 10000 bytes in 1000 ms"), trafficTick(1));
+
+        // The route moves to a direct link: the same prefix counts on, now reported through c.
+        assertOk(addRoute(8, "192.0.2.3", 32, RouteKind.ROUTE_ONLY));
+        sent("192.0.2.3", 20_000);
+        sent("2001:db8::3", 10_000);
+        assertEquals(List.of("192.0.2.3/32 via 8: 20000 bytes in 1500 ms", "2001:db8:0:0:0:0:0:3/128 via 8: 10000 bytes in"
+                + " 1500 ms"), trafficTick(1500 * 1_000_000L).stream().sorted().toList());
+        assertEquals(List.of(), trafficTick(SECOND), "a quiet interval reported something");
+
+        assertAnswer(Result.BAD_ARGUMENT, "interval of 10 to 3600000 ms", setTrafficReport(1, 5));
+        assertOk(setTrafficReport(0, 1000));
+        sent("192.0.2.3", 50_000);
+        assertEquals(List.of(), trafficTick(2 * SECOND), "reports after they were turned off");
+    }
+
+    /** What a pipeline does for a packet the TUN gave it: counts its bytes on the route its destination takes. */
+    private void sent(String destination, int bytes) {
+        RouteTable routes = tables.acquire().routes();
+        byte[] a = bytes(destination);
+        int entry;
+        if (a.length == 4) {
+            entry = routes.entry4(ipv4(destination));
+        } else {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(a);
+            entry = routes.entry6(b.getLong(), b.getLong());
+        }
+        assertTrue(entry != RouteTable.NO_ROUTE, "no route to " + destination);
+        assertNotNull(routes.traffic(entry), "route to " + destination + " is not counted");
+        routes.traffic(entry).add(0, bytes);
+    }
+
+    private int setTrafficReport(long thresholdBytes, long intervalMs) {
+        SetTrafficReportEncoder e = new SetTrafficReportEncoder().wrapAndApplyHeader(buffer, 0, header);
+        e.correlationId(nextCorrelation).thresholdBytes(thresholdBytes).intervalMs(intervalMs);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** Advances the fake clock, runs one duty cycle and returns the TrafficReports it sent, as text. */
+    private List<String> trafficTick(long nanos) {
+        clock.advance(nanos);
+        conductor.doWork();
+        List<String> seen = new ArrayList<>();
+        MessageHeaderDecoder h = new MessageHeaderDecoder();
+        TrafficReportDecoder d = new TrafficReportDecoder();
+        eventsIn.poll((DirectBuffer b, int offset, int len, io.aeron.logbuffer.Header ignored) -> {
+            h.wrap(b, offset);
+            assertEquals(TrafficReportDecoder.TEMPLATE_ID, h.templateId(), "unexpected event " + h.templateId());
+            d.wrap(b, offset + MessageHeaderDecoder.ENCODED_LENGTH, h.blockLength(), h.version());
+            byte[] a = new byte[d.family() == AddressFamily.IPV4 ? 4 : 16];
+            d.getAddress(a, 0, a.length);
+            seen.add(ip(a) + "/" + d.prefixLength() + " via " + d.peerId() + ": " + d.bytes() + " bytes in "
+                    + d.intervalMs() + " ms");
+        }, 100);
+        return seen;
     }
 
     /** Advances the fake clock, runs one conductor duty cycle and returns the session events it sent. */

@@ -16,6 +16,7 @@ import net.ipop.crypto.aead.PacketOpener;
 import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.route.RouteTraffic;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
@@ -80,6 +81,11 @@ class PathAllocationTest {
             PeerTable tableA = StaticSessions.side(true, Suite.AES256GCM, new AeadScratch(), ofB,
                     new InetSocketAddress("198.51.100.2", 51820), b, b);
             PeerTable tableB = StaticSessions.side(false, Suite.AES256GCM, new AeadScratch(), ofA, underlayA, a, a);
+            // The route counts its bytes, as the conductor's routes do: counting must not allocate either.
+            RouteTraffic traffic = new RouteTraffic(1);
+            Prefix toB = Prefix.parse("192.0.2.2/32");
+            tableA = new PeerTable.Builder(tableA).routes(new RouteTable.Builder(tableA.routes())
+                    .add(toB, tableA.routes().lookup4(0xC0000202), traffic).build()).build();
             if (relayed) {
                 InetSocketAddress turn = new InetSocketAddress("203.0.113.3", 3478);
                 ofB.setRelayed(new InetSocketAddress("203.0.113.3", 50002), turn, 0x4001);
@@ -108,6 +114,7 @@ class PathAllocationTest {
                 assertEquals(relayed ? ChannelData.HEADER_LENGTH + datagram : datagram, wire.length(0),
                         "a ChannelData header when relayed");
                 assertEquals(WARMUP + PACKETS, delivered[0], statsB::toString);
+                assertEquals((long) (WARMUP + PACKETS) * packet.length, traffic.sum(), "bytes counted on the route");
                 assertTrue(pathPerPacket <= cipherPerPacket + SLACK_BYTES,
                         "paths " + pathPerPacket + " B/packet vs cipher " + cipherPerPacket);
             }

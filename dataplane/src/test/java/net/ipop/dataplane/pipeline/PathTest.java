@@ -18,6 +18,8 @@ import java.util.Random;
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
 import net.ipop.dataplane.route.Prefix;
+import net.ipop.dataplane.route.RouteTable;
+import net.ipop.dataplane.route.RouteTraffic;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
 import net.ipop.dataplane.session.PeerTable;
@@ -165,6 +167,28 @@ class PathTest {
         assertArrayEquals(payload, joined.toByteArray());
         assertEquals(1, statsA.tunReads());
         assertEquals(5, statsA.datagramsSent());
+    }
+
+    @Test
+    void theBytesOfEveryPacketFromTheTunAreCountedOnItsRouteSuperPacketsWhole() {
+        install(Suite.AES256GCM);
+        RouteTraffic v4 = new RouteTraffic(1);
+        RouteTraffic v6 = new RouteTraffic(1);
+        int slot = tableA.routes().lookup4(0xC0000202);
+        tableA = new PeerTable.Builder(tableA).routes(new RouteTable.Builder(tableA.routes())
+                .add(Prefix.parse("192.0.2.2/32"), slot, v4).add(Prefix.parse("2001:db8::2/128"), slot, v6).build())
+                .build();
+        byte[] superPacket = Packets.tcp4("192.0.2.1", "192.0.2.2", random(4500, 6));
+        send(superPacket, VirtioNetHeader.GSO_TCPV4, 1000);
+        byte[] small = Packets.udp6("2001:db8::1", "2001:db8::2", random(100, 7));
+        send(small);
+        send(Packets.udp4("192.0.2.1", "192.0.2.9", random(100, 8))); // no route: counted nowhere
+        assertEquals(superPacket.length, v4.sum(), "the super-packet's inner bytes");
+        assertEquals(small.length, v6.sum());
+        assertEquals(superPacket.length, v4.sinceLast());
+        assertEquals(0, v4.sinceLast(), "bytes since the last look");
+        receive();
+        assertEquals(6, toTunB.size(), statsB::toString);
     }
 
     @Test
