@@ -93,6 +93,11 @@ final class OverlayLab implements AutoCloseable {
 
     /** Writes a node's key, certificate, account and config for {@code ns}; the node is not started. */
     TwoNodes.Node node(TestNamespace ns, String name) throws IOException {
+        return node(ns, name, 0);
+    }
+
+    /** As {@link #node(TestNamespace, String)}, with {@code dataplane.deadPeerAfterMs} when it is not 0. */
+    TwoNodes.Node node(TestNamespace ns, String name, int deadPeerAfterMs) throws IOException {
         Path d = Files.createDirectories(dir.resolve(name));
         byte[] priv = X25519Keys.generatePrivateKey(RANDOM);
         Path keyFile = secret(d.resolve(name + ".key"), X25519Keys.toBase64(priv));
@@ -117,7 +122,7 @@ final class OverlayLab implements AutoCloseable {
                   port: 51820
                 dataplane:
                   countersFile: %s
-                  aeronDirectory: %s
+                  aeronDirectory: %s%s
                 signalling:
                   - overlay: %s
                     account: %s@%s
@@ -133,7 +138,8 @@ final class OverlayLab implements AutoCloseable {
                   turnServer: %s:3478
                   turnUsername: %s
                   turnPasswordFile: %s
-                """.formatted(name, keyFile, address, counters, aeron, OVERLAY, name, ProsodyServer.DOMAIN,
+                """.formatted(name, keyFile, address, counters, aeron,
+                deadPeerAfterMs == 0 ? "" : "\n  deadPeerAfterMs: " + deadPeerAfterMs, OVERLAY, name, ProsodyServer.DOMAIN,
                 passwordFile, SERVER, certFile, caFile, crlFile, SERVER, SERVER, NatLab.TURN_USER, turnPassword));
         TwoNodes.Node n = new TwoNodes.Node(ns, config, d.resolve("run"), aeron, counters);
         nodes.add(n);

@@ -48,6 +48,9 @@ public final class IceSession implements AutoCloseable {
     private static final String STREAM = "ipop";
     private static final long WATCHDOG_PERIOD_MS = 500;
     private static final long FREE_TIMEOUT_MS = 5000;
+    /** Gatherings in a restart until one has its relayed candidate (when TURN servers are configured). */
+    private static final int RELAY_ATTEMPTS = 3;
+    private static final long RELAY_RETRY_MS = 1500;
 
     /** One ice4j agent and everything it owns; a restart makes a new one. */
     private final class Generation {
@@ -228,15 +231,49 @@ public final class IceSession implements AutoCloseable {
     /**
      * ICE restart (RFC 8445 section 9): frees the current agent (its relay allocations, its checks) and
      * gathers again with new credentials. Signal the new credentials and candidates and call {@link
-     * #start} again; until then nothing is selected and no consent is checked.
+     * #start} again; until then nothing is selected and no consent is checked. The old agent goes first:
+     * every generation allocates on the TURN server from the same 5-tuple (the data plane's socket), and the
+     * server refuses a second allocation there (437 Allocation Mismatch), so a restart gathered before the
+     * old allocation is released would come without its relayed candidate; and as the server deletes a released
+     * allocation only a moment later, a gathering without one is tried again, {@link #RELAY_ATTEMPTS} times in
+     * all. Blocks for that long: call it on a thread that may wait.
      */
     public synchronized void restart() throws IOException {
         if (closed) {
             throw new IllegalStateException("the ICE session is closed");
         }
         Generation old = current;
-        current = gather();
+        old.reported = true; // its checks and consent end here: no failure to report for it
         old.free();
+        Generation g = gather();
+        // coturn deletes a released allocation a moment later, and refuses a new one on the 5-tuple until then.
+        for (int attempt = 1; attempt < RELAY_ATTEMPTS && !config.turnServers().isEmpty() && !relayed(g); attempt++) {
+            LOG.log(Level.INFO, "ICE restart gathered no relayed candidate; gathering again in {0} ms",
+                    Long.toString(RELAY_RETRY_MS));
+            g.free();
+            try {
+                Thread.sleep(RELAY_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while gathering again", e);
+            }
+            g = gather();
+        }
+        current = g;
+    }
+
+    private static boolean relayed(Generation g) {
+        for (LocalCandidate c : g.component.getLocalCandidates()) {
+            if (c.getType() == org.ice4j.ice.CandidateType.RELAYED_CANDIDATE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@link #start} was called for the current generation (false: fresh, its candidates unused). */
+    public boolean started() {
+        return current.started;
     }
 
     /** The nominated path of the current generation, with the TURN channel as known now, if any. */

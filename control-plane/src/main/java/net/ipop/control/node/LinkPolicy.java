@@ -25,6 +25,14 @@ public interface LinkPolicy {
     void rekeyDue(int peerId, long nowNanos);
 
     /**
+     * The overlay found no path to the peer (an ICE restart, TURN included, selected none): it is unreachable until
+     * a session with it is installed. The default treats it as {@link #rekeyDue}: suspect.
+     */
+    default void linkDown(int peerId, long nowNanos) {
+        rekeyDue(peerId, nowNanos);
+    }
+
+    /**
      * A peer joined, or its allowed addresses changed (a config reload): plan it in with these prefixes. The
      * policy, not the node, installs its routes.
      */

@@ -474,7 +474,9 @@ public final class StaticNode {
      * Handles a session event of the data plane. {@code CONFIRMED}: the peer sent data on our
      * responder keys, so the handshake is complete. {@code REKEY_DUE}: a rekey is started (whichever
      * session it names: a needless handshake costs little, a missed rekey a dead tunnel).
-     * {@code EXPIRED}: the data plane dropped the session; its index is released. Other events for
+     * {@code EXPIRED}: the data plane dropped the session; its index is released. {@code PEER_DOWN}: a handshake
+     * is wanted at once and the link listener is told (an overlay restarts ICE); {@code PEER_UP}: the listener is
+     * told. Other events for
      * unknown peers or sessions (e.g. from before a restart) are counted and ignored.
      */
     public void onSessionEvent(int peerId, int localIndex, SessionEventKind kind) {
@@ -512,6 +514,13 @@ public final class StaticNode {
                     statusChanged = true;
                 }
             }
+            case PEER_DOWN -> {
+                // The data plane sends REKEY_DUE with it when a session exists; without one, handshake now too.
+                timers.handshakeWanted();
+                p.quiet = false;
+                linkListener.onPeerDown(p.id);
+            }
+            case PEER_UP -> linkListener.onPeerUp(p.id);
             case NULL_VAL, SBE_UNKNOWN -> unknownSessionEvents++;
         }
     }
@@ -526,11 +535,19 @@ public final class StaticNode {
         }
     }
 
-    /** Told when a handshake with a peer went unanswered (a sign the path to it is broken). */
+    /** Told when a handshake with a peer went unanswered, or the data plane's liveness of a peer changed. */
     @FunctionalInterface
     public interface LinkListener {
         /** {@code REKEY_ATTEMPT_TIME} passed without an answer from the peer; called on the node's thread. */
         void onHandshakeGaveUp(int peerId);
+
+        /** The data plane declared the peer down (PEER_DOWN: data to it unanswered); node's thread. */
+        default void onPeerDown(int peerId) {
+        }
+
+        /** A peer declared down answers again (PEER_UP); node's thread. */
+        default void onPeerUp(int peerId) {
+        }
     }
 
     /** Sets who hears of unanswered handshakes (an overlay node restarts ICE then). */
@@ -617,6 +634,16 @@ public final class StaticNode {
         StaticPeer p = peerOrNull(peerId);
         if (p != null) {
             observer.iceState(p.config.name(), state);
+        }
+    }
+
+    /**
+     * The overlay found no path to the peer for now (an ICE restart failed): the link policy, if any, plans
+     * around it until a session with it is installed again. Node thread.
+     */
+    public void linkDown(int peerId) {
+        if (links != null && peerOrNull(peerId) != null) {
+            links.linkDown(peerId, clock.nanoTime());
         }
     }
 

@@ -43,6 +43,15 @@ final class CandidateCodec {
         return out;
     }
 
+    /** The candidates' types in order, e.g. {@code host srflx relay}, for a log line. */
+    static String types(List<Candidate> in) {
+        StringBuilder b = new StringBuilder();
+        for (Candidate c : in) {
+            b.append(b.isEmpty() ? "" : " ").append(c.type().wireName());
+        }
+        return b.toString();
+    }
+
     private static Candidate.Type signalType(IceCandidate.Type t) {
         return switch (t) {
             case HOST -> Candidate.Type.HOST;

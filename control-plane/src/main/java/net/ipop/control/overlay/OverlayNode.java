@@ -56,11 +56,12 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  *     (chain, validity, revocation, allowed groups). A refused peer gets one log line naming it and the reason
  *     (again only if its certificate changes) and never a session; its offers are ignored. An admitted peer's
  *     static key and allowed addresses are those its certificate binds.</li>
- * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers; only the
- *     offerer starts over (an ICE restart: new credentials, new candidates, same socket) when ICE fails, when
- *     consent on the selected path is lost, when the handshake over the path goes unanswered, or when its offer
- *     is not answered within {@link #OFFER_TIMEOUT_NANOS}. Retries back off from {@link #FIRST_RETRY_NANOS} to
- *     {@link #MAX_RETRY_NANOS}.</li>
+ * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers; the offerer
+ *     starts over (an ICE restart: new credentials, new candidates, same socket) when a first connection fails,
+ *     or when its offer is not answered within {@link #OFFER_TIMEOUT_NANOS}. Retries back off from {@link
+ *     #FIRST_RETRY_NANOS} to {@link #MAX_RETRY_NANOS}.</li>
+ * <li><b>Broken links.</b> When a link in use breaks (the data plane's PEER_DOWN, lost consent, an unanswered
+ *     handshake) either end restarts ICE at once, TURN candidates included; see {@link LinkHealth}.</li>
  * <li><b>Paths.</b> A {@link PathKind#DIRECT} path becomes the peer's endpoint and a handshake starts over it.
  *     A {@link PathKind#RELAYED} path needs TURN ChannelData framing in the data plane, which it has not yet:
  *     such a path is logged and not used.</li>
@@ -118,6 +119,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     private final Set<String> refusalsLogged = new HashSet<>();
     /** Peers in a room whose certificates were refused, by overlay/peer: a reload may admit them. */
     private final Map<String, NodeCertificate> refusedPresent = new HashMap<>();
+    private final LinkHealth health;
     private final List<SignallingConfig> unjoined = new ArrayList<>();
     private long joinRetryAtNanos;
     private boolean closed;
@@ -152,7 +154,23 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         this.transport = new DataPlaneIceTransport(hosts);
         this.mux = new IceMux(transport);
         this.clock = clock;
-        node.linkListener(this::onHandshakeGaveUp);
+        this.health = new LinkHealth(new LinkHealth.Links() {
+            @Override
+            public OverlayPeer byPeerId(int peerId) {
+                return byPeerId.get(peerId);
+            }
+
+            @Override
+            public void restart(OverlayPeer p) {
+                offer(p);
+            }
+
+            @Override
+            public void reportDown(OverlayPeer p) {
+                node.linkDown(p.peerId);
+            }
+        }, clock);
+        node.linkListener(health);
     }
 
     /**
@@ -227,11 +245,11 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                 p.channelPollNanos = now;
                 work += awaitChannel(p, now);
             }
-            if (p.offerer && !p.busy && p.retryAtNanos != 0 && now - p.retryAtNanos >= 0) {
+            if (!p.busy && p.retryAtNanos != 0 && now - p.retryAtNanos >= 0) {
                 p.retryAtNanos = 0;
                 offer(p);
                 work++;
-            } else if (p.offerer && p.offerSessionId != null && now - p.offerSentNanos >= OFFER_TIMEOUT_NANOS) {
+            } else if (p.offerSessionId != null && now - p.offerSentNanos >= OFFER_TIMEOUT_NANOS) {
                 LOG.log(Level.INFO, "{0}: no answer to the offer within {1} s; offering again", p,
                         OFFER_TIMEOUT_NANOS / 1_000_000_000L);
                 p.offerSessionId = null;
@@ -239,6 +257,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                 work++;
             }
         }
+        work += health.doWork(peers.values(), now);
         if (!unjoined.isEmpty() && now - joinRetryAtNanos >= 0) {
             joinPending();
             work++;
@@ -348,6 +367,9 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             LOG.log(Level.DEBUG, "offer from {0} in {1} ignored: not an admitted peer", peerId, overlay);
             return;
         }
+        if (!p.busy && !health.acceptOffer(p)) {
+            return;
+        }
         if (p.busy) {
             p.pendingOffer = offer;
             return;
@@ -396,7 +418,8 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                             creds.ufrag(), creds.password()), candidates);
                     p.offerSessionId = o.sessionId();
                     p.offerSentNanos = clock.nanoTime();
-                    LOG.log(Level.INFO, "{0}: offered {1} candidates", p, candidates.size());
+                    LOG.log(Level.INFO, "{0}: offered {1} candidates ({2})", p, candidates.size(),
+                            CandidateCodec.types(candidates));
                 } catch (SignallingException | RuntimeException e) {
                     LOG.log(Level.WARNING, "{0}: cannot send the offer ({1})", p, e.getMessage());
                     scheduleRetry(p);
@@ -414,7 +437,9 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
         var remoteCandidates = CandidateCodec.toIce(offer.candidates());
         submit(p, () -> {
-            IceSession s = gatherOrRestart(p, existing);
+            // A generation gathered for an offer of ours that was withdrawn (crossed offers) is still fresh: no second
+            // restart, which would release and allocate on the TURN server again.
+            IceSession s = existing != null && !existing.started() ? existing : gatherOrRestart(p, existing);
             s.start(remote, remoteCandidates, false);
             IceCredentials creds = s.localCredentials();
             var candidates = CandidateCodec.toSignal(s.localCandidates());
@@ -427,7 +452,8 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                 try {
                     signalling.sendAnswer(p.overlay, p.name, offer.sessionId(),
                             new net.ipop.control.signal.IceCredentials(creds.ufrag(), creds.password()), candidates);
-                    LOG.log(Level.INFO, "{0}: answered with {1} candidates", p, candidates.size());
+                    LOG.log(Level.INFO, "{0}: answered with {1} candidates ({2})", p, candidates.size(),
+                            CandidateCodec.types(candidates));
                 } catch (SignallingException | RuntimeException e) {
                     LOG.log(Level.WARNING, "{0}: cannot send the answer ({1})", p, e.getMessage());
                 }
@@ -450,7 +476,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         p.busy = false;
         Offer pending = p.pendingOffer;
         p.pendingOffer = null;
-        if (pending != null && !p.gone) {
+        if (pending != null && !p.gone && health.acceptOffer(p)) {
             answer(p, pending);
         }
     }
@@ -490,14 +516,18 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                     path.relayServer(), Integer.toHexString(path.channel()));
             node.setEndpoint(p.peerId, remote, true);
             node.iceState(p.peerId, "relayed");
+            health.selected(p);
             return;
         }
         relays.direct(remote);
         p.path = path;
         LOG.log(Level.INFO, "link to {0}: {1} path {2} -> {3}; handshaking over it", p, path.kind(),
                 path.localBase(), path.nextHop());
-        node.setEndpoint(p.peerId, path.nextHop());
-        node.iceState(p.peerId, "direct");
+        // The peer's relayed candidate: plain UDP from here, but through its TURN server all the same.
+        boolean relayed = path.kind() == PathKind.RELAYED;
+        node.setEndpoint(p.peerId, path.nextHop(), relayed);
+        node.iceState(p.peerId, relayed ? "relayed" : "direct");
+        health.selected(p);
     }
 
     /** A relayed path was selected before its channel was known: look again, give up after a while. */
@@ -530,25 +560,18 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         if (p.gone) {
             return;
         }
-        p.path = null;
         p.awaitingChannel = null;
         node.iceState(p.peerId, "failed");
+        if (health.failed(p, reason)) {
+            return;
+        }
+        p.path = null;
         if (p.offerer) {
             LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
                     p.retryDelayNanos / 1_000_000);
             scheduleRetry(p);
         } else {
             LOG.log(Level.INFO, "link to {0} failed ({1}); waiting for its new offer", p, reason);
-        }
-    }
-
-    /** The handshake over the selected path went unanswered: the path is broken even if ICE has not noticed. */
-    private void onHandshakeGaveUp(int peerId) {
-        OverlayPeer p = byPeerId.get(peerId);
-        if (p != null && p.offerer && !p.busy && p.path != null) {
-            LOG.log(Level.INFO, "link to {0}: handshake unanswered over {1}; ICE restart", p, p.path.nextHop());
-            p.path = null;
-            offer(p);
         }
     }
 

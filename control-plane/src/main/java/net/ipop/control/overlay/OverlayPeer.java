@@ -15,7 +15,10 @@ final class OverlayPeer {
     final NodeCertificate certificate;
     /** The peer id in the {@link net.ipop.control.node.StaticNode} and the data plane. */
     final int peerId;
-    /** Whether this end offers (and restarts) ICE sessions: the one with the lower node name. */
+    /**
+     * Whether this end offers ICE sessions in the steady state and wins crossed offers: the one with the lower node
+     * name. Either end restarts a broken link ({@link LinkHealth}).
+     */
     final boolean offerer;
     /** The ICE session, once gathered; replaced generations live inside it. */
     IceSession ice;
@@ -39,6 +42,12 @@ final class OverlayPeer {
     long channelSinceNanos;
     long channelPollNanos;
     long channelProbeNanos;
+    /** When the link in use was lost (see {@link LinkHealth}); 0 while it is fine. */
+    long lostAtNanos;
+    /** A restart under way must have selected a path by then, or it counts as failed; 0 when none is. */
+    long restartDeadlineNanos;
+    /** The link policy was told the member is unreachable, and not yet that it is back. */
+    boolean reportedDown;
 
     OverlayPeer(String overlay, String name, NodeCertificate certificate, int peerId, boolean offerer) {
         this.overlay = overlay;

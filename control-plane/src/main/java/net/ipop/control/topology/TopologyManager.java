@@ -289,6 +289,19 @@ public final class TopologyManager implements LinkPolicy {
         }
     }
 
+    /** Down at once (not after {@code downAfterMs}): the overlay tried every path it has, the relay included. */
+    @Override
+    public void linkDown(int peerId, long nowNanos) {
+        Member m = members.get(peerId);
+        if (m != null && !m.down && wanted.contains(peerId)) {
+            m.down = true;
+            m.suspectSinceNanos = -1;
+            logger.log(Level.WARNING, "member {0} (peer {1}) has no path (ICE restart failed): planning around it",
+                    m.id, m.peerId);
+            dirty = true;
+        }
+    }
+
     @Override
     public int doWork(long nowNanos) {
         int work = 0;

@@ -309,6 +309,39 @@ class StaticNodeTest {
     }
 
     @Test
+    void peerDownStartsAHandshakeAndTellsTheLinkListenerAsPeerUpDoes() {
+        nodes(Suite.AES256GCM, true);
+        startBoth();
+        List<String> told = new ArrayList<>();
+        b.linkListener(new StaticNode.LinkListener() {
+            @Override
+            public void onHandshakeGaveUp(int peerId) {
+                told.add("gave up " + peerId);
+            }
+
+            @Override
+            public void onPeerDown(int peerId) {
+                told.add("down " + peerId);
+            }
+
+            @Override
+            public void onPeerUp(int peerId) {
+                told.add("up " + peerId);
+            }
+        });
+        int installedBefore = portB.installed.size();
+        b.onSessionEvent(PEER, 0, SessionEventKind.PEER_DOWN);
+        link.pump();
+        assertEquals(List.of("down " + PEER), told);
+        assertEquals(installedBefore + 1, portB.installed.size(), "PEER_DOWN starts a handshake at once");
+        assertTrue(portB.last().initiator());
+        b.onSessionEvent(PEER, 0, SessionEventKind.PEER_UP);
+        assertEquals(List.of("down " + PEER, "up " + PEER), told);
+        b.onSessionEvent(99, 0, SessionEventKind.PEER_DOWN);
+        assertEquals(2, told.size(), "an unknown peer is counted, not told");
+    }
+
+    @Test
     void aKeyPairOtherThanTheConfiguredOneIsRefused() {
         NoiseKeyPair other = NoiseKeyPair.generate(Nodes.RANDOM);
         assertThrows(IllegalArgumentException.class, () -> new StaticNode(Nodes.config("alpha", keyA, "192.0.2.1/24",

@@ -204,6 +204,26 @@ class TopologyManagerTest {
     }
 
     @Test
+    void aLinkTheOverlayCannotRestoreIsDownAtOnceAndBackWithItsNextSession() {
+        TablePort port = new TablePort();
+        TopologyManager m = manager(port, 6, 16);
+        m.start(0);
+        for (int i = 1; i < 6; i++) {
+            m.sessionInstalled(i, MS);
+        }
+        m.linkDown(2, 1_000 * MS);
+        m.linkDown(99, 1_000 * MS);
+        m.doWork(1_000 * MS);
+        assertTrue(m.down(2), "not after downAfterMs: the overlay tried every path");
+        assertFalse(m.down(3));
+        assertTablesFollow(m.plan(), port, Set.of(2));
+        m.sessionInstalled(2, 2_000 * MS);
+        m.doWork(2_000 * MS);
+        assertFalse(m.down(2));
+        assertTablesFollow(m.plan(), port, Set.of());
+    }
+
+    @Test
     void joiningAndLeavingMembersChangeOnlyWhatDiffers() {
         TablePort port = new TablePort();
         TopologyManager m = manager(port, 30, 8);

@@ -127,7 +127,7 @@ public final class Conductor implements Agent, CommandListener {
      */
     public Conductor(DataPath dataPath, PeerTableHolder tables, CountersFileWriter counters, EventProxy events,
             NanoClock clock, int maxPeers, long deadPeerAfterNanos, Consumer<String> log) {
-        this.liveness = new LivenessMonitor(deadPeerAfterNanos, this::askForHandshake, log);
+        this.liveness = new LivenessMonitor(deadPeerAfterNanos, this::peerDown, this::peerUp, log);
         this.dataPath = dataPath;
         this.tables = tables;
         this.counters = counters;
@@ -684,11 +684,21 @@ public final class Conductor implements Agent, CommandListener {
      * A peer just declared down: as WireGuard does after KEEPALIVE + REKEY_TIMEOUT without an answer, a new
      * handshake is wanted; REKEY_DUE for its current session tells the control plane so. If the peer is alive
      * after all (a healed partition), the handshake's session brings it up at once, even without keepalives.
+     * PEER_DOWN (schema version 3) follows, so a control plane that can look for another path (an ICE restart)
+     * does; a version 2 control plane reads it as an unknown kind and counts it.
      */
-    private void askForHandshake(PeerEntry p) {
+    private void peerDown(PeerEntry p) {
+        long index = p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex());
         if (p.current != null) {
-            events.sessionEvent(p.id, Integer.toUnsignedLong(p.current.localIndex()), SessionEventKind.REKEY_DUE);
+            events.sessionEvent(p.id, index, SessionEventKind.REKEY_DUE);
         }
+        events.sessionEvent(p.id, index, SessionEventKind.PEER_DOWN);
+    }
+
+    /** A peer declared down answered again (authenticated data or a new session): PEER_UP. */
+    private void peerUp(PeerEntry p) {
+        events.sessionEvent(p.id, p.current == null ? 0 : Integer.toUnsignedLong(p.current.localIndex()),
+                SessionEventKind.PEER_UP);
     }
 
     private PeerLiveness newLiveness(int keepaliveMs) {

@@ -14,8 +14,9 @@ import net.ipop.dataplane.session.PeerLiveness;
  * table snapshot, because the flag lives in the peer's shared {@link PeerLiveness}.
  *
  * <p>The default dead interval is WireGuard's: keepalive timeout (10 s) plus rekey timeout (5 s). Peers
- * are checked every {@link #CHECK_INTERVAL_NANOS}. Threading: the conductor thread only; logs one line
- * per change, nothing per check.
+ * are checked every {@link #CHECK_INTERVAL_NANOS}. Each change goes to the conductor ({@code onDown},
+ * {@code onUp}), which sends the control plane a {@code PEER_DOWN} or {@code PEER_UP} session event.
+ * Threading: the conductor thread only; logs one line per change, nothing per check.
  */
 final class LivenessMonitor {
     /** KEEPALIVE_TIMEOUT + REKEY_TIMEOUT of the WireGuard paper. */
@@ -24,6 +25,7 @@ final class LivenessMonitor {
 
     private final long deadAfterNanos;
     private final Consumer<PeerEntry> onDown;
+    private final Consumer<PeerEntry> onUp;
     private final Consumer<String> log;
     private long lastCheckNanos;
     private boolean checked;
@@ -31,13 +33,16 @@ final class LivenessMonitor {
     /**
      * @param deadAfterNanos the dead interval, &gt; 0
      * @param onDown         told of each peer just declared down (after its flag is set)
+     * @param onUp           told of each peer that was down and is up again (after its flag is cleared)
      */
-    LivenessMonitor(long deadAfterNanos, Consumer<PeerEntry> onDown, Consumer<String> log) {
+    LivenessMonitor(long deadAfterNanos, Consumer<PeerEntry> onDown, Consumer<PeerEntry> onUp,
+            Consumer<String> log) {
         if (deadAfterNanos <= 0) {
             throw new IllegalArgumentException("dead interval " + deadAfterNanos + " ns must be > 0");
         }
         this.deadAfterNanos = deadAfterNanos;
         this.onDown = onDown;
+        this.onUp = onUp;
         this.log = log;
     }
 
@@ -70,9 +75,7 @@ final class LivenessMonitor {
                         ? "peer " + p.id + " '" + p.name + "' is down: nothing authenticated from it for "
                                 + deadAfterNanos / 1_000_000 + " ms after sending it data; its routes count no_route"
                         : "peer " + p.id + " '" + p.name + "' is up again");
-                if (dead) {
-                    onDown.accept(p);
-                }
+                (dead ? onDown : onUp).accept(p);
             }
         }
         return changes;
@@ -93,6 +96,7 @@ final class LivenessMonitor {
         if (p.liveness.down()) {
             p.liveness.down(false);
             log.accept("peer " + p.id + " '" + p.name + "' is up again (new session)");
+            onUp.accept(p);
         }
     }
 }

@@ -327,7 +327,7 @@ class ConductorTest {
     }
 
     @Test
-    void aPeerWhoseDataGoesUnansweredIsDeclaredDownAskedToRehandshakeAndUpWithANewSession() {
+    void aPeerWhoseDataGoesUnansweredIsDeclaredDownAskedToRehandshakeAndUpWithANewSessionEachChangeReported() {
         assertOk(configure(1420, "192.0.2.1", 24));
         assertOk(addPeer(7, "b", 1000));
         assertOk(installSession(7, 11, 21));
@@ -343,9 +343,12 @@ class ConductorTest {
         conductor.doWork();
         assertTrue(liveness.down(), log.toString());
         assertEquals("7 11 REKEY_DUE", nextSessionEvent(), "a new handshake is wanted");
+        assertEquals("7 11 PEER_DOWN", nextSessionEvent(), "the control plane hears of the change");
 
-        assertOk(installSession(7, 12, 22));
+        Events installed = send(installSession(7, 12, 22));
+        assertEquals(Result.OK, installed.result, installed.detail);
         assertFalse(liveness.down(), "a new session is fresh contact");
+        assertEquals(List.of("7 12 PEER_UP"), installed.sessionEvents, "and of the way back");
         assertSame(liveness, tables.acquire().peer(0).liveness(), "one liveness record across snapshots");
         assertTrue(log.stream().anyMatch(l -> l.contains("'b' is up again")), log.toString());
     }
@@ -675,6 +678,8 @@ class ConductorTest {
         /** Per PeerState, what an adopting control plane reads: key (first byte), current and previous session. */
         final List<String> adoption = new ArrayList<>();
         long stateDonePeers = -1;
+        /** Session events sent while the command ran, as "peerId localIndex KIND". */
+        final List<String> sessionEvents = new ArrayList<>();
     }
 
     private Events send(int length) {
@@ -713,6 +718,10 @@ class ConductorTest {
                     case StateDoneDecoder.TEMPLATE_ID ->
                             events.stateDonePeers = new StateDoneDecoder().wrap(b, body, h.blockLength(), h.version())
                                     .peers();
+                    case SessionEventDecoder.TEMPLATE_ID -> {
+                        SessionEventDecoder d = new SessionEventDecoder().wrap(b, body, h.blockLength(), h.version());
+                        events.sessionEvents.add(d.peerId() + " " + d.localIndex() + " " + d.kind());
+                    }
                     default -> throw new AssertionError("unexpected event " + h.templateId());
                 }
             }, 10);

@@ -18,7 +18,9 @@ class LivenessMonitorTest {
 
     private final List<String> log = new ArrayList<>();
     private final List<PeerEntry> declaredDown = new ArrayList<>();
-    private final LivenessMonitor monitor = new LivenessMonitor(3_000 * MS, declaredDown::add, log::add);
+    private final List<PeerEntry> declaredUp = new ArrayList<>();
+    private final LivenessMonitor monitor = new LivenessMonitor(3_000 * MS, declaredDown::add, declaredUp::add,
+            log::add);
     private final PeerLiveness liveness = new PeerLiveness(0, monitor.passiveKeepaliveNanos(), T0);
     private final PeerEntry peer = new PeerEntry(7, 0, "beta", new PeerEndpoint(), liveness, 0, T0);
 
@@ -34,12 +36,14 @@ class LivenessMonitorTest {
         assertTrue(liveness.down());
         assertTrue(log.get(0).contains("peer 7 'beta' is down"), log.toString());
         assertEquals(List.of(peer), declaredDown);
+        assertEquals(List.of(), declaredUp);
         assertEquals(0, monitor.check(List.of(peer), T0 + 65_000 * MS), "no change, no log");
         liveness.received(T0 + 66_000 * MS, false);
         assertEquals(1, monitor.check(List.of(peer), T0 + 66_100 * MS));
         assertFalse(liveness.down());
         assertEquals(2, log.size(), log.toString());
-        assertEquals(1, declaredDown.size(), "told once, on the way down only");
+        assertEquals(1, declaredDown.size(), "told once on the way down");
+        assertEquals(List.of(peer), declaredUp, "and once on the way up");
     }
 
     @Test
@@ -49,6 +53,9 @@ class LivenessMonitorTest {
         assertTrue(liveness.down());
         monitor.contact(peer, T0 + 6_000 * MS);
         assertFalse(liveness.down(), "a completed handshake is authenticated contact");
+        assertEquals(List.of(peer), declaredUp, "told of the way up by a new session too");
+        monitor.contact(peer, T0 + 6_000 * MS);
+        assertEquals(1, declaredUp.size(), "a session for a live peer is no change");
         // Still unanswered data from before, but the dead interval counts from the contact.
         monitor.check(List.of(peer), T0 + 8_000 * MS);
         assertFalse(liveness.down());

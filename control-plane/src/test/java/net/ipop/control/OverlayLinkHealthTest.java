@@ -1,0 +1,138 @@
+package net.ipop.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import net.ipop.control.ice.NatLab;
+import net.ipop.ffm.testing.Privileged;
+import net.ipop.ffm.testing.TestNamespace;
+
+/**
+ * Link health in an overlay: two members behind endpoint-independent NATs connect directly, a ping runs between
+ * them, and then the internet drops every UDP datagram between the two NATs' public addresses while the TURN server
+ * stays reachable. The data plane declares the peer down ({@code dataplane.deadPeerAfterMs}, 2 s here), the nodes
+ * restart ICE by themselves and come back over the relay: {@code ipop status} shows the path relayed, ping and
+ * iperf3 pass again, and the time from the cut to the first ping answer is printed and bounded (generously: the
+ * machine is shared).
+ */
+@Privileged
+class OverlayLinkHealthTest {
+    private static final int DEAD_PEER_AFTER_MS = 2_000;
+    /** Detection (2 s) + gathering + checks + the relay's nomination wait + channel + handshake, with room to spare. */
+    private static final long RECOVERY_BOUND_MS = 60_000;
+    private static final Pattern RELAYED = Pattern.compile("\"path\"\\s*:\\s*\"relayed\"");
+
+    @TempDir
+    Path temp;
+
+    @Test
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
+    void aCutDirectPathRecoversOverTheRelayByItself() throws Exception {
+        try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha", DEAD_PEER_AFTER_MS);
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta", DEAD_PEER_AFTER_MS);
+            OverlayLab.up(List.of(alpha, beta));
+            String betaAddress = OverlayLab.address(1);
+            OverlayNatTest.awaitPing(alpha.ns(), betaAddress, 90, alpha, beta);
+            assertTrue(alpha.log().contains("link to beta (lab): DIRECT path"), "a direct path first" + alpha.log());
+
+            Process traffic = alpha.ns().start("ping", "-n", "-q", "-i", "0.2", betaAddress);
+            long recoveryMs;
+            try {
+                Thread.sleep(1_000);
+                long cut = System.nanoTime();
+                cutDirectPath(o.lab.internet, true);
+                long recovered = awaitPingAfter(alpha, beta, betaAddress, cut, o.lab::turnLog);
+                recoveryMs = TimeUnit.NANOSECONDS.toMillis(recovered - cut);
+                System.out.printf("overlay link health: direct path cut, ping answered again over the relay %d ms"
+                        + " later (dead peer after %d ms)%n", recoveryMs, DEAD_PEER_AFTER_MS);
+                assertTrue(recoveryMs < RECOVERY_BOUND_MS, "recovered only after " + recoveryMs + " ms"
+                        + alpha.log() + beta.log());
+
+                for (TwoNodes.Node n : List.of(alpha, beta)) {
+                    TestNamespace.Cmd.Result status = n.cli(60, "status", "--json", "--config",
+                            n.config().toString());
+                    assertEquals(0, status.exitCode(), status.output());
+                    assertTrue(RELAYED.matcher(status.output()).find(), "status shows the path relayed: "
+                            + status.output() + n.log());
+                }
+                String logs = alpha.log() + beta.log();
+                for (String line : logs.split("\n")) {
+                    if (line.contains("LinkHealth") || line.contains("ICE restart") || line.contains("is down")
+                            || line.contains("ICE selected") || line.contains("session installed")
+                            || line.contains("handshaking over it") || line.startsWith("log:")) {
+                        System.out.println("  " + line);
+                    }
+                }
+                assertTrue(logs.contains("the data plane declared it down"), "PEER_DOWN started it" + logs);
+                assertTrue(Pattern.compile("link to (alpha|beta) \\(lab\\) restored \\d+ ms after it was lost, over a"
+                        + " RELAYED path").matcher(logs).find(), logs);
+            } finally {
+                traffic.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            double mbits = OverlayNatTest.iperf3(alpha, beta, betaAddress);
+            System.out.printf("overlay link health: iperf3 TCP over the relay after recovery: %.1f Mbit/s%n", mbits);
+            ReliabilityReport.publish("overlay-link-recovery", """
+                    | fault | dead peer after | ping answered again | path after | iperf3 TCP over it (3 s) |
+                    |---|---|---|---|---|
+                    | UDP between the two NATs dropped | %d ms | %.1f s after the cut | relayed (TURN) | %.0f Mbit/s |
+                    """.formatted(DEAD_PEER_AFTER_MS, recoveryMs / 1e3, mbits));
+
+            cutDirectPath(o.lab.internet, false);
+            assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", betaAddress).exitCode(),
+                    "the relayed link stays up when the direct path heals");
+        }
+    }
+
+    /**
+     * Drops (or stops dropping) UDP between the NATs' public addresses on the internet's bridge; the TURN server's
+     * traffic passes. The table is removed with the internet's namespace in any case.
+     */
+    private static void cutDirectPath(TestNamespace internet, boolean cut) throws Exception {
+        if (!cut) {
+            internet.exec("nft", "delete", "table", "bridge", "ipopcut");
+            return;
+        }
+        Path rules = Files.createTempFile("ipopcut-", ".nft");
+        try {
+            Files.writeString(rules, """
+                    table bridge ipopcut {
+                      chain forward {
+                        type filter hook forward priority filter; policy accept;
+                        ip saddr 203.0.113.2 ip daddr 203.0.113.6 meta l4proto udp drop
+                        ip saddr 203.0.113.6 ip daddr 203.0.113.2 meta l4proto udp drop
+                      }
+                    }
+                    """);
+            internet.exec("nft", "-f", rules.toString());
+        } finally {
+            Files.deleteIfExists(rules);
+        }
+    }
+
+    /** Pings (1 s timeout each) until one is answered after {@code since}; returns when. */
+    private static long awaitPingAfter(TwoNodes.Node a, TwoNodes.Node b, String to, long since,
+            java.util.function.Supplier<String> turnLog) throws Exception {
+        long deadline = since + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            long sent = System.nanoTime();
+            if (a.ns().execAllowingFailure(5, "ping", "-c", "1", "-W", "1", to).exitCode() == 0 && sent > since) {
+                return System.nanoTime();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("no ping answer within 120 s of the cut" + a.log() + b.log() + "\nturn log:\n"
+                        + turnLog.get());
+            }
+        }
+    }
+}
