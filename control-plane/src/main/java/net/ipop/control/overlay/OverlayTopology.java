@@ -180,6 +180,14 @@ final class OverlayTopology implements LinkPolicy {
         return m == null ? peerId : m.nextHop(peerId);
     }
 
+    @Override
+    public void linkDown(int peerId, long nowNanos) {
+        TopologyManager m = byPeer.get(peerId);
+        if (m != null) {
+            m.linkDown(peerId, nowNanos);
+        }
+    }
+
     /** Passed to the manager of the overlay the next hop belongs to: its plan routed the prefix there. */
     @Override
     public void trafficReport(IpPrefix prefix, int viaPeerId, long bytes, int intervalMs, long nowNanos) {
