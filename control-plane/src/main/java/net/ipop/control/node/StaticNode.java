@@ -47,20 +47,31 @@ import net.ipop.ipc.sbe.SessionEventKind;
  * <li>The initiator of the newest session rekeys it after {@code REKEY_AFTER_TIME} even without
  *     traffic (the data plane's {@code REKEY_DUE} triggers a rekey as well): in static mode the
  *     tunnel is kept up, not brought up on demand.</li>
- * <li>A session is retired after {@code REJECT_AFTER_TIME}, or when a fourth one is installed (the
- *     data plane keeps the previous session for receiving across a rekey, and an unconfirmed
- *     responder session next to them). Its index is then released.</li>
+ * <li>A session is retired after {@code REJECT_AFTER_TIME}. The data plane holds two sessions per
+ *     peer (the current one, and the previous for receiving across a rekey) and drops the older of
+ *     them itself when a third is installed; the node forgets that one then, without a
+ *     RetireSession. A retired or dropped session's index is released.</li>
+ * <li>A link the node wants is kept up from its side too: with no session left it initiates, and
+ *     when the newest session is a responder session {@link #RESPONDER_REKEY_AFTER_NANOS} old (the
+ *     initiator, whose job the rekey is, did not rekey: it may not want the link) it rekeys.</li>
  * <li>After an attempt gave up ({@code REKEY_ATTEMPT_TIME} without an answer) the node waits
  *     {@link #RETRY_AFTER_GIVE_UP_NANOS} before it starts a new one, unless the peer initiates or
- *     the data plane reports {@code REKEY_DUE}.</li>
+ *     the data plane reports {@code REKEY_DUE}; it starts one then even if sessions remain (they
+ *     are what did not answer).</li>
  * </ul>
  *
  * <p>Refused messages (unknown key, bad mac1, replays...) are counted per reason and logged on the
  * first occurrence and then at most once a minute, never per packet.
  */
 public final class StaticNode {
-    /** Sessions kept per peer: previous, current, and an unconfirmed next. */
-    static final int MAX_SESSIONS = 3;
+    /** Sessions the data plane holds per peer: the current one and the previous (see its Conductor). */
+    static final int MAX_SESSIONS = 2;
+    /**
+     * A wanted link whose newest session is a responder session rekeys from this side at this age: after the
+     * initiator's own REKEY_AFTER_TIME and three of its retransmissions, so the two sides rarely both start.
+     */
+    static final long RESPONDER_REKEY_AFTER_NANOS = PeerTimers.REKEY_AFTER_TIME_NANOS
+            + 3 * PeerTimers.REKEY_TIMEOUT_NANOS;
     /** Pause between a given-up handshake attempt and the next one. */
     public static final long RETRY_AFTER_GIVE_UP_NANOS = 30_000_000_000L;
     /**
@@ -238,7 +249,6 @@ public final class StaticNode {
         }
         p.sessions.clear();
         linkChanged(p);
-        p.initiationSentNanos = 0;
         p.quiet = false;
         p.wanted = links == null || links.wantsLink(p.id);
         if (p.endpoint != null && p.wanted) {
@@ -442,19 +452,18 @@ public final class StaticNode {
                 install(p, h.lastKeys(), now);
                 port.inject(from, reply, 0, h.replyLength());
                 p.quiet = false;
+                p.gaveUp = false;
                 observer.handshakeCompleted(p.config.name(), -1);
             }
             case RESPONSE_ACCEPTED -> {
                 StaticPeer p = peer(h.lastPeer().peerId());
                 roam(p, from);
                 install(p, h.lastKeys(), now);
-                long rtt = -1;
-                if (p.initiationSentNanos != 0) {
-                    rtt = now - p.initiationSentNanos;
-                    p.rttNanos = rtt;
-                    p.initiationSentNanos = 0;
-                }
+                // Several initiations may be in flight: the round trip is the answered one's.
+                long rtt = now - h.answeredInitiationNanos();
+                p.rttNanos = rtt;
                 p.quiet = false;
+                p.gaveUp = false;
                 observer.handshakeCompleted(p.config.name(), rtt);
             }
             case COOKIE_REPLY_SENT -> port.inject(from, reply, 0, h.replyLength());
@@ -709,6 +718,7 @@ public final class StaticNode {
         if (timers.handshakeTimedOut(now)) {
             timers.handshakeAbandoned();
             p.quiet = true;
+            p.gaveUp = true;
             p.quietUntilNanos = now + RETRY_AFTER_GIVE_UP_NANOS;
             logger.log(Level.WARNING, "no handshake answer from {0} at {1} for {2} s; retrying in {3} s", p,
                     p.endpoint, PeerTimers.REKEY_ATTEMPT_TIME_NANOS / SECOND, RETRY_AFTER_GIVE_UP_NANOS / SECOND);
@@ -718,13 +728,19 @@ public final class StaticNode {
         }
         if (p.quiet && now - p.quietUntilNanos >= 0) {
             p.quiet = false;
-            if (p.sessions.isEmpty()) {
+            // After a give-up, sessions still installed are the ones that stopped answering: try again anyway.
+            if (p.sessions.isEmpty() || p.gaveUp) {
                 timers.handshakeWanted();
             }
+            p.gaveUp = false;
         }
         Session newest = p.newest();
-        if (wanted && !p.quiet && newest != null && newest.initiator() && !timers.handshaking()
-                && now - newest.createdNanos() >= PeerTimers.REKEY_AFTER_TIME_NANOS) {
+        if (started && wanted && !p.quiet && !timers.handshaking() && (newest == null
+                ? p.endpoint != null
+                : now - newest.createdNanos() >= (newest.initiator() ? PeerTimers.REKEY_AFTER_TIME_NANOS
+                        : RESPONDER_REKEY_AFTER_NANOS))) {
+            // Static mode keeps a wanted link up: no session (all expired, or never one) or an old one means a
+            // handshake, rate-limited by the timers (one initiation per REKEY_TIMEOUT at most).
             timers.handshakeWanted();
         }
         if (wanted && p.endpoint != null && !p.quiet && timers.shouldInitiate(now)) {
@@ -733,8 +749,6 @@ public final class StaticNode {
             }
             int len = p.handshaker.createInitiation(p.handshake, reply, 0);
             port.inject(p.endpoint, reply, 0, len);
-            // A retransmission carries a new ephemeral key: only the answer to this one can complete.
-            p.initiationSentNanos = now == 0 ? 1 : now;
             logger.log(Level.DEBUG, "initiation to {0} at {1}", p, p.endpoint);
             work++;
         }
@@ -755,7 +769,12 @@ public final class StaticNode {
             links.sessionInstalled(p.id, now);
         }
         while (p.sessions.size() > MAX_SESSIONS) {
-            retire(p, p.sessions.get(0), "superseded");
+            // The data plane dropped it on this install (it keeps the current and previous only): retiring it
+            // there would be refused. Its index goes back.
+            Session dropped = p.sessions.remove(0);
+            p.handshaker.releaseIndex(dropped.localIndex());
+            logger.log(Level.DEBUG, "session {0} with {1} superseded", Integer.toUnsignedString(
+                    dropped.localIndex()), p);
         }
         if (p.sessions.size() > 1) {
             logger.log(Level.INFO, "rekeyed with {0} (session {1}, {2})", p, Integer.toUnsignedString(

@@ -22,8 +22,8 @@ final class StaticPeer {
     /** After giving up a handshake attempt, no new attempt starts before this time. */
     long quietUntilNanos;
     boolean quiet;
-    /** When our pending initiation left (clock nanos, never 0), or 0 when none is pending: the RTT's start. */
-    long initiationSentNanos;
+    /** The quiet time is the pause after a given-up attempt: a new attempt starts when it ends. */
+    boolean gaveUp;
     /** Initiation to response of our last completed initiation, or -1 before one completed. */
     long rttNanos = -1;
     /** When the newest session was derived (clock nanos); meaningful once {@link #handshaken}. */

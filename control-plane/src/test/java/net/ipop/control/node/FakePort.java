@@ -26,6 +26,15 @@ final class FakePort implements DataPlanePort {
     final List<Installed> installed = new ArrayList<>();
     final List<Retired> retired = new ArrayList<>();
     final List<InetSocketAddress> endpoints = new ArrayList<>();
+    /**
+     * What the data plane holds per peer, kept as its conductor does: an install makes the new session current
+     * and the old current previous (the old previous is dropped); retiring the previous drops it, retiring the
+     * current drops both, retiring anything else is refused.
+     */
+    final java.util.Map<Integer, Installed> current = new java.util.HashMap<>();
+    final java.util.Map<Integer, Installed> previous = new java.util.HashMap<>();
+    /** RetireSession commands the data plane would refuse (no such session held). */
+    int refusedRetires;
     FakeLink link;
     /** When set, injected packets (copied) go here instead of to {@link #link}: {@code (to, bytes)}. */
     java.util.function.BiConsumer<InetSocketAddress, byte[]> wire;
@@ -49,6 +58,8 @@ final class FakePort implements DataPlanePort {
     @Override
     public void removePeer(int peerId) {
         commands.add("remove " + peerId);
+        current.remove(peerId);
+        previous.remove(peerId);
     }
 
     @Override
@@ -106,13 +117,30 @@ final class FakePort implements DataPlanePort {
 
     @Override
     public void installSession(int peerId, SessionKeys keys) {
-        installed.add(new Installed(peerId, keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.suite(),
-                keys.sendKey().clone(), keys.receiveKey().clone()));
+        Installed s = new Installed(peerId, keys.localIndex(), keys.remoteIndex(), keys.initiator(), keys.suite(),
+                keys.sendKey().clone(), keys.receiveKey().clone());
+        installed.add(s);
+        Installed old = current.put(peerId, s);
+        if (old == null) {
+            previous.remove(peerId);
+        } else {
+            previous.put(peerId, old);
+        }
     }
 
     @Override
     public void retireSession(int peerId, int localIndex) {
         retired.add(new Retired(peerId, localIndex));
+        Installed p = previous.get(peerId);
+        Installed c = current.get(peerId);
+        if (p != null && p.localIndex() == localIndex) {
+            previous.remove(peerId);
+        } else if (c != null && c.localIndex() == localIndex) {
+            current.remove(peerId);
+            previous.remove(peerId);
+        } else {
+            refusedRetires++;
+        }
     }
 
     @Override
@@ -122,6 +150,18 @@ final class FakePort implements DataPlanePort {
             wire.accept(to, java.util.Arrays.copyOfRange(bytes, off, off + len));
         } else {
             link.send(this, to, bytes, off, len);
+        }
+    }
+
+    /** The data plane's SessionWatch expired a session: it left the table (a current one takes the previous). */
+    void expired(int peerId, int localIndex) {
+        Installed p = previous.get(peerId);
+        Installed c = current.get(peerId);
+        if (p != null && p.localIndex() == localIndex) {
+            previous.remove(peerId);
+        } else if (c != null && c.localIndex() == localIndex) {
+            current.remove(peerId);
+            previous.remove(peerId);
         }
     }
 

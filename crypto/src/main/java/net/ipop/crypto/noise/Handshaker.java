@@ -85,6 +85,7 @@ public final class Handshaker {
     private PeerHandshake lastPeer;
     private SessionKeys lastKeys;
     private int replyLength;
+    private long answeredInitiationNanos;
 
     /**
      * @param suite  the suite every message of this state machine uses
@@ -139,10 +140,12 @@ public final class Handshaker {
     /** Removes a peer and its pending initiation; session indices it holds must still be released by their owner. */
     public void removePeer(PeerHandshake peer) {
         peersByStatic.remove(new StaticKey(peer.remoteStatic));
-        if (peer.initiationPending) {
-            peersByIndex.remove(peer.pendingIndex);
+        for (PeerHandshake.Initiation i : peer.initiations) {
+            if (i.pending) {
+                peersByIndex.remove(i.index);
+            }
         }
-        peer.clearInitiation();
+        peer.clearInitiations();
     }
 
     /**
@@ -174,21 +177,24 @@ public final class Handshaker {
 
     /**
      * Writes a new initiation to {@code peer} into {@code out[off..+148]} and returns its length.
-     * A previous initiation still pending is superseded (its index released). Rate limiting is the
-     * caller's business ({@link PeerTimers#shouldInitiate}); the peer's timers learn of the send.
+     * The earlier initiations still pending stay answerable, up to {@link PeerHandshake#INITIATIONS_KEPT} in
+     * all: the oldest beyond that is dropped (its index released). Rate limiting is the caller's business
+     * ({@link PeerTimers#shouldInitiate}); the peer's timers learn of the send.
      */
     public int createInitiation(PeerHandshake peer, byte[] out, int off) {
         if (out.length - off < INITIATION_LENGTH) {
             throw new IllegalArgumentException("initiation needs " + INITIATION_LENGTH + " bytes");
         }
         long now = clock.nanoTime();
-        if (peer.initiationPending) {
-            peersByIndex.remove(peer.pendingIndex);
-            peer.clearInitiation();
+        int slot = (peer.newestInitiation + 1) % PeerHandshake.INITIATIONS_KEPT;
+        PeerHandshake.Initiation init = peer.initiations[slot];
+        if (init.pending) {
+            peersByIndex.remove(init.index);
+            init.clear();
         }
         noise.start(initialChainKey, peer.initiatorHash);
-        Curve25519.generatePrivateKey(random, peer.ephemeralPrivate);
-        Curve25519.publicKey(peer.ephemeralPrivate, ephemeralPublic);
+        Curve25519.generatePrivateKey(random, init.ephemeralPrivate);
+        Curve25519.publicKey(init.ephemeralPrivate, ephemeralPublic);
         int index = reserveIndex(peer);
 
         HandshakeMessages.writeHeader(out, off, construction.typeInitiation);
@@ -196,15 +202,17 @@ public final class Handshaker {
         System.arraycopy(ephemeralPublic, 0, out, off + INITIATION_EPHEMERAL_OFFSET, KEY);
         noise.mixEphemeral(ephemeralPublic, 0);
         // The peer's static key passed the low-order check in addPeer, so this agreement succeeds.
-        noise.mixDhAndKey(peer.ephemeralPrivate, peer.remoteStatic, 0);
+        noise.mixDhAndKey(init.ephemeralPrivate, peer.remoteStatic, 0);
         noise.encryptAndHash(local.publicKeyRef(), 0, KEY, out, off + INITIATION_STATIC_OFFSET);
         noise.mixKey(peer.staticStatic);
         Tai64n.encode(clock.epochNanos(), timestamp, 0);
         noise.encryptAndHash(timestamp, 0, Tai64n.LENGTH, out, off + INITIATION_TIMESTAMP_OFFSET);
-        noise.save(peer.chainKey, peer.hash);
+        noise.save(init.chainKey, init.hash);
 
-        peer.pendingIndex = index;
-        peer.initiationPending = true;
+        init.index = index;
+        init.sentNanos = now;
+        init.pending = true;
+        peer.newestInitiation = slot;
         writeMacs(peer, out, off, INITIATION_MAC1_OFFSET, now);
         wipeScratch();
         peer.timers().initiationSent(now);
@@ -266,6 +274,14 @@ public final class Handshaker {
         return lastKeys;
     }
 
+    /**
+     * When the initiation that the last {@link Outcome#RESPONSE_ACCEPTED response} answered was sent ({@link Clock}
+     * nanos): with several initiations in flight it need not be the newest. Meaningful after that outcome only.
+     */
+    public long answeredInitiationNanos() {
+        return answeredInitiationNanos;
+    }
+
     /** Length of the reply the last {@link #consume} wrote, or 0. */
     public int replyLength() {
         return replyLength;
@@ -300,11 +316,10 @@ public final class Handshaker {
         peer.lastInitiationConsumedNanos = now;
         int remoteIndex = HandshakeMessages.readIndex(in, off + INITIATION_SENDER_OFFSET);
 
-        // Respond. A pending initiation of ours to this peer is superseded, as in WireGuard.
-        if (peer.initiationPending) {
-            peersByIndex.remove(peer.pendingIndex);
-            peer.clearInitiation();
-        }
+        // Respond. Unlike WireGuard, initiations of ours to this peer stay pending: when both sides initiate at
+        // once, each answers the other and both handshakes complete, instead of each side dropping its own and
+        // installing a responder session whose initiator has already dropped it (the two would then send on keys
+        // the other never derived, until a retransmission that can cross again).
         int index = reserveIndex(peer);
         Curve25519.generatePrivateKey(random, ephemeralPrivate);
         Curve25519.publicKey(ephemeralPrivate, ephemeralPublic);
@@ -333,14 +348,15 @@ public final class Handshaker {
     private Outcome consumeResponse(byte[] in, int off, long now) {
         int receiver = HandshakeMessages.readIndex(in, off + RESPONSE_RECEIVER_OFFSET);
         PeerHandshake peer = peersByIndex.get(receiver);
-        if (peer == null || !peer.initiationPending || peer.pendingIndex != receiver) {
+        PeerHandshake.Initiation init = peer == null ? null : peer.pendingInitiation(receiver);
+        if (init == null) {
             return Outcome.REJECTED_UNKNOWN_INDEX;
         }
         // Work on a copy of the saved state so a forged response leaves the pending initiation intact.
         int ephemeralOff = off + RESPONSE_EPHEMERAL_OFFSET;
-        noise.start(peer.chainKey, peer.hash);
+        noise.start(init.chainKey, init.hash);
         noise.mixEphemeral(in, ephemeralOff);
-        if (!noise.mixDh(peer.ephemeralPrivate, in, ephemeralOff)) {
+        if (!noise.mixDh(init.ephemeralPrivate, in, ephemeralOff)) {
             return fail(Outcome.REJECTED_DECRYPT);
         }
         noise.mixDh(local.privateKeyRef(), in, ephemeralOff);
@@ -354,8 +370,10 @@ public final class Handshaker {
         int remoteIndex = HandshakeMessages.readIndex(in, off + RESPONSE_SENDER_OFFSET);
         lastPeer = peer;
         lastKeys = new SessionKeys(construction.suite, sendKey, receiveKey, receiver, remoteIndex, true, now);
-        // The index stays reserved: it now names the session.
-        peer.clearInitiation();
+        answeredInitiationNanos = init.sentNanos;
+        // The index stays reserved: it now names the session. Other initiations stay pending: the responder
+        // may have installed a session for each, and sends on the newest; their responses complete them too.
+        init.clear();
         wipeScratch();
         peer.timers().sessionDerived(now, true);
         return Outcome.RESPONSE_ACCEPTED;

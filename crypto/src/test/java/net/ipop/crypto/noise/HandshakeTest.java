@@ -255,19 +255,67 @@ class HandshakeTest {
 
     @ParameterizedTest
     @EnumSource(Suite.class)
-    void retransmittedInitiationSupersedesTheOldOne(Suite suite) {
+    void aLateResponseToAnEarlierInitiationStillCompletesUpToTheLastThree(Suite suite) {
+        setUp(suite);
+        byte[][] sent = new byte[PeerHandshake.INITIATIONS_KEPT + 1][];
+        for (int i = 0; i < sent.length; i++) {
+            alice.createInitiation(bobAtAlice, msg, 0);
+            sent[i] = Arrays.copyOf(msg, 148);
+            clock.advanceSeconds(5);
+        }
+        // The oldest fell out of the window: Alice released its index.
+        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(sent[0], 0, 148, SOURCE_A, 0, 6, reply, 0));
+        assertEquals(Outcome.REJECTED_UNKNOWN_INDEX, alice.consume(reply, 0, 92, SOURCE_B, 0, 6, msg, 0));
+        // Bob answers the second after the fourth left (a loaded host: the round trip took over 5 s).
+        clock.advanceSeconds(1);
+        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(sent[1], 0, 148, SOURCE_A, 0, 6, reply, 0));
+        SessionKeys bobsSecond = bob.lastKeys();
+        assertEquals(Outcome.RESPONSE_ACCEPTED, alice.consume(reply, 0, 92, SOURCE_B, 0, 6, msg, 0));
+        assertMirrored(alice.lastKeys(), bobsSecond);
+        assertEquals(clock.nanoTime() - 16_000_000_000L, alice.answeredInitiationNanos(), "sent 16 s ago");
+        // The newer ones stay answerable: Bob installed a session for each and sends on the newest.
+        assertTrue(bobAtAlice.initiationPending());
+        clock.advanceSeconds(1);
+        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(sent[3], 0, 148, SOURCE_A, 0, 6, reply, 0));
+        SessionKeys bobsFourth = bob.lastKeys();
+        byte[] fourthResponse = Arrays.copyOf(reply, 92);
+        assertEquals(Outcome.RESPONSE_ACCEPTED, alice.consume(fourthResponse, 0, 92, SOURCE_B, 0, 6, msg, 0));
+        assertMirrored(alice.lastKeys(), bobsFourth);
+        // Each completes once: a replayed response finds nothing.
+        assertEquals(Outcome.REJECTED_UNKNOWN_INDEX, alice.consume(fourthResponse, 0, 92, SOURCE_B, 0, 6, msg, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void crossedInitiationsBothComplete(Suite suite) {
         setUp(suite);
         alice.createInitiation(bobAtAlice, msg, 0);
-        byte[] first = Arrays.copyOf(msg, 148);
-        clock.advanceSeconds(5);
-        alice.createInitiation(bobAtAlice, msg, 0);
-        // Bob answers the stale first one: Alice no longer knows its index.
-        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(first, 0, 148, SOURCE_A, 0, 6, reply, 0));
-        assertEquals(Outcome.REJECTED_UNKNOWN_INDEX, alice.consume(reply, 0, 92, SOURCE_B, 0, 6, first, 0));
-        // The current one completes (a second later: Bob's per-peer flood limit).
-        clock.advanceSeconds(1);
-        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(msg, 0, 148, SOURCE_A, 0, 6, reply, 0));
-        assertEquals(Outcome.RESPONSE_ACCEPTED, alice.consume(reply, 0, 92, SOURCE_B, 0, 6, msg, 0));
+        byte[] fromAlice = Arrays.copyOf(msg, 148);
+        bob.createInitiation(aliceAtBob, msg, 0);
+        byte[] fromBob = Arrays.copyOf(msg, 148);
+        // Each receives the other's initiation before the answer to its own.
+        assertEquals(Outcome.INITIATION_ACCEPTED, alice.consume(fromBob, 0, 148, SOURCE_B, 0, 6, reply, 0));
+        SessionKeys aliceResponder = alice.lastKeys();
+        byte[] aliceAnswer = Arrays.copyOf(reply, 92);
+        assertEquals(Outcome.INITIATION_ACCEPTED, bob.consume(fromAlice, 0, 148, SOURCE_A, 0, 6, reply, 0));
+        SessionKeys bobResponder = bob.lastKeys();
+        byte[] bobAnswer = Arrays.copyOf(reply, 92);
+        assertTrue(bobAtAlice.initiationPending(), "answering Bob did not drop Alice's own initiation");
+        assertEquals(Outcome.RESPONSE_ACCEPTED, alice.consume(bobAnswer, 0, 92, SOURCE_B, 0, 6, msg, 0));
+        assertMirrored(alice.lastKeys(), bobResponder);
+        assertEquals(Outcome.RESPONSE_ACCEPTED, bob.consume(aliceAnswer, 0, 92, SOURCE_A, 0, 6, msg, 0));
+        assertMirrored(bob.lastKeys(), aliceResponder);
+        assertFalse(bobAtAlice.initiationPending());
+        assertFalse(aliceAtBob.initiationPending());
+    }
+
+    private static void assertMirrored(SessionKeys initiator, SessionKeys responder) {
+        assertTrue(initiator.initiator());
+        assertFalse(responder.initiator());
+        assertEquals(initiator.localIndex(), responder.remoteIndex());
+        assertEquals(initiator.remoteIndex(), responder.localIndex());
+        assertArrayEquals(initiator.sendKey(), responder.receiveKey());
+        assertArrayEquals(initiator.receiveKey(), responder.sendKey());
     }
 
     private void remac(byte[] m, int mac1Off, NoiseKeyPair receiver) {

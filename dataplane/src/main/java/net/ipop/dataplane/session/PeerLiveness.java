@@ -16,7 +16,9 @@ import java.lang.invoke.VarHandle;
  *       answer a keepalive, so a quiet link is not a dead one.</li>
  *   <li>Persistent keepalive: with {@link #keepaliveIntervalNanos()} &gt; 0 the pipeline sends an empty
  *       data message when nothing was sent to the peer for that long.</li>
- *   <li>Passive keepalive: data received and nothing sent back for {@link #passiveKeepaliveNanos()}
+ *   <li>Passive keepalive: data received and nothing sent back for {@link #passiveKeepaliveNanos()},
+ *       counted from the first data packet since our last send (as WireGuard arms its keepalive timer
+ *       once; later packets do not push it back, or a steady one-way stream would never be answered),
  *       makes the pipeline send a keepalive, so the sender's unanswered clock stops before its dead
  *       interval runs out even when the traffic is one-way.</li>
  *   <li>The conductor declares the peer down when the unanswered clock has run for its dead interval,
@@ -36,6 +38,7 @@ public final class PeerLiveness {
     private static final VarHandle LAST_RECEIVED;
     private static final VarHandle LAST_RECEIVED_DATA;
     private static final VarHandle UNANSWERED_SINCE;
+    private static final VarHandle DATA_UNANSWERED_SINCE;
     private static final VarHandle DOWN;
 
     static {
@@ -45,6 +48,7 @@ public final class PeerLiveness {
             LAST_RECEIVED = l.findVarHandle(PeerLiveness.class, "lastReceivedNanos", long.class);
             LAST_RECEIVED_DATA = l.findVarHandle(PeerLiveness.class, "lastReceivedDataNanos", long.class);
             UNANSWERED_SINCE = l.findVarHandle(PeerLiveness.class, "unansweredSinceNanos", long.class);
+            DATA_UNANSWERED_SINCE = l.findVarHandle(PeerLiveness.class, "dataUnansweredSinceNanos", long.class);
             DOWN = l.findVarHandle(PeerLiveness.class, "down", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -61,6 +65,9 @@ public final class PeerLiveness {
     private long lastReceivedDataNanos;
     @SuppressWarnings("unused")
     private long unansweredSinceNanos = NONE;
+    /** The first data received since we last sent anything, or NONE: the passive keepalive's start. */
+    @SuppressWarnings("unused")
+    private long dataUnansweredSinceNanos = NONE;
     @SuppressWarnings("unused")
     private boolean down;
 
@@ -97,6 +104,7 @@ public final class PeerLiveness {
     /** Pipeline: a data message went to the peer. */
     public void sentData(long nowNanos) {
         LAST_SENT.setOpaque(this, nowNanos);
+        answered();
         if ((long) UNANSWERED_SINCE.getOpaque(this) == NONE) {
             UNANSWERED_SINCE.setOpaque(this, nowNanos);
         }
@@ -105,6 +113,13 @@ public final class PeerLiveness {
     /** Pipeline: a keepalive went to the peer. */
     public void sentKeepalive(long nowNanos) {
         LAST_SENT.setOpaque(this, nowNanos);
+        answered();
+    }
+
+    private void answered() {
+        if ((long) DATA_UNANSWERED_SINCE.getOpaque(this) != NONE) {
+            DATA_UNANSWERED_SINCE.setOpaque(this, NONE);
+        }
     }
 
     /** Pipeline: an authenticated message came from the peer; {@code data} false for a keepalive. */
@@ -112,6 +127,9 @@ public final class PeerLiveness {
         LAST_RECEIVED.setOpaque(this, nowNanos);
         if (data) {
             LAST_RECEIVED_DATA.setOpaque(this, nowNanos);
+            if ((long) DATA_UNANSWERED_SINCE.getOpaque(this) == NONE) {
+                DATA_UNANSWERED_SINCE.setOpaque(this, nowNanos);
+            }
         }
         if ((long) UNANSWERED_SINCE.getOpaque(this) != NONE) {
             UNANSWERED_SINCE.setOpaque(this, NONE);
@@ -137,15 +155,15 @@ public final class PeerLiveness {
 
     /**
      * Whether a keepalive is due now: the persistent interval passed without a send, or data arrived
-     * and nothing went back for the passive interval. Pipeline; allocation-free.
+     * and nothing went back for the passive interval since the first of it. Pipeline; allocation-free.
      */
     public boolean keepaliveDue(long nowNanos) {
         long sent = lastSentNanos();
         if (keepaliveIntervalNanos > 0 && nowNanos - sent >= keepaliveIntervalNanos) {
             return true;
         }
-        long data = lastReceivedDataNanos();
-        return data - sent > 0 && nowNanos - data >= passiveKeepaliveNanos;
+        long since = (long) DATA_UNANSWERED_SINCE.getOpaque(this);
+        return since != NONE && nowNanos - since >= passiveKeepaliveNanos;
     }
 
     /** Whether the conductor declared the peer down: its routes count NO_ROUTE. Any thread. */

@@ -101,6 +101,31 @@ class KeepalivesTest {
     }
 
     @Test
+    void steadyOneWayDataIsAnsweredWithinThePassiveInterval() {
+        // The far side forwards a steady stream to us (pings every 200 ms) whose replies leave through another
+        // peer: we send it nothing. Its dead interval is 5 s and our persistent keepalive also 5 s, so only a
+        // passive keepalive counted from the first unanswered packet, not the latest, keeps it from declaring us
+        // down over and over (as WireGuard arms that timer once and does not push it back).
+        PeerLiveness l = new PeerLiveness(5_000 * MS, 3_333 * MS, T0);
+        PeerTable t = table(l, scratch);
+        l.sentKeepalive(T0);
+        long firstKeepaliveAt = -1;
+        for (long at = 100 * MS; at < 5_000 * MS && firstKeepaliveAt < 0; at += 10 * MS) {
+            if (at % (200 * MS) == 100 * MS) {
+                l.received(T0 + at, true);
+            }
+            if (run(t, T0 + at) > 0) {
+                firstKeepaliveAt = at;
+            }
+        }
+        // First unanswered packet at 100 ms, passive interval 3333 ms, scans 10 ms apart.
+        assertEquals(3_440 * MS, firstKeepaliveAt, "the first keepalive (ns after T0; -1: none before the persistent one)");
+        long keepalivesBy = stats.keepalivesSent();
+        assertEquals(1L, keepalivesBy, "one keepalive 3.3 s into a one-way stream");
+        assertEquals(1, keepalivesOpened);
+    }
+
+    @Test
     void peersOfAnotherPipelineGetNoKeepaliveFromThisOne() {
         PeerLiveness l = new PeerLiveness(1_000 * MS, 10_000 * MS, T0);
         PeerTable t = table(l, new AeadScratch());
