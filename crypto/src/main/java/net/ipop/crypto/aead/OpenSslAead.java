@@ -47,7 +47,7 @@ import net.ipop.crypto.Suite;
  * <p>Not thread-safe: the owner of the enclosing sealer or opener is the only caller; {@link #wipe()}
  * may run on another thread once the owner stopped using this.
  */
-final class OpenSslAead {
+final class OpenSslAead implements NativeAead {
     private static final int TAG = TransportHeader.TAG_LENGTH;
     private static final long NONCE_LENGTH = JceAead.NONCE_LENGTH;
     private static final String LIBRARY = "libcrypto.so.3";
@@ -207,7 +207,8 @@ final class OpenSslAead {
      * Encrypts {@code len} bytes of the native segment {@code packet} at {@code payloadAt} in place
      * and writes the 16-byte tag right after them. The caller has checked the bounds.
      */
-    void seal(long counter, MemorySegment packet, long payloadAt, int len) {
+    @Override
+    public void seal(long counter, MemorySegment packet, long payloadAt, int len) {
         state.set(JAVA_INT, NONCE_OFFSET, 0);
         state.set(LONG_LE, NONCE_OFFSET + 4, counter);
         long at = packet.address() + payloadAt;
@@ -224,7 +225,8 @@ final class OpenSslAead {
      *
      * @return false if the tag does not verify (then {@code out} holds garbage the caller must not use)
      */
-    boolean open(long counter, MemorySegment packet, long payloadAt, int len, MemorySegment out) {
+    @Override
+    public boolean open(long counter, MemorySegment packet, long payloadAt, int len, MemorySegment out) {
         state.set(JAVA_INT, NONCE_OFFSET, 0);
         state.set(LONG_LE, NONCE_OFFSET + 4, counter);
         MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
@@ -235,7 +237,8 @@ final class OpenSslAead {
      * As {@link #open(long, MemorySegment, long, int, MemorySegment)} with the plaintext written over
      * the ciphertext. On a false return the {@code len} payload bytes hold garbage.
      */
-    boolean openInPlace(long counter, MemorySegment packet, long payloadAt, int len) {
+    @Override
+    public boolean openInPlace(long counter, MemorySegment packet, long payloadAt, int len) {
         state.set(JAVA_INT, NONCE_OFFSET, 0);
         state.set(LONG_LE, NONCE_OFFSET + 4, counter);
         MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
@@ -316,7 +319,8 @@ final class OpenSslAead {
      * Idempotent. An object dropped without this is freed the same way by a {@link Cleaner} after
      * collection, so forgetting it delays the wipe but leaks nothing.
      */
-    void wipe() {
+    @Override
+    public void wipe() {
         ctx = 0;
         state.fill((byte) 0);
         if (cleanable != null) {
@@ -337,7 +341,8 @@ final class OpenSslAead {
     }
 
     /** True once no key material is held (the context was freed). */
-    boolean keyZeroed() {
+    @Override
+    public boolean keyZeroed() {
         return ctx == 0;
     }
 
