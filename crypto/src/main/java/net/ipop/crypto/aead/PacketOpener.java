@@ -29,7 +29,7 @@ public final class PacketOpener implements AutoCloseable {
     private final int type;
     private final int localIndex;
     private final JceAead aead;
-    private final OpenSslAead openSsl;
+    private final NativeAead nativeAead;
     private final AeadScratch scratch;
     private final ReplayWindow window = new ReplayWindow(MessageLimits.REJECT_AFTER_MESSAGES);
     private final TransportHeader header = new TransportHeader();
@@ -75,7 +75,7 @@ public final class PacketOpener implements AutoCloseable {
         this.type = TransportHeader.dataType(suite);
         this.localIndex = localIndex;
         this.aead = useOpenSsl ? null : new JceAead(suite, key);
-        this.openSsl = useOpenSsl ? new OpenSslAead(suite, key, false) : null;
+        this.nativeAead = useOpenSsl ? NativeAead.of(suite, key, false) : null;
         if (useOpenSsl) {
             scratch.nativeBuffer();
         }
@@ -116,14 +116,14 @@ public final class PacketOpener implements AutoCloseable {
             return PacketResult.REPLAYED;
         }
         long payloadAt = offset + TransportHeader.LENGTH;
-        if (openSsl != null ? !openOpenSsl(counter, packet, payloadAt, payloadLength)
+        if (nativeAead != null ? !openOpenSsl(counter, packet, payloadAt, payloadLength)
                 : !openJdk(counter, packet, payloadAt, payloadLength)) {
             return PacketResult.AUTH_FAILED;
         }
         if (!window.accept(counter)) {
             return PacketResult.REPLAYED;
         }
-        if (openSsl != null) {
+        if (nativeAead != null) {
             if (!inPlace || !packet.isNative()) {
                 MemorySegment.copy(scratch.nativeBuffer(), 0, packet, payloadAt, payloadLength);
             }
@@ -137,12 +137,12 @@ public final class PacketOpener implements AutoCloseable {
     private boolean openOpenSsl(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
         MemorySegment plain = scratch.nativeBuffer();
         if (packet.isNative()) {
-            return inPlace ? openSsl.openInPlace(counter, packet, payloadAt, payloadLength)
-                    : openSsl.open(counter, packet, payloadAt, payloadLength, plain);
+            return inPlace ? nativeAead.openInPlace(counter, packet, payloadAt, payloadLength)
+                    : nativeAead.open(counter, packet, payloadAt, payloadLength, plain);
         }
         // Heap packets (tests, tools): OpenSSL needs an address, so decrypt a copy in place.
         MemorySegment.copy(packet, payloadAt, plain, 0, payloadLength + TransportHeader.TAG_LENGTH);
-        return openSsl.open(counter, plain, 0, payloadLength, plain);
+        return nativeAead.open(counter, plain, 0, payloadLength, plain);
     }
 
     /** Decrypts into {@code scratch.out}; the packet is untouched. */
@@ -192,8 +192,8 @@ public final class PacketOpener implements AutoCloseable {
     public void close() {
         if (!retired) {
             retired = true;
-            if (openSsl != null) {
-                openSsl.wipe();
+            if (nativeAead != null) {
+                nativeAead.wipe();
             } else {
                 aead.wipe();
             }
@@ -201,6 +201,6 @@ public final class PacketOpener implements AutoCloseable {
     }
 
     boolean keyZeroed() {
-        return openSsl != null ? openSsl.keyZeroed() : aead.keyZeroed();
+        return nativeAead != null ? nativeAead.keyZeroed() : aead.keyZeroed();
     }
 }

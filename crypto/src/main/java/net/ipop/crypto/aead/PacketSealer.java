@@ -33,7 +33,7 @@ public final class PacketSealer implements AutoCloseable {
     private final int type;
     private final int receiverIndex;
     private final JceAead aead;
-    private final OpenSslAead openSsl;
+    private final NativeAead nativeAead;
     private final AeadScratch scratch;
     private final TransportHeader header = new TransportHeader();
     private final SendCounter counter;
@@ -70,7 +70,7 @@ public final class PacketSealer implements AutoCloseable {
         this.type = TransportHeader.dataType(suite);
         this.receiverIndex = receiverIndex;
         this.aead = useOpenSsl ? null : new JceAead(suite, key);
-        this.openSsl = useOpenSsl ? new OpenSslAead(suite, key, true) : null;
+        this.nativeAead = useOpenSsl ? NativeAead.of(suite, key, true) : null;
         if (useOpenSsl) {
             scratch.nativeBuffer();
         }
@@ -138,7 +138,7 @@ public final class PacketSealer implements AutoCloseable {
 
     private int sealAt(long counter, MemorySegment packet, long offset, int payloadLength) {
         long payloadAt = offset + TransportHeader.LENGTH;
-        if (openSsl != null) {
+        if (nativeAead != null) {
             sealOpenSsl(counter, packet, payloadAt, payloadLength);
         } else {
             sealJdk(counter, packet, payloadAt, payloadLength);
@@ -149,12 +149,12 @@ public final class PacketSealer implements AutoCloseable {
 
     private void sealOpenSsl(long counter, MemorySegment packet, long payloadAt, int payloadLength) {
         if (packet.isNative()) {
-            openSsl.seal(counter, packet, payloadAt, payloadLength);
+            nativeAead.seal(counter, packet, payloadAt, payloadLength);
         } else {
             // Heap packets (tests, tools) bounce through the scratch: OpenSSL needs an address.
             MemorySegment bounce = scratch.nativeBuffer();
             MemorySegment.copy(packet, payloadAt, bounce, 0, payloadLength);
-            openSsl.seal(counter, bounce, 0, payloadLength);
+            nativeAead.seal(counter, bounce, 0, payloadLength);
             MemorySegment.copy(bounce, 0, packet, payloadAt, payloadLength + TransportHeader.TAG_LENGTH);
         }
     }
@@ -215,8 +215,8 @@ public final class PacketSealer implements AutoCloseable {
     public void close() {
         if (!retired) {
             retired = true;
-            if (openSsl != null) {
-                openSsl.wipe();
+            if (nativeAead != null) {
+                nativeAead.wipe();
             } else {
                 aead.wipe();
             }
@@ -229,6 +229,6 @@ public final class PacketSealer implements AutoCloseable {
     }
 
     boolean keyZeroed() {
-        return openSsl != null ? openSsl.keyZeroed() : aead.keyZeroed();
+        return nativeAead != null ? nativeAead.keyZeroed() : aead.keyZeroed();
     }
 }

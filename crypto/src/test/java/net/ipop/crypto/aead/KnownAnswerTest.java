@@ -11,8 +11,8 @@ import net.ipop.crypto.Suite;
 import org.junit.jupiter.api.Test;
 
 /**
- * Published vectors through {@link JceAead} and {@link OpenSslAead}: the GCM specification's 256-bit test cases 13-16
- * (McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B) and RFC 8439 section 2.8.2.
+ * Published vectors through {@link JceAead}, {@link OpenSslAead} and, for AES-256-GCM,
+ * {@link GcryptAead}: the GCM specification's 256-bit test cases 13-16 (McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B) and RFC 8439 section 2.8.2.
  */
 class KnownAnswerTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -91,6 +91,15 @@ class KnownAnswerTest {
         check(sealer::seal, opener::open, nonce, aad, plain, cipher, tag);
         sealer.wipe();
         opener.wipe();
+        if (suite == Suite.AES256GCM) {
+            assertTrue(GcryptAead.available(), GcryptAead.status());
+            GcryptAead gcryptSealer = new GcryptAead(HEX.parseHex(key), true);
+            GcryptAead gcryptOpener = new GcryptAead(HEX.parseHex(key), false);
+            check(gcryptSealer::seal, gcryptOpener::open, nonce, aad, plain, cipher, tag);
+            gcryptSealer.wipe();
+            gcryptOpener.wipe();
+            assertTrue(gcryptSealer.keyZeroed());
+        }
     }
 
     private interface Seal {

@@ -90,7 +90,11 @@ public final class UringIo implements PipelineIo {
         this.tun = tun;
         this.receives = receives;
         this.readSize = (vnetHeader ? VirtioNetHeader.SIZE : 0) + 65535;
-        this.ring = IoUring.open(RING_ENTRIES);
+        // COOP_TASKRUN: a completing TUN read need not interrupt the pipeline (an IPI, in a VM an exit)
+        // to run its task work; it runs on the pipeline's next system call, and a busy pipeline makes
+        // several per cycle (sendmmsg, recvmmsg, TUN writes). A pipeline asleep in io_uring_enter is
+        // still woken. Kernels before 5.19 refuse the flag and get a plain ring (IoUring.open).
+        this.ring = IoUring.open(RING_ENTRIES, 0, IoUring.SETUP_COOP_TASKRUN);
         try {
             this.plain = new PollingIo(tun, vnetHeader, socket, receives);
             for (int i = 0; i < READS_IN_FLIGHT; i++) {
