@@ -38,6 +38,7 @@ import net.ipop.control.ipc.DataPlaneConnection;
 import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
 import net.ipop.control.node.DataPlaneTakeover;
+import net.ipop.control.node.EndpointMemory;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
 import net.ipop.control.logging.LogLevels;
@@ -124,6 +125,8 @@ public final class NodeMain {
     private FileLock interfaceLock;
     /** What each node agent publishes for {@code ipop status}; outlives data plane restarts. */
     private final StatusBoard statusBoard = new StatusBoard();
+    /** Each peer's last endpoint, pushed with a restarted data plane's state (a NATed peer's learned address). */
+    private final EndpointMemory endpoints = new EndpointMemory();
     /** The local control socket {@code <interface>.sock}; guarded by lock. */
     private StatusServer statusServer;
 
@@ -581,6 +584,7 @@ public final class NodeMain {
     private ProcessHandle startAgent(DataPlaneConnection c, ProcessHandle process, StaticNode node,
                                      AeronDataPlanePort port) {
         node.setStatusListener(statusBoard);
+        node.rememberEndpoints(endpoints);
         node.useLinkPolicy(TopologyManager.forStaticPeers(reloader.config(), port, node::peerId));
         StaticNodeAgent agent = new StaticNodeAgent(c, node);
         reloader.attach(agent);

@@ -109,6 +109,10 @@ public final class StaticNode {
     private LinkPolicy links;
     /** The running data plane's state for the first {@link #start()}, or null. */
     private Adoption adoption;
+    /** Where endpoints are kept across data plane restarts ({@link #rememberEndpoints}), or null. */
+    private EndpointMemory memory;
+    /** Bumped whenever this node moves a peer's endpoint itself ({@link EndpointTracker} compares it). */
+    private long endpointChanges;
 
     /**
      * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order (an adopting
@@ -182,6 +186,74 @@ public final class StaticNode {
         this.statusChanged = true;
     }
 
+    /**
+     * Keeps every peer's endpoint in {@code m} from now on, and starts each peer {@code m} knows at the endpoint
+     * remembered there: the address it was last reached at (perhaps learned by roaming, behind a NAT) is newer
+     * than the configured one, and a data plane restarted under a new node knows none. Call before {@link #start()}
+     * on the node's thread.
+     */
+    public void rememberEndpoints(EndpointMemory m) {
+        this.memory = m;
+        for (StaticPeer p : peers) {
+            if (p == null) {
+                continue;
+            }
+            InetSocketAddress remembered = m.recall(p.config.publicKey().bytes());
+            if (remembered != null && !remembered.equals(p.endpoint)) {
+                logger.log(Level.INFO, "{0}: endpoint {1} remembered from before the data plane restart (configured:"
+                        + " {2})", p, remembered, p.config.endpoint().map(Object::toString).orElse("none"));
+                p.endpoint = remembered;
+            }
+        }
+    }
+
+    /**
+     * Sends the interface, every peer, its routes (unless a link policy owns them) and endpoint again, as
+     * {@link #start()} did, without touching sessions or handshakes: for a start whose commands were not all
+     * delivered (the data plane treats each as an update of what it holds). Node thread.
+     */
+    public void repush() {
+        port.configureInterface(config.iface().mtu(), config.iface().addresses());
+        for (StaticPeer p : peers) {
+            if (p != null) {
+                push(p);
+            }
+        }
+    }
+
+    /** How many times this node moved an endpoint itself so far. */
+    long endpointChanges() {
+        return endpointChanges;
+    }
+
+    /**
+     * The data plane reports {@code endpoint} for a peer (it may have followed the peer there on a data packet): it
+     * becomes where this node's initiations go and is remembered. Sends nothing to the data plane. Node thread.
+     */
+    void dataPlaneEndpoint(int peerId, InetSocketAddress endpoint) {
+        StaticPeer p = peerOrNull(peerId);
+        if (p == null || p.relayed || endpoint.equals(p.endpoint)) {
+            return;
+        }
+        logger.log(Level.INFO, "{0} is now at {1} (was {2}; the data plane followed it)", p, endpoint, p.endpoint);
+        p.endpoint = endpoint;
+        statusChanged = true;
+        remember(p);
+    }
+
+    /** Records a peer's current endpoint in the memory, if any. */
+    private void remember(StaticPeer p) {
+        if (memory != null && !p.relayed) {
+            memory.remember(p.config.publicKey().bytes(), p.endpoint);
+        }
+    }
+
+    /** This node moved a peer's endpoint (and told the data plane). */
+    private void moved(StaticPeer p) {
+        endpointChanges++;
+        remember(p);
+    }
+
     /** The data plane's id of the peer at {@code index} in the configuration (its own order, or adopted ids). */
     public int peerId(int index) {
         return peers[index].id;
@@ -221,6 +293,11 @@ public final class StaticNode {
         }
         if (links != null) {
             links.start(clock.nanoTime());
+        }
+        for (StaticPeer p : peers) {
+            if (p != null && p.endpoint != null) {
+                remember(p); // an adopted data plane's endpoints, or the configured ones
+            }
         }
         if (a == null) {
             logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), count);
@@ -359,6 +436,7 @@ public final class StaticNode {
         if (!old.endpoint().equals(next.endpoint()) && next.endpoint().isPresent()) {
             p.endpoint = next.endpoint().get();
             port.setEndpoint(p.id, p.endpoint);
+            moved(p);
             if (p.sessions.isEmpty()) {
                 p.quiet = false;
                 p.handshake.timers().handshakeWanted();
@@ -586,6 +664,7 @@ public final class StaticNode {
         p.relayed = relayed;
         statusChanged = true;
         port.setEndpoint(peerId, endpoint);
+        moved(p);
         p.handshake.timers().handshakeWanted();
         p.quiet = Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0;
         p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
@@ -743,6 +822,7 @@ public final class StaticNode {
             p.endpoint = from;
             port.setEndpoint(p.id, from);
             statusChanged = true;
+            moved(p);
         }
     }
 
