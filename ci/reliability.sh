@@ -2,13 +2,14 @@
 # The fault-injection and attack tests, run to regenerate their figures in docs/reliability.md:
 #   ci/reliability.sh [--rounds N]     (each fault N times, default 3; medians and ranges)
 # Runs, in network namespaces on this machine, FaultRecoveryTest (data plane SIGKILL, link down/up,
-# NAT mappings flushed, roaming, each under ping and iperf3), SignallingRestartTest (the XMPP
+# NAT mappings flushed, roaming, each under ping and iperf3), OverlayFaultTest (a relayed overlay link:
+# the TURN server restarted, an overlay node's data plane SIGKILLed), SignallingRestartTest (the XMPP
 # server restarted under two nodes) and AttackTest (spoofed handshake flood, replay flood under
 # iperf3, key file and local file modes). Each writes its section of docs/reliability.md (between
 # <!-- BEGIN name --> and <!-- END name -->) with this command line; a failed assertion fails the
 # run and leaves that section as it was. The same tests run in the ordinary suite (ci/test.sh),
 # where they only print their figures (one round). The soak is ci/soak.sh. Needs root; takes ~5
-# minutes plus ~2 per extra round.
+# minutes plus ~3 per extra round.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -32,7 +33,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow -Djansi
 # -am builds what control-plane needs; -Dtest selects only these tests in every module. More rounds
 # than the suite's one outlast the test's own timeout, so JUnit's timeouts are off.
 mvn -B -ntp -Dstyle.color=never -pl control-plane -am verify -Dipop.fuzz.skip=true \
-  -Dtest='FaultRecoveryTest,SignallingRestartTest,AttackTest' -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='FaultRecoveryTest,OverlayFaultTest,SignallingRestartTest,AttackTest' -Dsurefire.failIfNoSpecifiedTests=false \
   -Dipop.faults.rounds="$rounds" -Djunit.jupiter.execution.timeout.mode=disabled \
   -Dipop.reliability.doc="$root/docs/reliability.md" -Dipop.reliability.command="$command_line"
 echo "Figures written to docs/reliability.md"
