@@ -37,6 +37,7 @@ import net.ipop.control.config.NodeConfigParser;
 import net.ipop.control.ipc.DataPlaneConnection;
 import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
+import net.ipop.control.node.DataPlaneState;
 import net.ipop.control.node.DataPlaneTakeover;
 import net.ipop.control.node.EndpointMemory;
 import net.ipop.control.node.StaticNode;
@@ -495,7 +496,7 @@ public final class NodeMain {
         DataPlaneConnection c = awaitReady(process);
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
         if (config.overlayMode()) {
-            return startOverlayAgent(c, process.toHandle(), port);
+            return startOverlayAgent(c, process.toHandle(), port, null);
         }
         // The reloaded peers, not the start's: a restarted data plane gets what the node runs with now.
         return startAgent(c, process.toHandle(), new StaticNode(reloader.config(), keys, port, Clock.system(),
@@ -541,10 +542,7 @@ public final class NodeMain {
      */
     private DataPlaneTakeover.Adopted adoptOrStop(ProcessHandle orphan) {
         String commandLine = commandLine(orphan).orElse("");
-        if (config.overlayMode()) {
-            log("a data plane of an earlier node (pid " + orphan.pid() + ") still runs; an overlay node does not"
-                    + " adopt one (its members come from signalling): stopping it");
-        } else if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
+        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
             try {
                 DataPlaneTakeover.Adopted adopted = DataPlaneTakeover.connect(orphan,
                         config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
@@ -568,9 +566,13 @@ public final class NodeMain {
     }
 
     /** Starts the node agent on the adopted data plane; returns its process, or null if a stop began meanwhile. */
-    private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) {
+    private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) throws IOException {
         DataPlaneConnection c = adopted.connection();
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        if (config.overlayMode()) {
+            // Its members' peers are held until they announce themselves again (StaticNode.adoptingOverlay).
+            return startOverlayAgent(c, adopted.process(), port, adopted.state());
+        }
         // The reloaded peers, not the start's: a node gets what it runs with now.
         return startAgent(c, adopted.process(), StaticNode.adopting(reloader.config(), keys, port, Clock.system(),
                 new SecureRandom(), adopted.state()), port);
@@ -592,14 +594,15 @@ public final class NodeMain {
     }
 
     /**
-     * Runs an overlay node (signalling, ICE, handshakes) over {@code c}. It plans no topology (every admitted member
-     * is linked), does not adopt a running data plane, and takes no reloads: its members come from signalling.
+     * Runs an overlay node (signalling, ICE, handshakes) over {@code c}, adopting the running data plane whose state
+     * is {@code adopt} if not null. It plans no topology (every admitted member is linked) and takes no reloads: its
+     * members come from signalling.
      */
-    private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
-            throws IOException {
+    private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port,
+                                            DataPlaneState adopt) throws IOException {
         OverlayNode overlay;
         try {
-            overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom());
+            overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom(), adopt);
         } catch (IOException e) {
             c.close();
             throw new IOException("the overlay node cannot start: " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package net.ipop.control;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import net.ipop.control.ice.NatLab;
 import net.ipop.ffm.testing.Privileged;
+import net.ipop.ffm.testing.TestNamespace;
 
 /**
  * Faults under live traffic on an overlay link that goes through a TURN relay: two overlay nodes ({@code ipop up}
@@ -32,7 +34,12 @@ import net.ipop.ffm.testing.Privileged;
  *       consent checks over the relay go unanswered; ICE reports the path lost after the consent timeout and the
  *       offerer restarts ICE, which allocates anew and handshakes over the new relayed path.</li>
  *   <li>SIGKILL to alpha's data plane: alpha's node starts another and pushes its state; its overlay node starts
- *       over (rejoins the room, admits beta again, ICE, a new relayed path, a fresh handshake).</li>
+ *       over (rejoins the room, admits beta again, ICE, a new relayed path, a fresh handshake). Beta keeps
+ *       alpha's peer while alpha is out of the room (a grace period), and re-offers when it is back.</li>
+ *   <li>SIGKILL to alpha's node daemon (its control plane), and {@code ipop up} again 3 s later: the data plane
+ *       keeps forwarding on its sessions and relayed path meanwhile; the new node adopts it, holds its peers until
+ *       their members announce themselves in the room, gives beta back its peer id, sessions and path (matched by
+ *       static key), and runs ICE with it again (a new relayed path).</li>
  * </ul>
  * The figures go to the {@code overlay-faults} section of docs/reliability.md when {@code ci/reliability.sh} runs
  * it.
@@ -82,6 +89,36 @@ class OverlayFaultTest {
                 }, () -> {
                     assertNotEquals(killed[0], alpha.dataPlane().pid());
                     assertTrue(alpha.log().contains("the data plane exited unexpectedly"), alpha.log());
+                }));
+
+                long[] adopted = {-1};
+                int[] pathsBefore = {0};
+                record(figures, measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
+                        + " later", () -> {
+                    ProcessHandle node = ProcessHandle.of(alpha.pid()).orElseThrow();
+                    ProcessHandle dp = alpha.dataPlane();
+                    adopted[0] = dp.pid();
+                    pathsBefore[0] = count(alpha.log(), "RELAYED path");
+                    assertTrue(node.destroyForcibly(), "SIGKILL was not delivered");
+                    node.onExit().get(10, TimeUnit.SECONDS);
+                    Thread.sleep(3000);
+                    assertTrue(dp.isAlive(), "the data plane died with its control plane" + alpha.log());
+                    TestNamespace.Cmd.Result up = alpha.cli(150, "up", "--config", alpha.config().toString());
+                    assertEquals(0, up.exitCode(), up.output() + alpha.log());
+                }, () -> {
+                    String log = alpha.log();
+                    assertTrue(log.contains("adopting the running data plane (pid " + adopted[0] + ")"), log);
+                    assertTrue(log.contains("took back the running data plane's peer with its key"), log);
+                    assertEquals(adopted[0], alpha.dataPlane().pid(), "the adopted data plane was replaced" + log);
+                    assertEquals(0, ProcessHandle.of(alpha.pid()).orElseThrow().children().count(),
+                            "the adopting node started a data plane" + log);
+                    // The adopting node runs ICE again with beta, over a new relayed path.
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (count(alpha.log(), "RELAYED path") <= pathsBefore[0]) {
+                        assertTrue(System.nanoTime() - deadline < 0, "the adopting node found no path to beta"
+                                + alpha.log() + beta.log());
+                        Thread.sleep(200);
+                    }
                 }));
             }
         }

@@ -109,6 +109,12 @@ public final class StaticNode {
     private LinkPolicy links;
     /** The running data plane's state for the first {@link #start()}, or null. */
     private Adoption adoption;
+    /**
+     * Peers an adopted data plane holds that no configured peer matched, kept for members that re-announce
+     * themselves ({@link #adoptingOverlay}); empty otherwise. Dropped from the data plane at {@link #heldUntilNanos}.
+     */
+    private List<DataPlaneState.Peer> held = List.of();
+    private long heldUntilNanos;
     /** Where endpoints are kept across data plane restarts ({@link #rememberEndpoints}), or null. */
     private EndpointMemory memory;
     /** Bumped whenever this node moves a peer's endpoint itself ({@link EndpointTracker} compares it). */
@@ -143,6 +149,22 @@ public final class StaticNode {
         return new StaticNode(config, local, port, clock, random, LOG, state);
     }
 
+    /**
+     * As {@link #adopting}, for an overlay node: the data plane's peers that the configuration does not list (its
+     * members, admitted through signalling) are not removed but held for {@link #HELD_PEER_GRACE_NANOS}; a member
+     * {@link #addPeer added} meanwhile with the same static key takes its peer back, with its id, sessions and path,
+     * so its traffic never stops. Held peers no member claimed by then are removed.
+     */
+    public static StaticNode adoptingOverlay(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock,
+                                             SecureRandom random, DataPlaneState state) {
+        StaticNode n = new StaticNode(config, local, port, clock, random, LOG, state);
+        n.adoption.holdUnconfigured();
+        return n;
+    }
+
+    /** How long an adopting overlay node keeps data plane peers for their members to re-announce themselves. */
+    public static final long HELD_PEER_GRACE_NANOS = 60_000_000_000L;
+
     StaticNode(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock, SecureRandom random,
                Logger logger, DataPlaneState adopt) {
         if (!Arrays.equals(local.publicKey(), config.publicKey().bytes())) {
@@ -168,6 +190,11 @@ public final class StaticNode {
             highestPeerId = Math.max(highestPeerId, ids[i]);
         }
         this.adoption = adopt == null ? null : new Adoption(adopt, port, logger);
+        if (adopt != null) {
+            for (DataPlaneState.Peer p : adopt.peers()) {
+                highestPeerId = Math.max(highestPeerId, p.peerId()); // never given to a new peer
+            }
+        }
         this.loadWindowStartNanos = clock.nanoTime();
     }
 
@@ -281,6 +308,8 @@ public final class StaticNode {
         if (a != null) {
             a.apply(peers, this::startPeer);
             count = peers.length;
+            held = a.held();
+            heldUntilNanos = clock.nanoTime() + HELD_PEER_GRACE_NANOS;
             logger.log(Level.INFO, "node {0} adopted the running data plane: {1}", config.name(), a);
         } else {
             for (StaticPeer p : peers) {
@@ -467,6 +496,7 @@ public final class StaticNode {
         if (work > 0) {
             statusChanged = true; // a re-plan may have moved paths
         }
+        work += expireHeld(now);
         for (StaticPeer p : peers) {
             if (p != null) {
                 work += service(p, now);
@@ -606,12 +636,22 @@ public final class StaticNode {
      * @throws IllegalArgumentException if the peer's key is unusable (low order)
      */
     public int addPeer(PeerConfig pc) {
-        int id = ++highestPeerId;
+        DataPlaneState.Peer kept = takeHeld(pc.publicKey().bytes());
+        int id = kept != null ? kept.peerId() : ++highestPeerId;
         Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
         PeerHandshake ph = h.addPeer(id, pc.publicKey().bytes(), null);
         StaticPeer p = new StaticPeer(id, pc, h, ph);
         peers = Arrays.copyOf(peers, peers.length + 1);
         peers[peers.length - 1] = p;
+        if (kept != null) {
+            resume(p, kept);
+            port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+            for (IpPrefix prefix : pc.allowedAddresses()) {
+                port.addRoute(prefix.network(), id);
+            }
+            statusChanged = true;
+            return id;
+        }
         if (started) {
             port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
             for (IpPrefix prefix : pc.allowedAddresses()) {
@@ -624,6 +664,55 @@ public final class StaticNode {
         logger.log(Level.INFO, "peer {0} added", p);
         statusChanged = true;
         return id;
+    }
+
+    /** The held data plane peer with {@code key}, taken out of the held list, or null. */
+    private DataPlaneState.Peer takeHeld(byte[] key) {
+        for (int i = 0; i < held.size(); i++) {
+            if (held.get(i).hasKey(key)) {
+                List<DataPlaneState.Peer> rest = new java.util.ArrayList<>(held);
+                DataPlaneState.Peer p = rest.remove(i);
+                held = List.copyOf(rest);
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A member took back its held peer: its sessions are tracked again (indices reserved, timers from their ages).
+     * Its path is left as the data plane has it (no SetEndpoint): a direct one becomes where initiations go, a
+     * relayed one is not known well enough to frame handshakes on (the TURN server and channel), so none go out
+     * until ICE selects a path again.
+     */
+    private void resume(StaticPeer p, DataPlaneState.Peer kept) {
+        for (Session s : kept.sessions()) {
+            if (p.handshaker.claimIndex(s.localIndex(), p.handshake)) {
+                p.sessions.add(s);
+                p.handshaken = true;
+                p.lastHandshakeNanos = s.createdNanos();
+            }
+        }
+        p.endpoint = kept.relayed() ? null : kept.endpoint();
+        p.relayed = kept.relayed();
+        linkChanged(p);
+        logger.log(Level.INFO, "peer {0} added: took back the running data plane''s peer with its key, {1}"
+                + " session(s), {2} path", p, p.sessions.size(), kept.relayed() ? "relayed" : "direct");
+    }
+
+    /** Removes the held peers no member claimed within the grace period. */
+    private int expireHeld(long now) {
+        if (held.isEmpty() || now - heldUntilNanos < 0) {
+            return 0;
+        }
+        for (DataPlaneState.Peer p : held) {
+            port.removePeer(p.peerId());
+            logger.log(Level.INFO, "peer {0} of the adopted data plane removed: no member with its key announced"
+                    + " itself within {1} s", Integer.toUnsignedString(p.peerId()), HELD_PEER_GRACE_NANOS / SECOND);
+        }
+        int n = held.size();
+        held = List.of();
+        return n;
     }
 
     /** Removes a peer added by {@link #addPeer}: its sessions, routes and handshake state go. */

@@ -32,6 +32,8 @@ final class OverlayPeer {
     /** The path the data flows on now, or null. */
     SelectedPath path;
     boolean gone;
+    /** When it left the room (clock nanos, never 0), or 0 while it is there; dropped after a grace period. */
+    long leftAtNanos;
     /** A relayed path selected before ice4j had bound its TURN channel, or null. */
     SelectedPath awaitingChannel;
     long channelSinceNanos;
