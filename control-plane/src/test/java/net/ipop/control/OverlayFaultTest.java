@@ -106,9 +106,14 @@ class OverlayFaultTest {
                     TestNamespace.Cmd.Result up = alpha.cli(150, "up", "--config", alpha.config().toString());
                     assertEquals(0, up.exitCode(), up.output() + alpha.log());
                 }, () -> {
+                    // `ipop up` returns once the node is up; it joins the room and hears beta after that.
+                    long joined = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (!alpha.log().contains("took back the running data plane's peer with its key")) {
+                        assertTrue(System.nanoTime() - joined < 0, "beta's peer was not taken back" + alpha.log());
+                        Thread.sleep(200);
+                    }
                     String log = alpha.log();
                     assertTrue(log.contains("adopting the running data plane (pid " + adopted[0] + ")"), log);
-                    assertTrue(log.contains("took back the running data plane's peer with its key"), log);
                     assertEquals(adopted[0], alpha.dataPlane().pid(), "the adopted data plane was replaced" + log);
                     assertEquals(0, ProcessHandle.of(alpha.pid()).orElseThrow().children().count(),
                             "the adopting node started a data plane" + log);
@@ -165,6 +170,12 @@ class OverlayFaultTest {
     private static Figure measure(TwoNodes.Node a, TwoNodes.Node b, String name, Action apply, Action check)
             throws Exception {
         String target = OverlayLab.address(1);
+        // The previous fault's iperf3 server may still be exiting: IperfProbe would take it for the new one.
+        long free = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.ns().execAllowingFailure(5, "ss", "-Hltn", "sport", "= :5201").output().contains("5201")) {
+            assertTrue(System.nanoTime() - free < 0, "an iperf3 server still listens in beta's namespace");
+            Thread.sleep(100);
+        }
         try (IperfProbe iperf = IperfProbe.start(b.ns(), target, a.ns(), 300, IPERF_RATE);
                 PingProbe ping = PingProbe.start(a.ns(), target)) {
             ping.awaitReplies(50, 30);

@@ -230,6 +230,7 @@ public final class StaticNode {
                 logger.log(Level.INFO, "{0}: endpoint {1} remembered from before the data plane restart (configured:"
                         + " {2})", p, remembered, p.config.endpoint().map(Object::toString).orElse("none"));
                 p.endpoint = remembered;
+                p.recalled = true;
             }
         }
     }
@@ -349,7 +350,9 @@ public final class StaticNode {
         p.wanted = links == null || links.wantsLink(p.id);
         if (p.endpoint != null && p.wanted) {
             p.handshake.timers().handshakeWanted();
-            if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
+            // A remembered endpoint means our data plane restarted under a peer that kept its session: it will
+            // not initiate (until its dead-peer interval), so no initiations can cross and waiting gains nothing.
+            if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0 && !p.recalled) {
                 // A session derived meanwhile (the peer initiated) clears the wish.
                 p.quiet = true;
                 p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
