@@ -170,12 +170,6 @@ class OverlayFaultTest {
     private static Figure measure(TwoNodes.Node a, TwoNodes.Node b, String name, Action apply, Action check)
             throws Exception {
         String target = OverlayLab.address(1);
-        // The previous fault's iperf3 server may still be exiting: IperfProbe would take it for the new one.
-        long free = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (b.ns().execAllowingFailure(5, "ss", "-Hltn", "sport", "= :5201").output().contains("5201")) {
-            assertTrue(System.nanoTime() - free < 0, "an iperf3 server still listens in beta's namespace");
-            Thread.sleep(100);
-        }
         try (IperfProbe iperf = IperfProbe.start(b.ns(), target, a.ns(), 300, IPERF_RATE);
                 PingProbe ping = PingProbe.start(a.ns(), target)) {
             ping.awaitReplies(50, 30);
