@@ -49,6 +49,8 @@ import net.ipop.ffm.testing.TestNamespace;
 class OverlayFaultTest {
     static final long RECOVERY_BOUND_MS = 90_000;
     private static final String IPERF_RATE = "20M";
+    /** Two seconds of pings. */
+    private static final int MAX_LOST_TO_ADOPTION = 200;
 
     @TempDir
     Path temp;
@@ -93,7 +95,7 @@ class OverlayFaultTest {
 
                 long[] adopted = {-1};
                 int[] pathsBefore = {0};
-                record(figures, measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
+                Figure cpKill = measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
                         + " later", () -> {
                     ProcessHandle node = ProcessHandle.of(alpha.pid()).orElseThrow();
                     ProcessHandle dp = alpha.dataPlane();
@@ -117,14 +119,22 @@ class OverlayFaultTest {
                     assertEquals(adopted[0], alpha.dataPlane().pid(), "the adopted data plane was replaced" + log);
                     assertEquals(0, ProcessHandle.of(alpha.pid()).orElseThrow().children().count(),
                             "the adopting node started a data plane" + log);
-                    // The adopting node runs ICE again with beta, over a new relayed path.
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while (count(alpha.log(), "RELAYED path") <= pathsBefore[0]) {
-                        assertTrue(System.nanoTime() - deadline < 0, "the adopting node found no path to beta"
-                                + alpha.log() + beta.log());
+                    // Not asserted: ICE with beta again. The killed node's TURN allocation outlives it on the same
+                    // 5-tuple (the data plane's socket, the NAT's mapping), so the adopting node gets no relay
+                    // candidate of its own (docs/reliability.md); it may still reach beta's relay directly.
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (count(alpha.log(), "RELAYED path") <= pathsBefore[0] && deadline - System.nanoTime() > 0) {
                         Thread.sleep(200);
                     }
-                }));
+                    System.out.println("after the adoption, ICE with beta "
+                            + (count(alpha.log(), "RELAYED path") > pathsBefore[0] ? "selected a new path"
+                                    : "selected no new path within 30 s (traffic stays on the adopted one)"));
+                });
+                record(figures, cpKill);
+                // The data plane forwarded throughout: at most a moment's loss (a path switch), never the outage of a
+                // fresh start (the data plane kill above loses seconds' worth).
+                assertTrue(cpKill.ping().lost() < MAX_LOST_TO_ADOPTION, cpKill.ping().lost() + " echo requests lost"
+                        + " across the control plane's kill and the adoption" + alpha.log());
             }
         }
         StringBuilder body = new StringBuilder(String.format(Locale.ROOT, """
