@@ -38,7 +38,9 @@ import net.ipop.control.config.NodeConfigParser;
 import net.ipop.control.ipc.DataPlaneConnection;
 import net.ipop.control.ipc.DataPlaneUnavailableException;
 import net.ipop.control.node.AeronDataPlanePort;
+import net.ipop.control.node.DataPlaneState;
 import net.ipop.control.node.DataPlaneTakeover;
+import net.ipop.control.node.EndpointMemory;
 import net.ipop.control.node.StaticNode;
 import net.ipop.control.node.StaticNodeAgent;
 import net.ipop.control.logging.LogLevels;
@@ -126,6 +128,8 @@ public final class NodeMain {
     private FileLock interfaceLock;
     /** What each node agent publishes for {@code ipop status}; outlives data plane restarts. */
     private final StatusBoard statusBoard = new StatusBoard();
+    /** Each peer's last endpoint, pushed with a restarted data plane's state (a NATed peer's learned address). */
+    private final EndpointMemory endpoints = new EndpointMemory();
     /** The local control socket {@code <interface>.sock}; guarded by lock. */
     private StatusServer statusServer;
 
@@ -495,7 +499,7 @@ public final class NodeMain {
         DataPlaneConnection c = awaitReady(process);
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
         if (config.overlayMode()) {
-            return startOverlayAgent(c, process.toHandle(), port);
+            return startOverlayAgent(c, process.toHandle(), port, null);
         }
         // The reloaded peers, not the start's: a restarted data plane gets what the node runs with now.
         return startAgent(c, process.toHandle(), new StaticNode(reloader.config(), keys, port, Clock.system(),
@@ -541,10 +545,7 @@ public final class NodeMain {
      */
     private DataPlaneTakeover.Adopted adoptOrStop(ProcessHandle orphan) {
         String commandLine = commandLine(orphan).orElse("");
-        if (config.overlayMode()) {
-            log("a data plane of an earlier node (pid " + orphan.pid() + ") still runs; an overlay node does not"
-                    + " adopt one (its members come from signalling): stopping it");
-        } else if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
+        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
             try {
                 DataPlaneTakeover.Adopted adopted = DataPlaneTakeover.connect(orphan,
                         config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);
@@ -568,9 +569,13 @@ public final class NodeMain {
     }
 
     /** Starts the node agent on the adopted data plane; returns its process, or null if a stop began meanwhile. */
-    private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) {
+    private ProcessHandle startAgent(DataPlaneTakeover.Adopted adopted) throws IOException {
         DataPlaneConnection c = adopted.connection();
         AeronDataPlanePort port = new AeronDataPlanePort(c.commands());
+        if (config.overlayMode()) {
+            // Its members' peers are held until they announce themselves again (StaticNode.adoptingOverlay).
+            return startOverlayAgent(c, adopted.process(), port, adopted.state());
+        }
         // The reloaded peers, not the start's: a node gets what it runs with now.
         return startAgent(c, adopted.process(), StaticNode.adopting(reloader.config(), keys, port, Clock.system(),
                 new SecureRandom(), adopted.state()), port);
@@ -584,6 +589,7 @@ public final class NodeMain {
     private ProcessHandle startAgent(DataPlaneConnection c, ProcessHandle process, StaticNode node,
                                      AeronDataPlanePort port) {
         node.setStatusListener(statusBoard);
+        node.rememberEndpoints(endpoints);
         node.useLinkPolicy(TopologyManager.forStaticPeers(reloader.config(), port, node::peerId));
         StaticNodeAgent agent = new StaticNodeAgent(c, node);
         reloader.attach(agent);
@@ -591,17 +597,18 @@ public final class NodeMain {
     }
 
     /**
-     * Runs an overlay node (signalling, ICE, handshakes, its own topology of the admitted members) over {@code c}.
-     * It does not adopt a running data plane; reloads reach it through {@link OverlayReload}.
+     * Runs an overlay node (signalling, ICE, handshakes, its own topology of the admitted members) over {@code c},
+     * adopting the running data plane whose state is {@code adopt} if not null. Reloads reach it through
+     * {@link OverlayReload}.
      */
-    private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port)
-            throws IOException {
+    private ProcessHandle startOverlayAgent(DataPlaneConnection c, ProcessHandle process, AeronDataPlanePort port,
+                                            DataPlaneState adopt) throws IOException {
         OverlayNode overlay;
         // The interface first: ipop up returns once it is configured, and building the overlay node (Smack, ice4j,
         // the membership files) takes seconds of class loading. StaticNode.start sends it again, which changes nothing.
         port.configureInterface(config.iface().mtu(), config.iface().addresses());
         try {
-            overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom());
+            overlay = OverlayNode.create(reloader.config(), keys, port, Clock.system(), new SecureRandom(), adopt);
         } catch (IOException e) {
             c.close();
             throw new IOException("the overlay node cannot start: " + e.getMessage(), e);

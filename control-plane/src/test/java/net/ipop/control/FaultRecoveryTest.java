@@ -27,8 +27,9 @@ import net.ipop.ffm.testing.Privileged;
  * full queue); the overlay must recover by itself within {@value #RECOVERY_BOUND_MS} ms (generous: a loaded
  * 2-core machine), and the test records the time to recover and the echo requests lost (by sequence number).
  * <ul>
- *   <li>SIGKILL to alpha's data plane: its node starts another and pushes its state; beta's keepalive or
- *       traffic handshakes afresh.</li>
+ *   <li>SIGKILL to alpha's data plane: its node starts another and pushes its state, with beta's endpoint as
+ *       alpha had learned it (beta's NAT mapping; alpha's config names none), and initiates a handshake there at
+ *       once.</li>
  *   <li>alpha's underlay link down for two seconds, then up again.</li>
  *   <li>the NAT forgets its mappings ({@code conntrack -F}): beta's next packet (at the latest its keepalive)
  *       makes a new one, and alpha must answer there.</li>
@@ -68,13 +69,17 @@ class FaultRecoveryTest {
             String[] betaAddress = {b.underlay()};
             for (int round = 0; round < rounds; round++) {
                 String roamTo = "203.0.113." + (2 + 10 * (round + 1));
+                int[] remembered = {0};
                 record(figures, measure(lab, "data plane killed (SIGKILL)", () -> {
+                    remembered[0] = count(a.log(), "beta (peer 1): endpoint /198.51.100.102:");
                     ProcessHandle killed = a.dataPlane();
                     assertTrue(killed.destroyForcibly(), "SIGKILL was not delivered");
                     killed.onExit().get(10, TimeUnit.SECONDS);
                 }, () -> {
                     assertNotEquals(-1, a.dataPlane().pid());
                     assertTrue(a.log().contains("the data plane exited unexpectedly"), a.log());
+                    // Beta's NAT mapping, which alpha had learned, is where the restarted node initiated.
+                    assertTrue(count(a.log(), "beta (peer 1): endpoint /198.51.100.102:") > remembered[0], a.log());
                 }));
 
                 record(figures, measure(lab, "underlay link down 2 s, then up", () -> {
@@ -114,6 +119,14 @@ class FaultRecoveryTest {
                 + " %d ms), iperf3 TCP alpha to beta at %sbit/s; a stall of 0 means the transfer never stopped;"
                 + " bound for recovery %,d ms.%n", PingProbe.INTERVAL_MS, KEEPALIVE_MS, IPERF_RATE, RECOVERY_BOUND_MS));
         ReliabilityReport.publish("faults", body.toString());
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static void record(Map<String, List<Figure>> figures, Figure f) {

@@ -41,6 +41,15 @@ final class IperfProbe implements AutoCloseable {
      */
     static IperfProbe start(TestNamespace serverNs, String serverAddress, TestNamespace clientNs, int seconds,
             String rate) throws Exception {
+        // The previous probe's server may still be exiting: the wait for a listener below would take it for ours,
+        // and the client would then find the port closed.
+        long free = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (serverNs.execAllowingFailure(5, "ss", "-Hltn", "sport", "= :5201").output().contains("5201")) {
+            if (System.nanoTime() - free > 0) {
+                throw new AssertionError("an iperf3 server still listens on port 5201 in " + serverNs.name());
+            }
+            Thread.sleep(100);
+        }
         Process server = serverNs.start("iperf3", "-s", "-1", "-B", serverAddress);
         Process client = null;
         try {

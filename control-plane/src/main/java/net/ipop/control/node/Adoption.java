@@ -35,11 +35,28 @@ final class Adoption {
     private int sessions;
     private int added;
     private int removed;
+    /** Keep data plane peers the configuration lacks (an overlay's members come later, from signalling). */
+    private boolean hold;
+    private final List<DataPlaneState.Peer> held = new java.util.ArrayList<>();
 
     Adoption(DataPlaneState state, DataPlanePort port, Logger logger) {
         this.state = state;
         this.port = port;
         this.logger = logger;
+    }
+
+    /**
+     * Makes {@link #apply} keep the data plane's peers that the configuration does not list, instead of removing
+     * them: an overlay node learns its members from signalling after the start, and a member that re-announces
+     * itself takes its peer back ({@link #held()}).
+     */
+    void holdUnconfigured() {
+        this.hold = true;
+    }
+
+    /** The peers {@link #apply} kept for later (only with {@link #holdUnconfigured()}). */
+    List<DataPlaneState.Peer> held() {
+        return List.copyOf(held);
     }
 
     /** The ids of a fresh start: {@code index + 1}. */
@@ -125,7 +142,12 @@ final class Adoption {
             logger.log(Level.INFO, "adopted {0}: {1} session(s), endpoint {2}", p, p.sessions.size(), p.endpoint);
         }
         for (DataPlaneState.Peer p : state.peers()) {
-            if (!configured.contains(p.peerId())) {
+            if (!configured.contains(p.peerId()) && hold) {
+                held.add(p);
+                logger.log(Level.INFO, "peer {0} of the data plane kept until its member announces itself: {1}"
+                        + " session(s), endpoint {2}{3}", Integer.toUnsignedString(p.peerId()), p.sessions().size(),
+                        p.endpoint(), p.relayed() ? " (relayed)" : "");
+            } else if (!configured.contains(p.peerId())) {
                 port.removePeer(p.peerId());
                 removed++;
                 logger.log(Level.INFO, "peer {0} of the data plane is no longer configured; removed",
@@ -136,6 +158,7 @@ final class Adoption {
 
     @Override
     public String toString() {
-        return kept + " peers and " + sessions + " sessions kept, " + added + " peers added, " + removed + " removed";
+        return kept + " peers and " + sessions + " sessions kept, " + added + " peers added, " + removed + " removed"
+                + (hold ? ", " + held.size() + " held for their members" : "");
     }
 }

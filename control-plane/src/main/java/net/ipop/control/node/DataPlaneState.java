@@ -13,6 +13,7 @@ import net.ipop.control.ipc.EventListener;
 import net.ipop.control.ipc.Reply;
 import net.ipop.ipc.sbe.BooleanType;
 import net.ipop.ipc.sbe.CommandResultDecoder;
+import net.ipop.ipc.sbe.PathKind;
 import net.ipop.ipc.sbe.PeerStateDecoder;
 import net.ipop.ipc.sbe.PuntedPacketDecoder;
 import net.ipop.ipc.sbe.SessionEventDecoder;
@@ -34,8 +35,13 @@ public final class DataPlaneState {
      * @param publicKey its static key (32 bytes); owned by this record, do not modify
      * @param endpoint  where its packets go now (learned by roaming, perhaps), or {@code null}
      * @param sessions  its sessions, oldest first (previous, then current)
+     * @param relayed   whether {@code endpoint} is reached through a TURN server (an overlay's relayed path)
      */
-    record Peer(int peerId, byte[] publicKey, InetSocketAddress endpoint, List<Session> sessions) {
+    record Peer(int peerId, byte[] publicKey, InetSocketAddress endpoint, List<Session> sessions, boolean relayed) {
+        Peer(int peerId, byte[] publicKey, InetSocketAddress endpoint, List<Session> sessions) {
+            this(peerId, publicKey, endpoint, sessions, false);
+        }
+
         boolean hasKey(byte[] key) {
             return Arrays.equals(publicKey, key);
         }
@@ -123,7 +129,7 @@ public final class DataPlaneState {
                 sessions.add(new Session((int) e.currentLocalIndex(), (int) e.currentRemoteIndex(),
                         e.currentInitiator() == BooleanType.TRUE, e.sessionCreatedAtNanos()));
             }
-            peers.add(new Peer((int) e.peerId(), key, endpoint(e), sessions));
+            peers.add(new Peer((int) e.peerId(), key, endpoint(e), sessions, e.path() == PathKind.RELAYED));
         }
 
         private static InetSocketAddress endpoint(PeerStateDecoder e) {

@@ -34,6 +34,7 @@ public final class NodeEvents implements EventListener {
     private long badPunts;
     private long badReports;
     private boolean failing;
+    private EndpointTracker tracker;
 
     public NodeEvents(StaticNode node) {
         this.node = node;
@@ -72,7 +73,15 @@ public final class NodeEvents implements EventListener {
 
     @Override
     public void onPeerState(PeerStateDecoder event) {
-        // Only answers to QueryState, which a static node does not send.
+        // Answers to the node's own QueryState (endpoint tracking); the tracker ignores other clients' answers.
+        if (tracker != null) {
+            tracker.onPeerState(event);
+        }
+    }
+
+    /** Hands PeerState answers to {@code t} from now on. */
+    void trackEndpoints(EndpointTracker t) {
+        this.tracker = t;
     }
 
     @Override

@@ -120,6 +120,16 @@ public final class StaticNode {
     private LinkPolicy links;
     /** The running data plane's state for the first {@link #start()}, or null. */
     private Adoption adoption;
+    /**
+     * Peers an adopted data plane holds that no configured peer matched, kept for members that re-announce
+     * themselves ({@link #adoptingOverlay}); empty otherwise. Dropped from the data plane at {@link #heldUntilNanos}.
+     */
+    private List<DataPlaneState.Peer> held = List.of();
+    private long heldUntilNanos;
+    /** Where endpoints are kept across data plane restarts ({@link #rememberEndpoints}), or null. */
+    private EndpointMemory memory;
+    /** Bumped whenever this node moves a peer's endpoint itself ({@link EndpointTracker} compares it). */
+    private long endpointChanges;
 
     /**
      * @param config the parsed configuration; one peer id per peer, {@code index + 1} in file order (an adopting
@@ -150,6 +160,22 @@ public final class StaticNode {
         return new StaticNode(config, local, port, clock, random, LOG, state);
     }
 
+    /**
+     * As {@link #adopting}, for an overlay node: the data plane's peers that the configuration does not list (its
+     * members, admitted through signalling) are not removed but held for {@link #HELD_PEER_GRACE_NANOS}; a member
+     * {@link #addPeer added} meanwhile with the same static key takes its peer back, with its id, sessions and path,
+     * so its traffic never stops. Held peers no member claimed by then are removed.
+     */
+    public static StaticNode adoptingOverlay(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock,
+                                             SecureRandom random, DataPlaneState state) {
+        StaticNode n = new StaticNode(config, local, port, clock, random, LOG, state);
+        n.adoption.holdUnconfigured();
+        return n;
+    }
+
+    /** How long an adopting overlay node keeps data plane peers for their members to re-announce themselves. */
+    public static final long HELD_PEER_GRACE_NANOS = 60_000_000_000L;
+
     StaticNode(NodeConfig config, NoiseKeyPair local, DataPlanePort port, Clock clock, SecureRandom random,
                Logger logger, DataPlaneState adopt) {
         if (!Arrays.equals(local.publicKey(), config.publicKey().bytes())) {
@@ -175,6 +201,11 @@ public final class StaticNode {
             highestPeerId = Math.max(highestPeerId, ids[i]);
         }
         this.adoption = adopt == null ? null : new Adoption(adopt, port, logger);
+        if (adopt != null) {
+            for (DataPlaneState.Peer p : adopt.peers()) {
+                highestPeerId = Math.max(highestPeerId, p.peerId()); // never given to a new peer
+            }
+        }
         this.loadWindowStartNanos = clock.nanoTime();
     }
 
@@ -191,6 +222,75 @@ public final class StaticNode {
     public void setStatusListener(Consumer<NodeSnapshot> listener) {
         this.statusListener = listener;
         this.statusChanged = true;
+    }
+
+    /**
+     * Keeps every peer's endpoint in {@code m} from now on, and starts each peer {@code m} knows at the endpoint
+     * remembered there: the address it was last reached at (perhaps learned by roaming, behind a NAT) is newer
+     * than the configured one, and a data plane restarted under a new node knows none. Call before {@link #start()}
+     * on the node's thread.
+     */
+    public void rememberEndpoints(EndpointMemory m) {
+        this.memory = m;
+        for (StaticPeer p : peers) {
+            if (p == null) {
+                continue;
+            }
+            InetSocketAddress remembered = m.recall(p.config.publicKey().bytes());
+            if (remembered != null && !remembered.equals(p.endpoint)) {
+                logger.log(Level.INFO, "{0}: endpoint {1} remembered from before the data plane restart (configured:"
+                        + " {2})", p, remembered, p.config.endpoint().map(Object::toString).orElse("none"));
+                p.endpoint = remembered;
+                p.recalled = true;
+            }
+        }
+    }
+
+    /**
+     * Sends the interface, every peer, its routes (unless a link policy owns them) and endpoint again, as
+     * {@link #start()} did, without touching sessions or handshakes: for a start whose commands were not all
+     * delivered (the data plane treats each as an update of what it holds). Node thread.
+     */
+    public void repush() {
+        port.configureInterface(config.iface().mtu(), config.iface().addresses());
+        for (StaticPeer p : peers) {
+            if (p != null) {
+                push(p);
+            }
+        }
+    }
+
+    /** How many times this node moved an endpoint itself so far. */
+    long endpointChanges() {
+        return endpointChanges;
+    }
+
+    /**
+     * The data plane reports {@code endpoint} for a peer (it may have followed the peer there on a data packet): it
+     * becomes where this node's initiations go and is remembered. Sends nothing to the data plane. Node thread.
+     */
+    void dataPlaneEndpoint(int peerId, InetSocketAddress endpoint) {
+        StaticPeer p = peerOrNull(peerId);
+        if (p == null || p.relayed || endpoint.equals(p.endpoint)) {
+            return;
+        }
+        logger.log(Level.INFO, "{0} is now at {1} (was {2}; the data plane followed it)", p, endpoint, p.endpoint);
+        p.endpoint = endpoint;
+        statusChanged = true;
+        remember(p);
+    }
+
+    /** Records a peer's current endpoint in the memory, if any. */
+    private void remember(StaticPeer p) {
+        if (memory != null && !p.relayed) {
+            memory.remember(p.config.publicKey().bytes(), p.endpoint);
+        }
+    }
+
+    /** This node moved a peer's endpoint (and told the data plane). */
+    private void moved(StaticPeer p) {
+        endpointChanges++;
+        remember(p);
     }
 
     /** The data plane's id of the peer at {@code index} in the configuration (its own order, or adopted ids). */
@@ -220,6 +320,8 @@ public final class StaticNode {
         if (a != null) {
             a.apply(peers, this::startPeer);
             count = peers.length;
+            held = a.held();
+            heldUntilNanos = clock.nanoTime() + HELD_PEER_GRACE_NANOS;
             logger.log(Level.INFO, "node {0} adopted the running data plane: {1}", config.name(), a);
         } else {
             for (StaticPeer p : peers) {
@@ -232,6 +334,11 @@ public final class StaticNode {
         }
         if (links != null) {
             links.start(clock.nanoTime());
+        }
+        for (StaticPeer p : peers) {
+            if (p != null && p.endpoint != null) {
+                remember(p); // an adopted data plane's endpoints, or the configured ones
+            }
         }
         if (a == null) {
             logger.log(Level.INFO, "node {0} started with {1} static peers", config.name(), count);
@@ -253,7 +360,9 @@ public final class StaticNode {
         p.wanted = links == null || links.wantsLink(p.id);
         if (p.endpoint != null && p.wanted) {
             p.handshake.timers().handshakeWanted();
-            if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0) {
+            // A remembered endpoint means our data plane restarted under a peer that kept its session: it will
+            // not initiate (until its dead-peer interval), so no initiations can cross and waiting gains nothing.
+            if (Arrays.compareUnsigned(localKey, pc.publicKey().bytes()) > 0 && !p.recalled) {
                 // A session derived meanwhile (the peer initiated) clears the wish.
                 p.quiet = true;
                 p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
@@ -377,6 +486,7 @@ public final class StaticNode {
         if (!old.endpoint().equals(next.endpoint()) && next.endpoint().isPresent()) {
             p.endpoint = next.endpoint().get();
             port.setEndpoint(p.id, p.endpoint);
+            moved(p);
             if (p.sessions.isEmpty()) {
                 p.quiet = false;
                 p.handshake.timers().handshakeWanted();
@@ -407,6 +517,7 @@ public final class StaticNode {
         if (work > 0) {
             statusChanged = true; // a re-plan may have moved paths
         }
+        work += expireHeld(now);
         for (StaticPeer p : peers) {
             if (p != null) {
                 work += service(p, now);
@@ -572,12 +683,22 @@ public final class StaticNode {
      * @throws IllegalArgumentException if the peer's key is unusable (low order)
      */
     public int addPeer(PeerConfig pc) {
-        int id = ++highestPeerId;
+        DataPlaneState.Peer kept = takeHeld(pc.publicKey().bytes());
+        int id = kept != null ? kept.peerId() : ++highestPeerId;
         Handshaker h = handshakers.computeIfAbsent(pc.suite(), s -> new Handshaker(s, local, clock, random));
         PeerHandshake ph = h.addPeer(id, pc.publicKey().bytes(), null);
         StaticPeer p = new StaticPeer(id, pc, h, ph);
         peers = Arrays.copyOf(peers, peers.length + 1);
         peers[peers.length - 1] = p;
+        if (kept != null) {
+            resume(p, kept);
+            port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
+            for (IpPrefix prefix : pc.allowedAddresses()) {
+                port.addRoute(prefix.network(), id);
+            }
+            statusChanged = true;
+            return id;
+        }
         if (started) {
             port.addPeer(id, pc.name(), pc.suite(), pc.keepaliveIntervalMs(), pc.publicKey().bytes());
             for (IpPrefix prefix : links == null ? pc.allowedAddresses() : List.<IpPrefix>of()) {
@@ -590,6 +711,55 @@ public final class StaticNode {
         logger.log(Level.INFO, "peer {0} added", p);
         statusChanged = true;
         return id;
+    }
+
+    /** The held data plane peer with {@code key}, taken out of the held list, or null. */
+    private DataPlaneState.Peer takeHeld(byte[] key) {
+        for (int i = 0; i < held.size(); i++) {
+            if (held.get(i).hasKey(key)) {
+                List<DataPlaneState.Peer> rest = new java.util.ArrayList<>(held);
+                DataPlaneState.Peer p = rest.remove(i);
+                held = List.copyOf(rest);
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A member took back its held peer: its sessions are tracked again (indices reserved, timers from their ages).
+     * Its path is left as the data plane has it (no SetEndpoint): a direct one becomes where initiations go, a
+     * relayed one is not known well enough to frame handshakes on (the TURN server and channel), so none go out
+     * until ICE selects a path again.
+     */
+    private void resume(StaticPeer p, DataPlaneState.Peer kept) {
+        for (Session s : kept.sessions()) {
+            if (p.handshaker.claimIndex(s.localIndex(), p.handshake)) {
+                p.sessions.add(s);
+                p.handshaken = true;
+                p.lastHandshakeNanos = s.createdNanos();
+            }
+        }
+        p.endpoint = kept.relayed() ? null : kept.endpoint();
+        p.relayed = kept.relayed();
+        linkChanged(p);
+        logger.log(Level.INFO, "peer {0} added: took back the running data plane''s peer with its key, {1}"
+                + " session(s), {2} path", p, p.sessions.size(), kept.relayed() ? "relayed" : "direct");
+    }
+
+    /** Removes the held peers no member claimed within the grace period. */
+    private int expireHeld(long now) {
+        if (held.isEmpty() || now - heldUntilNanos < 0) {
+            return 0;
+        }
+        for (DataPlaneState.Peer p : held) {
+            port.removePeer(p.peerId());
+            logger.log(Level.INFO, "peer {0} of the adopted data plane removed: no member with its key announced"
+                    + " itself within {1} s", Integer.toUnsignedString(p.peerId()), HELD_PEER_GRACE_NANOS / SECOND);
+        }
+        int n = held.size();
+        held = List.of();
+        return n;
     }
 
     /** Removes a peer added by {@link #addPeer}: its sessions, routes and handshake state go. */
@@ -630,6 +800,7 @@ public final class StaticNode {
         p.relayed = relayed;
         statusChanged = true;
         port.setEndpoint(peerId, endpoint);
+        moved(p);
         p.handshake.timers().handshakeWanted();
         p.quiet = Arrays.compareUnsigned(localKey, p.config.publicKey().bytes()) > 0;
         p.quietUntilNanos = clock.nanoTime() + START_DEFER_NANOS;
@@ -816,6 +987,7 @@ public final class StaticNode {
             p.endpoint = from;
             port.setEndpoint(p.id, from);
             statusChanged = true;
+            moved(p);
         }
     }
 

@@ -33,6 +33,8 @@ final class StaticPeer {
     boolean wanted;
     /** Whether {@link #endpoint} is reached through a TURN relay (ICE chose a relayed pair). */
     boolean relayed;
+    /** Whether {@link #endpoint} came from an {@link EndpointMemory} (the data plane was restarted under us). */
+    boolean recalled;
     /** Whether the node last reported a session with this peer (link up). */
     boolean linkUp;
 

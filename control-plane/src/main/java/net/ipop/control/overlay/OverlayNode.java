@@ -90,6 +90,11 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     static final long CHANNEL_WAIT_NANOS = 10_000_000_000L;
     static final long CHANNEL_PROBE_NANOS = 1_000_000_000L;
     private static final long KEEPALIVE_MS = 25_000;
+    /**
+     * A member that left the room keeps its peer (sessions, path) this long: a node whose control plane restarts
+     * (killed, or its data plane restarted) leaves and comes back while its data plane may still forward.
+     */
+    static final long LEFT_GRACE_NANOS = 60_000_000_000L;
 
     private static final Logger LOG = System.getLogger(OverlayNode.class.getName());
 
@@ -185,8 +190,19 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
      */
     public static OverlayNode create(NodeConfig config, NoiseKeyPair keys, DataPlanePort port, Clock clock,
             SecureRandom random) throws IOException {
+        return create(config, keys, port, clock, random, null);
+    }
+
+    /**
+     * As {@link #create(NodeConfig, NoiseKeyPair, DataPlanePort, Clock, SecureRandom)}, adopting the running data
+     * plane whose state is {@code adopt} when not null ({@link StaticNode#adoptingOverlay}: members that announce
+     * themselves take back their peers, sessions and paths).
+     */
+    public static OverlayNode create(NodeConfig config, NoiseKeyPair keys, DataPlanePort port, Clock clock,
+            SecureRandom random, net.ipop.control.node.DataPlaneState adopt) throws IOException {
         RelayingPort relays = new RelayingPort(port);
-        StaticNode node = new StaticNode(config, keys, relays, clock, random);
+        StaticNode node = adopt == null ? new StaticNode(config, keys, relays, clock, random)
+                : StaticNode.adoptingOverlay(config, keys, relays, clock, random, adopt);
         Map<String, Membership> memberships = new HashMap<>();
         for (SignallingConfig s : config.signalling()) {
             memberships.put(s.overlay(), Membership.load(s.membership().orElseThrow(
@@ -240,7 +256,14 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         }
         work += signalling.poll(this, SIGNAL_EVENTS_PER_CYCLE);
         work += transport.flush(port::inject);
+        List<OverlayPeer> left = null;
         for (OverlayPeer p : peers.values()) {
+            if (p.leftAtNanos != 0 && now - p.leftAtNanos >= LEFT_GRACE_NANOS) {
+                if (left == null) {
+                    left = new ArrayList<>(); // drop() changes the map: after the loop
+                }
+                left.add(p);
+            }
             if (p.awaitingChannel != null && now - p.channelPollNanos >= CHANNEL_POLL_NANOS) {
                 p.channelPollNanos = now;
                 work += awaitChannel(p, now);
@@ -254,6 +277,12 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                         OFFER_TIMEOUT_NANOS / 1_000_000_000L);
                 p.offerSessionId = null;
                 offer(p);
+                work++;
+            }
+        }
+        if (left != null) {
+            for (OverlayPeer p : left) {
+                drop(p, "it left the room " + LEFT_GRACE_NANOS / 1_000_000_000L + " s ago");
                 work++;
             }
         }
@@ -311,6 +340,15 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         String key = overlay + "/" + peerId;
         OverlayPeer known = peers.get(key);
         if (known != null && known.certificate.fingerprint().equals(certificate.fingerprint())) {
+            if (known.leftAtNanos != 0) {
+                // Back after leaving: its control plane may have restarted and lost its ICE state.
+                known.leftAtNanos = 0;
+                LOG.log(Level.INFO, "peer {0} is back in the room", known);
+                if (known.offerer && !known.busy) {
+                    known.offerSessionId = null;
+                    offer(known);
+                }
+            }
             return; // re-announced (a reconnection): nothing changed
         }
         if (known != null) {
@@ -355,8 +393,21 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     public void onPeerGone(String overlay, String peerId) {
         refusedPresent.remove(overlay + "/" + peerId);
         OverlayPeer p = peers.get(overlay + "/" + peerId);
+        if (p != null && p.leftAtNanos == 0) {
+            long now = clock.nanoTime();
+            p.leftAtNanos = now == 0 ? 1 : now;
+            LOG.log(Level.INFO, "peer {0} left the room; its link stays for {1} s in case it comes back", p,
+                    LEFT_GRACE_NANOS / 1_000_000_000L);
+        }
+    }
+
+    /** It said it stops: no grace period, so the topology plans around it at once. */
+    @Override
+    public void onPeerLeft(String overlay, String peerId) {
+        refusedPresent.remove(overlay + "/" + peerId);
+        OverlayPeer p = peers.get(overlay + "/" + peerId);
         if (p != null) {
-            drop(p, "it left the room");
+            drop(p, "it left the room (stopped)");
         }
     }
 

@@ -37,6 +37,8 @@ final class OverlayPeer {
     boolean gone;
     /** Whether the topology plans a link to this peer, as the node last acted on it ({@link OverlayTopology#follow}). */
     boolean linked;
+    /** When it left the room (clock nanos, never 0), or 0 while it is there; dropped after a grace period. */
+    long leftAtNanos;
     /** A relayed path selected before ice4j had bound its TURN channel, or null. */
     SelectedPath awaitingChannel;
     long channelSinceNanos;

@@ -66,6 +66,8 @@ final class OverlayClient implements AutoCloseable {
     private final SecureRandom random;
     private final int reconnectDelaySeconds;
     private final EntityBareJid roomJid;
+    /** The status of the unavailable presence a node sends when it stops on purpose. */
+    static final String LEAVING_STATUS = "ipop: leaving";
     private final Resourcepart nick;
     private final Map<String, NodeCertificate> present = new ConcurrentHashMap<>();
     private final Set<String> seenSinceJoin = ConcurrentHashMap.newKeySet();
@@ -253,7 +255,7 @@ final class OverlayClient implements AutoCloseable {
         pendingSweep = null;
         for (String peer : before) {
             if (!seenSinceJoin.contains(peer) && present.remove(peer) != null) {
-                sink.post(new SignalEvent.PeerGone(config.overlay(), peer));
+                sink.post(new SignalEvent.PeerGone(config.overlay(), peer, false));
             }
         }
     }
@@ -360,7 +362,7 @@ final class OverlayClient implements AutoCloseable {
             if (p.getType() == Presence.Type.unavailable) {
                 seenSinceJoin.remove(peer);
                 if (present.remove(peer) != null) {
-                    sink.post(new SignalEvent.PeerGone(config.overlay(), peer));
+                    sink.post(new SignalEvent.PeerGone(config.overlay(), peer, LEAVING_STATUS.equals(p.getStatus())));
                 }
                 return;
             }
@@ -455,9 +457,13 @@ final class OverlayClient implements AutoCloseable {
             ReconnectionManager.getInstanceFor(c).disableAutomaticReconnection();
             MultiUserChat muc = room;
             if (muc != null && muc.isJoined() && c.isAuthenticated()) {
+                // Our own unavailable presence rather than MultiUserChat.leave(): it carries LEAVING_STATUS, which
+                // tells the others this node stopped on purpose (a crash or a lost connection has the server send
+                // the unavailable presence, without it, and the others keep the link a while for our return).
                 try {
-                    muc.leave();
-                } catch (SmackException | XMPPException | InterruptedException e) {
+                    c.sendStanza(c.getStanzaFactory().buildPresenceStanza().ofType(Presence.Type.unavailable)
+                            .to(JidCreate.entityFullFrom(roomJid, nick)).setStatus(LEAVING_STATUS).build());
+                } catch (SmackException.NotConnectedException | InterruptedException e) {
                     LOG.fine(() -> config.overlay() + ": leaving " + roomJid + ": " + e);
                 }
             }

@@ -18,10 +18,15 @@ sealed interface SignalEvent {
         }
     }
 
-    record PeerGone(String overlay, String peerId) implements SignalEvent {
+    /** {@code leaving}: the peer said it stops on purpose. */
+    record PeerGone(String overlay, String peerId, boolean leaving) implements SignalEvent {
         @Override
         public void deliverTo(SignallingListener listener) {
-            listener.onPeerGone(overlay, peerId);
+            if (leaving) {
+                listener.onPeerLeft(overlay, peerId);
+            } else {
+                listener.onPeerGone(overlay, peerId);
+            }
         }
     }
 

@@ -18,8 +18,19 @@ public interface SignallingListener {
      */
     void onPeerPresent(String overlay, String peerId, NodeCertificate certificate);
 
-    /** The peer left the overlay's room, or was not there any more when this node rejoined. */
+    /**
+     * The peer is not in the overlay's room any more, without having said it stopped: its connection was lost or
+     * its process died (the server noticed), or it was not there when this node rejoined. It may come back soon.
+     */
     void onPeerGone(String overlay, String peerId);
+
+    /**
+     * The peer left the room saying it stops on purpose ({@code ipop down}, a stopped service). By default the
+     * same as {@link #onPeerGone}.
+     */
+    default void onPeerLeft(String overlay, String peerId) {
+        onPeerGone(overlay, peerId);
+    }
 
     /** A peer that is present offers a session. */
     void onOffer(String overlay, String peerId, Offer offer);

@@ -185,6 +185,18 @@ public final class NatLab implements AutoCloseable {
         throw new IOException("turnserver did not listen within 20 s: " + turnLog());
     }
 
+    /**
+     * Kills coturn (SIGKILL: its allocations, permissions and channels are gone with it) and starts it again with the
+     * same configuration, returning once it listens again.
+     */
+    public void restartTurnServer() throws IOException, InterruptedException {
+        turnserver.destroyForcibly();
+        if (!turnserver.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IOException("turnserver survived SIGKILL for 10 s");
+        }
+        startTurnServer();
+    }
+
     /** coturn's log, for failure messages. */
     public String turnLog() {
         try {

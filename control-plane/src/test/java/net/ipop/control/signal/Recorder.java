@@ -26,7 +26,12 @@ final class Recorder implements SignallingListener {
 
     @Override
     public void onPeerGone(String overlay, String peerId) {
-        events.add(new SignalEvent.PeerGone(overlay, peerId));
+        events.add(new SignalEvent.PeerGone(overlay, peerId, false));
+    }
+
+    @Override
+    public void onPeerLeft(String overlay, String peerId) {
+        events.add(new SignalEvent.PeerGone(overlay, peerId, true));
     }
 
     @Override

@@ -250,12 +250,13 @@ class SignallingProsodyTest {
             a.await(SignalEvent.PeerPresent.class, e -> e.peerId().equals("gamma"), WAIT);
 
             beta.leave("leave");
-            a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("beta"), WAIT);
+            assertTrue(a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("beta"), WAIT).leaving(),
+                    "a node that leaves says it stops on purpose");
             assertEquals(Set.of("gamma"), alpha.peers("leave"));
             assertThrows(SignallingException.class, () -> alpha.sendOffer("leave", "beta", List.of()));
 
             closeNode(gamma); // closing a node leaves every overlay it is in
-            a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("gamma"), WAIT);
+            assertTrue(a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("gamma"), WAIT).leaving());
             assertEquals(Set.of(), alpha.peers("leave"));
         } finally {
             closeNode(gamma);
@@ -332,7 +333,8 @@ class SignallingProsodyTest {
 
             // Mallory's connection dies without leaving the room: the server reports it gone all the same.
             mallory.connection.instantShutdown();
-            a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("mallory"), WAIT);
+            assertFalse(a.await(SignalEvent.PeerGone.class, e -> e.peerId().equals("mallory"), WAIT).leaving(),
+                    "a lost connection is not a node stopping on purpose: it may come back");
             assertEquals(Set.of(), alpha.peers("hostile"));
         }
     }
