@@ -37,6 +37,12 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
                 }
             };
     private long unclaimed;
+    /** Answers awaited outside the ICE sessions ({@link TurnRelease}), by transaction id. */
+    private final Map<StunPackets.TransactionKey, IceTransport.Receiver> exchanges = new java.util.HashMap<>();
+    /** Allocate requests the TURN server refused with 437 Allocation Mismatch: its 5-tuple is taken. */
+    private long allocationMismatches;
+    private final Object releaseLock = new Object();
+    private boolean released;
 
     /** Takes over {@code transport}'s receiver. The transport stays the caller's to close. */
     public IceMux(IceTransport transport) {
@@ -62,6 +68,35 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
         transactions.values().removeIf(s -> s == session);
     }
 
+    /** Allocate requests refused with 437 Allocation Mismatch so far (an old allocation holds the 5-tuple). */
+    synchronized long allocationMismatches() {
+        return allocationMismatches;
+    }
+
+    /** Routes the answer to the request {@code key} to {@code receiver} until {@link #forget}. */
+    synchronized void expect(StunPackets.TransactionKey key, IceTransport.Receiver receiver) {
+        exchanges.put(key, receiver);
+    }
+
+    synchronized void forget(StunPackets.TransactionKey key) {
+        exchanges.remove(key);
+    }
+
+    /** Guards {@link #released}: {@link TurnRelease#beforeFirstGathering} runs once per mux. */
+    Object releaseLock() {
+        return releaseLock;
+    }
+
+    boolean released() {
+        assert Thread.holdsLock(releaseLock);
+        return released;
+    }
+
+    void released(boolean done) {
+        assert Thread.holdsLock(releaseLock);
+        released = done;
+    }
+
     /** Records a request {@code session} is sending so that its response finds the way back. */
     void sending(AgentSockets session, byte[] b, int off, int len) {
         if (StunPackets.isStun(b, off, len) && StunPackets.messageClass(b, off) == StunPackets.CLASS_REQUEST) {
@@ -75,16 +110,32 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
     @Override
     public void datagram(InetSocketAddress local, InetSocketAddress source, byte[] b, int off, int len) {
         AgentSockets[] targets;
+        IceTransport.Receiver exchange = null;
         synchronized (this) {
-            targets = route(b, off, len);
-            if (targets.length == 0) {
+            if (StunPackets.isStun(b, off, len) && isResponse(StunPackets.messageClass(b, off))) {
+                exchange = exchanges.get(StunPackets.transaction(b, off));
+                if (StunPackets.type(b, off) == TurnRefresh.ALLOCATE_ERROR
+                        && TurnRefresh.errorCode(b, off, len) == TurnRefresh.ALLOCATION_MISMATCH) {
+                    allocationMismatches++;
+                }
+            }
+            targets = exchange != null ? null : route(b, off, len);
+            if (targets != null && targets.length == 0) {
                 unclaimed++;
                 return;
             }
         }
+        if (exchange != null) {
+            exchange.datagram(local, source, b, off, len);
+            return;
+        }
         for (AgentSockets target : targets) {
             target.deliver(local, source, b, off, len);
         }
+    }
+
+    private static boolean isResponse(int messageClass) {
+        return messageClass == StunPackets.CLASS_SUCCESS || messageClass == StunPackets.CLASS_ERROR;
     }
 
     private AgentSockets[] route(byte[] b, int off, int len) {

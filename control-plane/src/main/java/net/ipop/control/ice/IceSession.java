@@ -138,7 +138,9 @@ public final class IceSession implements AutoCloseable {
         Ice4jSettings.apply();
         IceSession session = new IceSession(mux, config, listener);
         try {
-            session.current = session.gather();
+            // An allocation a killed control plane left on the 5-tuple would make this gathering's Allocate fail.
+            TurnRelease.beforeFirstGathering(mux, config.turnServers());
+            session.current = session.gatherReleasing();
         } catch (IOException | RuntimeException e) {
             session.watchdog.shutdownNow();
             throw e;
@@ -146,6 +148,22 @@ public final class IceSession implements AutoCloseable {
         session.watchdog.scheduleWithFixedDelay(session::checkConsent, WATCHDOG_PERIOD_MS, WATCHDOG_PERIOD_MS,
                 TimeUnit.MILLISECONDS);
         return session;
+    }
+
+    /**
+     * {@link #gather()}, and if it came without a relayed candidate because the TURN server still holds an
+     * allocation on the 5-tuple (a 437 meanwhile), frees that allocation ({@link TurnRelease}) and gathers again.
+     */
+    private Generation gatherReleasing() throws IOException {
+        long mismatches = mux.allocationMismatches();
+        Generation g = gather();
+        if (!config.turnServers().isEmpty() && !relayed(g) && mux.allocationMismatches() > mismatches) {
+            LOG.log(Level.INFO, "a TURN server still holds an allocation on this 5-tuple: freeing it, gathering again");
+            g.free();
+            TurnRelease.releaseAll(mux, config.turnServers());
+            g = gather();
+        }
+        return g;
     }
 
     private Generation gather() throws IOException {
@@ -245,7 +263,7 @@ public final class IceSession implements AutoCloseable {
         Generation old = current;
         old.reported = true; // its checks and consent end here: no failure to report for it
         old.free();
-        Generation g = gather();
+        Generation g = gatherReleasing();
         // coturn deletes a released allocation a moment later, and refuses a new one on the 5-tuple until then.
         for (int attempt = 1; attempt < RELAY_ATTEMPTS && !config.turnServers().isEmpty() && !relayed(g); attempt++) {
             LOG.log(Level.INFO, "ICE restart gathered no relayed candidate; gathering again in {0} ms",
