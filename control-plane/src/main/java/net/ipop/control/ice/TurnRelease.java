@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
  * socket through {@link IceMux#transport()} (on a node: injected into the data plane's socket, the answer
  * punted back), the long-term credential obtained the usual way: the first request goes unauthenticated,
  * the 401 answer brings REALM and NONCE, the request is repeated with USERNAME, REALM, NONCE and
- * MESSAGE-INTEGRITY; a 438 (stale nonce) is repeated with the new nonce. A success (an allocation was
- * freed) and a 437 (there was none) both mean the 5-tuple is free; anything else, or no answer, is logged
+ * MESSAGE-INTEGRITY; a 438 (stale nonce) is repeated with the new nonce. A 437 means the server has no
+ * allocation on the 5-tuple. After a success the release waits {@link #SETTLE_MS}: the server deletes the
+ * allocation a moment after granting the Refresh and refuses an Allocate until then. Released or absent,
+ * the 5-tuple is then free; anything else, or no answer, is logged
  * and gathering goes on regardless (it may then lack its relayed candidate, as before).
  *
  * <p>Threading: blocks the calling thread for up to the given timeout per server; never call it on the
@@ -34,6 +36,8 @@ public final class TurnRelease {
     private static final long RETRANSMIT_MS = 250;
     /** Requests in one exchange: unauthenticated, authenticated, and a repeat or two after 438. */
     private static final int MAX_REQUESTS = 4;
+    /** How long the server may take to delete an allocation after granting its Refresh with lifetime 0. */
+    static final long SETTLE_MS = 1200;
 
     /** How one exchange ended. */
     enum Outcome {
@@ -57,7 +61,7 @@ public final class TurnRelease {
 
     /**
      * Releases any allocation on every server of {@code servers}, once per {@code mux}: the first caller
-     * does it (blocking up to {@link #TIMEOUT_MS} per server), concurrent callers wait for it, later callers
+     * does it (blocking up to {@link #TIMEOUT_MS} plus {@link #SETTLE_MS} per server), concurrent callers wait for it, later callers
      * return at once.
      */
     static void beforeFirstGathering(IceMux mux, List<IceConfig.TurnServer> servers) {
@@ -70,7 +74,7 @@ public final class TurnRelease {
         }
     }
 
-    /** Releases any allocation on every server of {@code servers}; blocks up to {@link #TIMEOUT_MS} per server. */
+    /** Releases any allocation on every server; blocks up to {@link #TIMEOUT_MS} + {@link #SETTLE_MS} per server. */
     static void releaseAll(IceMux mux, List<IceConfig.TurnServer> servers) {
         for (IceConfig.TurnServer server : servers) {
             long start = System.nanoTime();
@@ -110,6 +114,10 @@ public final class TurnRelease {
             }
             int type = StunPackets.type(answer, 0);
             if (type == TurnRefresh.REFRESH_SUCCESS) {
+                // The server deletes the allocation only a moment later (coturn: on a timer tick) and refuses an
+                // Allocate until then. Asking again would not tell: each Refresh with lifetime 0 restarts that
+                // timer (seen with coturn 4.6), so wait instead.
+                Thread.sleep(SETTLE_MS);
                 return Outcome.RELEASED;
             }
             if (type != TurnRefresh.REFRESH_ERROR) {

@@ -146,7 +146,7 @@ final class TurnReleaseTest {
         try (IceMux mux = new IceMux(server)) {
             assertEquals(TurnRelease.Outcome.RELEASED, TurnRelease.release(mux, TURN, 2000));
         }
-        assertEquals(3, server.requests.size());
+        assertEquals(3, server.requests.size(), "401, 438, success");
         assertEquals("nonce-2", text(attr(server.requests.get(2), 0x0015)));
     }
 
@@ -157,7 +157,7 @@ final class TurnReleaseTest {
         try (IceMux mux = new IceMux(server)) {
             assertEquals(TurnRelease.Outcome.RELEASED, TurnRelease.release(mux, TURN, 3000));
         }
-        assertEquals(4, server.requests.size());
+        assertEquals(4, server.requests.size(), "two lost, 401, success");
         assertArrayEquals(server.requests.get(0), server.requests.get(2), "a retransmission, byte for byte");
     }
 
