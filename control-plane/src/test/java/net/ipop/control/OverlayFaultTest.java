@@ -95,12 +95,14 @@ class OverlayFaultTest {
 
                 long[] adopted = {-1};
                 int[] pathsBefore = {0};
+                int[] relayOffersBefore = {0};
                 Figure cpKill = measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
                         + " later", () -> {
                     ProcessHandle node = ProcessHandle.of(alpha.pid()).orElseThrow();
                     ProcessHandle dp = alpha.dataPlane();
                     adopted[0] = dp.pid();
                     pathsBefore[0] = count(alpha.log(), "RELAYED path");
+                    relayOffersBefore[0] = count(alpha.log(), " relay)");
                     assertTrue(node.destroyForcibly(), "SIGKILL was not delivered");
                     node.onExit().get(10, TimeUnit.SECONDS);
                     Thread.sleep(3000);
@@ -119,16 +121,20 @@ class OverlayFaultTest {
                     assertEquals(adopted[0], alpha.dataPlane().pid(), "the adopted data plane was replaced" + log);
                     assertEquals(0, ProcessHandle.of(alpha.pid()).orElseThrow().children().count(),
                             "the adopting node started a data plane" + log);
-                    // Not asserted: ICE with beta again. The killed node's TURN allocation outlives it on the same
-                    // 5-tuple (the data plane's socket, the NAT's mapping), so the adopting node gets no relay
-                    // candidate of its own (docs/reliability.md); it may still reach beta's relay directly.
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (count(alpha.log(), "RELAYED path") <= pathsBefore[0] && deadline - System.nanoTime() > 0) {
+                    // ICE with beta again, with a relayed candidate of alpha's own: the killed node's TURN allocation
+                    // outlived it on the same 5-tuple (the data plane's socket, the NAT's mapping), and the new node
+                    // frees it before gathering (TurnRelease), else coturn refuses its Allocate (437).
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while ((count(alpha.log(), "RELAYED path") <= pathsBefore[0]
+                            || count(alpha.log(), " relay)") <= relayOffersBefore[0])
+                            && deadline - System.nanoTime() > 0) {
                         Thread.sleep(200);
                     }
-                    System.out.println("after the adoption, ICE with beta "
-                            + (count(alpha.log(), "RELAYED path") > pathsBefore[0] ? "selected a new path"
-                                    : "selected no new path within 30 s (traffic stays on the adopted one)"));
+                    String after = alpha.log();
+                    assertTrue(count(after, " relay)") > relayOffersBefore[0],
+                            "the adopting node signalled no relayed candidate of its own" + after + o.lab.turnLog());
+                    assertTrue(count(after, "RELAYED path") > pathsBefore[0],
+                            "no new path with beta within 60 s of the adoption" + after + beta.log());
                 });
                 record(figures, cpKill);
                 // The data plane forwarded throughout: at most a moment's loss (a path switch), never the outage of a

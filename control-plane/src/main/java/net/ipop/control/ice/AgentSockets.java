@@ -22,6 +22,8 @@ final class AgentSockets {
     private final ChannelBindings channels = new ChannelBindings();
     /** Which host address last sent to a server: the base of relayed candidates allocated there. */
     private final Map<InetSocketAddress, InetSocketAddress> lastFrom = new HashMap<>();
+    /** Whether this agent holds a TURN allocation (gathered a relayed candidate); set once after gathering. */
+    volatile boolean allocated;
 
     private AgentSockets(IceMux mux, String localUfrag) {
         this.mux = mux;

@@ -73,6 +73,16 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
         return allocationMismatches;
     }
 
+    /** Whether a live session on this mux holds a TURN allocation (then a 437 is not a dead node's leftover). */
+    synchronized boolean anyAllocated() {
+        for (AgentSockets s : sessions) {
+            if (s.allocated) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Routes the answer to the request {@code key} to {@code receiver} until {@link #forget}. */
     synchronized void expect(StunPackets.TransactionKey key, IceTransport.Receiver receiver) {
         exchanges.put(key, receiver);

@@ -152,20 +152,22 @@ public final class IceSession implements AutoCloseable {
 
     /**
      * {@link #gather()}, and if it came without a relayed candidate because the TURN server still holds an
-     * allocation on the 5-tuple (a 437 meanwhile), frees that allocation ({@link TurnRelease}) and gathers again,
-     * {@link #RELAY_ATTEMPTS} times in all. Blocks for that long.
+     * allocation on the 5-tuple (a 437 meanwhile) that no live session here owns (so a dead control plane's),
+     * frees that allocation ({@link TurnRelease}) and gathers again, {@link #RELAY_ATTEMPTS} times in all.
+     * Blocks for that long.
      */
     private Generation gatherReleasing() throws IOException {
         long mismatches = mux.allocationMismatches();
         Generation g = gather();
         for (int attempt = 1; attempt < RELAY_ATTEMPTS && !config.turnServers().isEmpty() && !relayed(g)
-                && mux.allocationMismatches() > mismatches; attempt++) {
+                && mux.allocationMismatches() > mismatches && !mux.anyAllocated(); attempt++) {
             LOG.log(Level.INFO, "a TURN server still holds an allocation on this 5-tuple: freeing it, gathering again");
             g.free();
             mismatches = mux.allocationMismatches();
             TurnRelease.releaseAll(mux, config.turnServers());
             g = gather();
         }
+        g.sockets.allocated = relayed(g);
         return g;
     }
 
@@ -280,6 +282,7 @@ public final class IceSession implements AutoCloseable {
             }
             g = gather();
         }
+        g.sockets.allocated = relayed(g);
         current = g;
     }
 

@@ -74,7 +74,7 @@ public final class TurnRelease {
         }
     }
 
-    /** Releases any allocation on every server; blocks up to {@link #TIMEOUT_MS} + {@link #SETTLE_MS} per server. */
+    /** Releases any allocation on every server; blocks up to {@link #TIMEOUT_MS} + {@link #SETTLE_MS} each. */
     static void releaseAll(IceMux mux, List<IceConfig.TurnServer> servers) {
         for (IceConfig.TurnServer server : servers) {
             long start = System.nanoTime();

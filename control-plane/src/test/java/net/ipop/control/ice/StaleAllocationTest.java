@@ -53,6 +53,16 @@ final class StaleAllocationTest {
                 assertTrue(ms < RELAY_WITHIN_MS, "relayed candidate after " + ms + " ms");
                 System.out.println("stale TURN allocation: relayed candidate " + ms
                         + " ms after the restart (release before the first gathering)");
+
+                // A second session on the same node meets the first one's live allocation (437): not to be freed.
+                int releases = count(lab.turnLog(), "lifetime=0");
+                try (IceSession second = IceSession.create(r.mux, config, new RecordingIceListener())) {
+                    assertTrue(r.mux.allocationMismatches() >= 1, "coturn refused the second Allocate");
+                    assertTrue(!relayed(second), "one allocation per 5-tuple: " + second.localCandidates());
+                }
+                assertEquals(releases, count(lab.turnLog(), "lifetime=0"),
+                        "a live session's allocation was released" + lab.turnLog());
+                assertTrue(relayed(r.session), "the first session keeps its relayed candidate");
                 kill(r.transport, r.mux, r.session);
 
                 // Without that release the Allocate meets the old allocation (437), which is then freed.
@@ -100,6 +110,14 @@ final class StaleAllocationTest {
         mux.close();
         t.close();
         s.close();
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static boolean relayed(IceSession s) {
