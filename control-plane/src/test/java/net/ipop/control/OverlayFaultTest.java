@@ -96,6 +96,7 @@ class OverlayFaultTest {
                 long[] adopted = {-1};
                 int[] pathsBefore = {0};
                 int[] relayOffersBefore = {0};
+                long[] upAt = {0};
                 Figure cpKill = measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
                         + " later", () -> {
                     ProcessHandle node = ProcessHandle.of(alpha.pid()).orElseThrow();
@@ -107,6 +108,7 @@ class OverlayFaultTest {
                     node.onExit().get(10, TimeUnit.SECONDS);
                     Thread.sleep(3000);
                     assertTrue(dp.isAlive(), "the data plane died with its control plane" + alpha.log());
+                    upAt[0] = System.nanoTime();
                     TestNamespace.Cmd.Result up = alpha.cli(150, "up", "--config", alpha.config().toString());
                     assertEquals(0, up.exitCode(), up.output() + alpha.log());
                 }, () -> {
@@ -131,6 +133,9 @@ class OverlayFaultTest {
                         Thread.sleep(200);
                     }
                     String after = alpha.log();
+                    System.out.println("after the adoption: a relayed candidate and a new path "
+                            + (System.nanoTime() - upAt[0]) / 1_000_000 + " ms after `ipop up` started; "
+                            + after.lines().filter(l -> l.contains("TURN Refresh")).toList());
                     assertTrue(count(after, " relay)") > relayOffersBefore[0],
                             "the adopting node signalled no relayed candidate of its own" + after + o.lab.turnLog());
                     assertTrue(count(after, "RELAYED path") > pathsBefore[0],

@@ -61,8 +61,8 @@ public final class TurnRelease {
 
     /**
      * Releases any allocation on every server of {@code servers}, once per {@code mux}: the first caller
-     * does it (blocking up to {@link #TIMEOUT_MS} plus {@link #SETTLE_MS} per server), concurrent callers wait for it, later callers
-     * return at once.
+     * does it (blocking up to {@link #TIMEOUT_MS} plus {@link #SETTLE_MS} per server), concurrent callers
+     * wait for it, later callers return at once.
      */
     static void beforeFirstGathering(IceMux mux, List<IceConfig.TurnServer> servers) {
         synchronized (mux.releaseLock()) {
