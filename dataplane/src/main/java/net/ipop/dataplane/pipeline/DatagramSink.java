@@ -18,4 +18,13 @@ public interface DatagramSink {
      * @return how many datagrams were dropped (a GSO slot counts all of its datagrams)
      */
     int send(MessageBatch batch, int count);
+
+    /**
+     * Whether slot {@code slot} of the last {@link #send} was dropped; asked only after a send that dropped
+     * something, before the next send, so the caller can count each dropped datagram for its peer. A sink
+     * that cannot tell answers false (the default): its drops are then counted per reason only.
+     */
+    default boolean refused(int slot) {
+        return false;
+    }
 }

@@ -20,7 +20,10 @@ public enum DropReason {
     KEY_EXHAUSTED,
     /** Inbound: the inner source is outside the peer's allowed prefixes. */
     SOURCE_NOT_ALLOWED,
-    /** Outbound: the UDP send failed or the socket buffer was full. */
+    /**
+     * Outbound: the UDP send failed or the socket buffer was full. A datagram the path had counted as sent to
+     * a peer is that peer's drop too (a keepalive only per reason).
+     */
     SEND_FAILED,
     /** Inbound: the TUN write failed or would have blocked. */
     TUN_WRITE_FAILED,

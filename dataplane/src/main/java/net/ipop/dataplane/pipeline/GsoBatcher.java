@@ -46,6 +46,10 @@ final class GsoBatcher {
     private int count;
     private int length;
     private int segment;
+    /** Per closed slot: its peer and how many of its datagrams the sender counted as sent to that peer. */
+    private final Peer[] slotPeers;
+    private final int[] slotCounted;
+    private int counted;
     /** Whether the slot's last datagram was short, so nothing more may follow it. */
     private boolean ended;
     /** Where the slot's datagrams lie when they are sent in place; null once copied into the batch. */
@@ -57,6 +61,8 @@ final class GsoBatcher {
         this.sender = sender;
         this.batch = batch;
         this.slotLimit = Math.min(MAX_SLOT_BYTES, batch.bufferSize());
+        this.slotPeers = new Peer[batch.capacity()];
+        this.slotCounted = new int[batch.capacity()];
     }
 
     /**
@@ -64,7 +70,7 @@ final class GsoBatcher {
      * copied behind a ChannelData header; the memory before {@code at} is not touched.
      */
     void add(Peer to, MemorySegment from, long at, int datagramLength) {
-        add(to, from, at, datagramLength, false);
+        add(to, from, at, datagramLength, false, true);
     }
 
     /**
@@ -73,10 +79,23 @@ final class GsoBatcher {
      * other datagram still waiting to be sent); for a direct peer those bytes are not touched.
      */
     void addWithHeadroom(Peer to, MemorySegment from, long at, int datagramLength) {
-        add(to, from, at, datagramLength, true);
+        add(to, from, at, datagramLength, true, true);
     }
 
-    private void add(Peer to, MemorySegment from, long at, int datagramLength, boolean headroom) {
+    /**
+     * As {@link #addWithHeadroom} for a datagram the caller did not count as an inner packet sent to the peer
+     * (a keepalive): if its send fails it is counted per reason only, not for the peer.
+     */
+    void addKeepalive(Peer to, MemorySegment from, long at, int datagramLength) {
+        add(to, from, at, datagramLength, true, false);
+    }
+
+    /**
+     * @param peerCounted whether the caller counted the datagram as sent to {@code to} ({@link PathStats#peerSent}):
+     *     then a failed send is counted as that peer's drop too, so the peer's sent = its delivered + its drops
+     */
+    private void add(Peer to, MemorySegment from, long at, int datagramLength, boolean headroom,
+                     boolean peerCounted) {
         int channel = to.endpoint().channel();
         int framing = channel == 0 ? 0 : ChannelData.HEADER_LENGTH;
         int wire = datagramLength + framing;
@@ -96,6 +115,7 @@ final class GsoBatcher {
             }
             peer = to;
             count = 0;
+            counted = 0;
             length = 0;
             segment = wire;
             inPlace = copyFramed ? null : from;
@@ -115,6 +135,9 @@ final class GsoBatcher {
         }
         length += wire;
         count++;
+        if (peerCounted) {
+            counted++;
+        }
         ended = wire < segment;
         stats.datagramsSent++;
         stats.bytesSent += wire;
@@ -141,6 +164,8 @@ final class GsoBatcher {
         batch.setSegmentSize(slots, count > 1 ? segment : 0);
         batch.remote(slots).copyFrom(peer.endpoint().destination());
         batch.local(slots).clear();
+        slotPeers[slots] = peer;
+        slotCounted[slots] = counted;
         slots++;
         stats.slotsSent++;
         peer = null;
@@ -150,7 +175,22 @@ final class GsoBatcher {
         int dropped = sender.send(batch, slots);
         if (dropped > 0) {
             stats.datagramsSent -= dropped;
-            stats.drop(DropReason.SEND_FAILED, dropped);
+            // The peer's sent counter already has these datagrams (counted when sealed): count them as its drops
+            // too, or its sent would exceed what the far end received plus every drop anyone counted.
+            int unattributed = dropped;
+            for (int i = 0; i < slots; i++) {
+                if (sender.refused(i)) {
+                    int peerSlot = slotPeers[i].slot();
+                    for (int d = 0; d < slotCounted[i]; d++) {
+                        stats.peerDrop(peerSlot, DropReason.SEND_FAILED);
+                    }
+                    unattributed -= slotCounted[i];
+                }
+            }
+            stats.drop(DropReason.SEND_FAILED, unattributed);
+        }
+        for (int i = 0; i < slots; i++) {
+            slotPeers[i] = null; // no reference to a removed peer outlives the send
         }
         slots = 0;
     }

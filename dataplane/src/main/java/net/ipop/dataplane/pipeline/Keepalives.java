@@ -68,7 +68,7 @@ final class Keepalives implements AutoCloseable {
             }
             session.signals().onSendCounter(session.sealer().nextCounter());
             peer.liveness().sentKeepalive(nowNanos);
-            batcher.addWithHeadroom(peer, message, ChannelData.HEADER_LENGTH, r);
+            batcher.addKeepalive(peer, message, ChannelData.HEADER_LENGTH, r);
             stats.keepalivesSent++;
             sent++;
         }

@@ -23,7 +23,9 @@ import net.ipop.ffm.udp.UdpSocket;
  *
  * <p>Sending: a slot the kernel refuses ({@code EMSGSIZE}, {@code ENETUNREACH}, ...) is dropped
  * and the rest of the batch goes on. When the socket buffer is full it waits for room once, up to
- * {@value #SEND_WAIT_MS} ms, then drops the remainder; the caller counts drops.
+ * {@value #SEND_WAIT_MS} ms, then drops the remainder; the caller counts drops, per peer for the
+ * slots {@link #refused} names. Segments a GSO fallback dropped part-way through a slot are in the
+ * returned count but in no refused slot (the slot itself went out).
  *
  * <p>Ownership: the TUN queue and socket are borrowed (their owner closes them after the
  * pipeline stopped); this object owns its buffers, freed by {@link #close()}. Pipeline thread only.
@@ -46,6 +48,8 @@ public final class PollingIo implements PipelineIo {
     private final MemorySegment sendPoll;
     private long tunWriteErrors;
     private long sendErrors;
+    /** Which slots of the last {@link #send} were dropped: the caller counts their datagrams per peer. */
+    private final boolean[] refused = new boolean[MessageBatch.MAX_CAPACITY];
 
     /** @param vnetHeader whether the TUN device was opened with a virtio-net header */
     public PollingIo(TunQueue tun, boolean vnetHeader, UdpSocket socket) {
@@ -109,6 +113,11 @@ public final class PollingIo implements PipelineIo {
         int first = 0;
         int dropped = 0;
         boolean waited = false;
+        for (int i = 0; i < count; i++) {
+            refused[i] = false;
+        }
+        // After a GSO fallback the socket may send part of a slot and drop its other segments: those count too.
+        long splitDropped = socket.droppedSegments();
         while (first < count) {
             int sent;
             try {
@@ -116,6 +125,7 @@ public final class PollingIo implements PipelineIo {
             } catch (ErrnoException e) {
                 sendErrors++;
                 dropped += datagrams(batch, first);
+                refused[first] = true;
                 first++;
                 continue;
             }
@@ -126,12 +136,18 @@ public final class PollingIo implements PipelineIo {
                 }
                 for (int i = first; i < count; i++) {
                     dropped += datagrams(batch, i);
+                    refused[i] = true;
                 }
                 break;
             }
             first += sent;
         }
-        return dropped;
+        return dropped + (int) (socket.droppedSegments() - splitDropped);
+    }
+
+    @Override
+    public boolean refused(int slot) {
+        return refused[slot];
     }
 
     private boolean awaitWritable() {

@@ -233,6 +233,11 @@ public final class UringIo implements PipelineIo {
         return plain.send(batch, count);
     }
 
+    @Override
+    public boolean refused(int slot) {
+        return plain.refused(slot);
+    }
+
     /**
      * Sleeps in {@code io_uring_enter} until a TUN read completes, the socket is readable, or
      * {@code timeoutMs} passed (negative: no limit); returns at once when completed reads are waiting.

@@ -144,4 +144,59 @@ class GsoBatcherTest {
             assertEquals(208, stats.bytesSent());
         }
     }
+
+    @Test
+    void aRefusedSlotsDatagramsAreDropsOfItsPeerKeepalivesOnlyPerReason() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch batch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint e1 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.2", 1001));
+             PeerEndpoint e2 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.3", 1002))) {
+            Peer p1 = Peer.create(1, "p1", List.of(), e1);
+            Peer p2 = Peer.create(2, "p2", List.of(), e2);
+            MemorySegment data = arena.allocate(2000);
+            PathStats stats = new PathStats();
+            List<String> peerDrops = new ArrayList<>();
+            stats.countPeersInto(new PathStats.PeerTraffic() {
+                @Override
+                public void sent(int peerSlot, int bytes) {
+                }
+
+                @Override
+                public void received(int peerSlot, int bytes) {
+                }
+
+                @Override
+                public void dropped(int peerSlot, DropReason reason) {
+                    peerDrops.add(peerSlot + " " + reason);
+                }
+            });
+            // The socket takes slot 0 (p1) and refuses slot 1 (p2: three data datagrams and a keepalive).
+            GsoBatcher b = new GsoBatcher(stats, new DatagramSink() {
+                @Override
+                public int send(MessageBatch out, int count) {
+                    record(out, count);
+                    assertEquals(2, count);
+                    return 4;
+                }
+
+                @Override
+                public boolean refused(int slot) {
+                    return slot == 1;
+                }
+            }, batch);
+            b.add(p1, data, 0, 100);
+            b.add(p1, data, 100, 100);
+            b.addWithHeadroom(p2, data, 400, 100);
+            b.addWithHeadroom(p2, data, 500, 100);
+            b.add(p2, data, 600, 100);
+            b.addKeepalive(p2, data, 700, 32);
+            b.flush();
+
+            assertEquals(1, calls.size());
+            assertEquals(3 * 100 + 32, calls.get(0).get(1)[0], "one GSO slot for p2, the keepalive last");
+            assertEquals(List.of("2 SEND_FAILED", "2 SEND_FAILED", "2 SEND_FAILED"), peerDrops);
+            assertEquals(4, stats.drops(DropReason.SEND_FAILED), "the keepalive counted per reason only");
+            assertEquals(2, stats.datagramsSent());
+        }
+    }
 }

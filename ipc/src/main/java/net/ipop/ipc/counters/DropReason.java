@@ -28,7 +28,10 @@ public enum DropReason {
     NO_ENDPOINT(8),
     /** The session key reached its message limit, or was retired. */
     KEY_EXHAUSTED(9),
-    /** Outbound: the kernel refused the UDP send. */
+    /**
+     * Outbound: the kernel refused the UDP send (an error, or the socket buffer stayed full). Counted for the peer
+     * too when the datagram carried a packet already counted as sent to it.
+     */
     SEND_FAILED(10),
     /** Inbound: the write to the TUN device failed. */
     TUN_WRITE_FAILED(11),
