@@ -11,8 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.ref.Cleaner;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
 
@@ -35,8 +33,7 @@ import net.ipop.crypto.Suite;
  * <p>Not thread-safe: the owner of the enclosing sealer or opener is the only caller; {@link #wipe()}
  * may run on another thread once the owner stopped using this.
  */
-final class GcryptAead implements NativeAead {
-    private static final int TAG = TransportHeader.TAG_LENGTH;
+final class GcryptAead extends NativeAead {
     private static final String LIBRARY = "libgcrypt.so.20";
     /** gcrypt.h: GCRY_CIPHER_AES256, GCRY_CIPHER_MODE_GCM, and the gcry_control / gcry_cipher_ctl commands. */
     private static final int CIPHER_AES256 = 9;
@@ -46,14 +43,9 @@ final class GcryptAead implements NativeAead {
     private static final int CTL_INITIALIZATION_FINISHED = 38;
     private static final int CTL_ANY_INITIALIZATION_P = 40;
 
-    // Per-object native state: nonce (12) at 0, tag at 16, the handle pointer at 32, key (setup only) at 64.
-    private static final long NONCE_OFFSET = 0;
-    private static final long TAG_OFFSET = 16;
-    private static final long HANDLE_OFFSET = 32;
-    private static final long KEY_OFFSET = 64;
-    private static final long STATE_SIZE = 96;
+    /** This library's per-object state after the shared part: the handle pointer gcry_cipher_open fills in. */
+    private static final long HANDLE_OFFSET = LIBRARY_STATE_OFFSET;
 
-    private static final ValueLayout.OfLong LONG_LE = JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).withByteAlignment(1);
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIB = openLibrary();
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
@@ -84,15 +76,9 @@ final class GcryptAead implements NativeAead {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
     private static final MethodHandle CHECK_TAG = handle("gcry_cipher_checktag",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final String STATUS = selfTest();
 
-    private final MemorySegment state;
-    private final long nonceAt;
-    private final long tagAt;
-    private final boolean encrypt;
     private long handle;
-    private Cleaner.Cleanable cleanable;
 
     /**
      * Copies {@code key} (32 bytes) into a fresh handle; the caller wipes its own copy.
@@ -104,36 +90,27 @@ final class GcryptAead implements NativeAead {
     }
 
     private GcryptAead(byte[] key, boolean encrypt, boolean selfTest) {
+        super(Long.BYTES, encrypt);
         if (key.length != JceAead.KEY_LENGTH) {
             throw new IllegalArgumentException("an aes256gcm key is 32 bytes, got " + key.length);
         }
         if (!selfTest && !available()) {
             throw new IllegalStateException("libgcrypt AEAD unavailable: " + STATUS);
         }
-        this.encrypt = encrypt;
-        this.state = Arena.ofAuto().allocate(STATE_SIZE, 16);
-        this.nonceAt = state.address() + NONCE_OFFSET;
-        this.tagAt = state.address() + TAG_OFFSET;
-        boolean keyed;
         try {
             if ((int) OPEN.invokeExact(state.address() + HANDLE_OFFSET, CIPHER_AES256, MODE_GCM, 0) != 0
                     || state.get(JAVA_LONG, HANDLE_OFFSET) == 0) {
                 throw new IllegalStateException("gcry_cipher_open failed for AES-256-GCM");
             }
-            handle = state.get(JAVA_LONG, HANDLE_OFFSET);
-            // Closes the handle if this object is dropped without wipe(); wipe() runs it at once.
-            cleanable = CLEANER.register(this, new CloseHandle(handle));
-            MemorySegment.copy(key, 0, state, ValueLayout.JAVA_BYTE, KEY_OFFSET, key.length);
-            keyed = (int) SET_KEY.invokeExact(handle, state.address() + KEY_OFFSET, (long) key.length) == 0;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall failed unexpectedly", t);
-        } finally {
-            // libgcrypt keeps its own schedule; our copy of the key is not needed any more.
-            state.asSlice(KEY_OFFSET, JceAead.KEY_LENGTH).fill((byte) 0);
         }
-        if (!keyed) {
+        handle = state.get(JAVA_LONG, HANDLE_OFFSET);
+        releaseWith(new CloseHandle(handle));
+        long h = handle;
+        if (!keyFrom(key, (at, length) -> (int) SET_KEY.invokeExact(h, at, (long) length) == 0)) {
             wipe();
             throw new IllegalStateException("gcry_cipher_setkey refused the aes256gcm key");
         }
@@ -149,81 +126,18 @@ final class GcryptAead implements NativeAead {
         return STATUS;
     }
 
-    @Override
-    public void seal(long counter, MemorySegment packet, long payloadAt, int len) {
-        setNonce(counter);
-        long at = packet.address() + payloadAt;
-        if (!run(0, 0, at, 0, len)) {
-            throw new IllegalStateException("aes256gcm seal failed in libgcrypt");
-        }
-        MemorySegment.copy(state, TAG_OFFSET, packet, payloadAt + len, TAG);
-    }
-
-    @Override
-    public boolean open(long counter, MemorySegment packet, long payloadAt, int len, MemorySegment out) {
-        setNonce(counter);
-        MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
-        return run(0, 0, out.address(), packet.address() + payloadAt, len);
-    }
-
-    @Override
-    public boolean openInPlace(long counter, MemorySegment packet, long payloadAt, int len) {
-        setNonce(counter);
-        MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
-        return run(0, 0, packet.address() + payloadAt, 0, len);
-    }
-
-    private void setNonce(long counter) {
-        state.set(JAVA_INT, NONCE_OFFSET, 0);
-        state.set(LONG_LE, NONCE_OFFSET + 4, counter);
-    }
-
-    /** As {@link JceAead#seal(byte[], byte[], byte[], int, int, byte[], int)}; for tests and the self-test; allocates. */
-    void seal(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        if (!arrays(nonce12, aad, in, inOff, len, out, outOff)) {
-            throw new IllegalStateException("aes256gcm seal failed in libgcrypt");
-        }
-    }
-
-    /** As {@link JceAead#open(byte[], byte[], byte[], int, int, byte[], int)}; allocates. */
-    boolean open(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        return arrays(nonce12, aad, in, inOff, len - TAG, out, outOff);
-    }
-
-    private boolean arrays(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        try (Arena temp = Arena.ofConfined()) {
-            int aadLen = aad == null ? 0 : aad.length;
-            MemorySegment a = temp.allocate(Math.max(1, aadLen));
-            MemorySegment buf = temp.allocate(len + TAG);
-            if (aad != null) {
-                MemorySegment.copy(aad, 0, a, ValueLayout.JAVA_BYTE, 0, aadLen);
-            }
-            MemorySegment.copy(nonce12, 0, state, ValueLayout.JAVA_BYTE, NONCE_OFFSET, JceAead.NONCE_LENGTH);
-            MemorySegment.copy(in, inOff, buf, ValueLayout.JAVA_BYTE, 0, encrypt ? len : len + TAG);
-            if (!encrypt) {
-                MemorySegment.copy(buf, len, state, TAG_OFFSET, TAG);
-            }
-            if (!run(a.address(), aadLen, buf.address(), 0, len)) {
-                return false;
-            }
-            if (encrypt) {
-                MemorySegment.copy(state, TAG_OFFSET, buf, len, TAG);
-            }
-            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, outOff, encrypt ? len + TAG : len);
-            return true;
-        }
-    }
-
     /**
      * Sets the nonce, authenticates {@code aad}, marks the next call as the message's last, encrypts or
-     * decrypts {@code len} bytes from {@code in} (0: in place) to {@code out}, and gets or checks the
-     * tag in {@code state}.
+     * decrypts, and gets or checks the tag.
      */
-    private boolean run(long aad, int aadLen, long out, long in, int len) {
+    @Override
+    boolean run(long aad, int aadLen, long in, long out, int len) {
         if (handle == 0) {
             throw new IllegalStateException("aes256gcm key was retired");
         }
         long h = handle;
+        // gcry_cipher_encrypt / decrypt work in place when the input is NULL.
+        long from = in == out ? 0L : in;
         try {
             int err = (int) SET_IV.invokeExact(h, nonceAt, (long) JceAead.NONCE_LENGTH);
             if (aadLen > 0) {
@@ -231,10 +145,10 @@ final class GcryptAead implements NativeAead {
             }
             err |= (int) CTL.invokeExact(h, CTL_FINALIZE, 0L, 0L);
             if (encrypt) {
-                err |= (int) ENCRYPT.invokeExact(h, out, (long) len, in, in == 0 ? 0L : (long) len);
+                err |= (int) ENCRYPT.invokeExact(h, out, (long) len, from, from == 0 ? 0L : (long) len);
                 err |= (int) GET_TAG.invokeExact(h, tagAt, (long) TAG);
             } else {
-                err |= (int) DECRYPT.invokeExact(h, out, (long) len, in, in == 0 ? 0L : (long) len);
+                err |= (int) DECRYPT.invokeExact(h, out, (long) len, from, from == 0 ? 0L : (long) len);
                 err |= (int) CHECK_TAG.invokeExact(h, tagAt, (long) TAG);
             }
             return err == 0;
@@ -244,17 +158,18 @@ final class GcryptAead implements NativeAead {
     }
 
     @Override
-    public void wipe() {
+    void retire() {
         handle = 0;
-        state.fill((byte) 0);
-        if (cleanable != null) {
-            cleanable.clean();
-        }
     }
 
     @Override
-    public boolean keyZeroed() {
+    boolean keyZeroed() {
         return handle == 0;
+    }
+
+    @Override
+    String library() {
+        return "libgcrypt";
     }
 
     /** The cleaning action ({@code gcry_cipher_close} wipes the handle): must not refer to its GcryptAead. */
@@ -319,43 +234,13 @@ final class GcryptAead implements NativeAead {
             return "OpenSSL (" + LIBRARY + " initialisation failed: " + t + ")";
         }
         byte[] key = new byte[JceAead.KEY_LENGTH];
-        byte[] nonce = new byte[JceAead.NONCE_LENGTH];
-        byte[] plain = new byte[100];
-        for (int i = 0; i < plain.length; i++) {
-            plain[i] = (byte) (i * 7);
-        }
         Arrays.fill(key, (byte) 0x5a);
-        nonce[4] = 9;
-        JceAead jdk = new JceAead(Suite.AES256GCM, key);
-        GcryptAead sealer = null;
-        GcryptAead opener = null;
+        String failed;
         try {
-            sealer = new GcryptAead(key, true, true);
-            opener = new GcryptAead(key, false, true);
-            byte[] expected = new byte[plain.length + TAG];
-            byte[] got = new byte[plain.length + TAG];
-            jdk.seal(nonce, null, plain, 0, plain.length, expected, 0);
-            sealer.seal(nonce, null, plain, 0, plain.length, got, 0);
-            byte[] back = new byte[plain.length];
-            if (!Arrays.equals(expected, got) || !opener.open(nonce, null, got, 0, got.length, back, 0)
-                    || !Arrays.equals(plain, back)) {
-                return "OpenSSL (" + LIBRARY + " failed the aes256gcm self-test)";
-            }
-            got[0] ^= 1;
-            if (opener.open(nonce, null, got, 0, got.length, back, 0)) {
-                return "OpenSSL (" + LIBRARY + " accepted a forged aes256gcm message)";
-            }
+            failed = agreesWithJdk(Suite.AES256GCM, key, new GcryptAead(key, true, true), new GcryptAead(key, false, true));
         } catch (RuntimeException e) {
-            return "OpenSSL (" + LIBRARY + " failed the aes256gcm self-test: " + e.getMessage() + ")";
-        } finally {
-            jdk.wipe();
-            if (sealer != null) {
-                sealer.wipe();
-            }
-            if (opener != null) {
-                opener.wipe();
-            }
+            failed = "failed the aes256gcm self-test: " + e.getMessage();
         }
-        return "libgcrypt " + LIBRARY + " for aes256gcm (self-test passed)";
+        return failed != null ? "OpenSSL (" + LIBRARY + " " + failed + ")" : "libgcrypt " + LIBRARY + " for aes256gcm (self-test passed)";
     }
 }

@@ -11,8 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.ref.Cleaner;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
 
@@ -47,8 +45,7 @@ import net.ipop.crypto.Suite;
  * <p>Not thread-safe: the owner of the enclosing sealer or opener is the only caller; {@link #wipe()}
  * may run on another thread once the owner stopped using this.
  */
-final class OpenSslAead implements NativeAead {
-    private static final int TAG = TransportHeader.TAG_LENGTH;
+final class OpenSslAead extends NativeAead {
     private static final long NONCE_LENGTH = JceAead.NONCE_LENGTH;
     private static final String LIBRARY = "libcrypto.so.3";
 
@@ -81,16 +78,12 @@ final class OpenSslAead implements NativeAead {
     private static final int PARAM_OCTET_STRING = 5;
     private static final long PARAM_UNMODIFIED = -1L;
 
-    // Per-object native state: nonce (12) at 0, out-length size_t at 16, tag at 32, key (setup only)
-    // at 64, and at 96 the parameter list {"tag" -> the tag, END} for the tag get (seal) or set (open).
-    private static final long NONCE_OFFSET = 0;
-    private static final long OUTL_OFFSET = 16;
-    private static final long TAG_OFFSET = 32;
-    private static final long KEY_OFFSET = 64;
-    private static final long PARAMS_OFFSET = 96;
-    private static final long STATE_SIZE = PARAMS_OFFSET + 2 * PARAM_SIZE;
+    // This library's per-object state after the shared part: the out-length size_t, then the parameter list
+    // {"tag" -> the tag, END} for the tag get (seal) or set (open).
+    private static final long OUTL_OFFSET = LIBRARY_STATE_OFFSET;
+    private static final long PARAMS_OFFSET = LIBRARY_STATE_OFFSET + 16;
+    private static final long LIBRARY_SIZE = 16 + 2 * PARAM_SIZE;
 
-    private static final ValueLayout.OfLong LONG_LE = JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).withByteAlignment(1);
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIB = openLibrary();
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
@@ -124,19 +117,14 @@ final class OpenSslAead implements NativeAead {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
     private static final Provider AES_256_GCM = provider("AES-256-GCM");
     private static final Provider CHACHA20_POLY1305 = provider("ChaCha20-Poly1305");
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final String STATUS = selfTest();
 
     private final Suite suite;
     private final Provider provider;
-    private final MemorySegment state;
-    private final long nonceAt;
     private final long outlAt;
     private final long paramsAt;
-    private final boolean encrypt;
     private final MemorySegment init;
     private long ctx;
-    private Cleaner.Cleanable cleanable;
 
     /**
      * Copies {@code key} (32 bytes) into a fresh context; the caller wipes its own copy.
@@ -149,6 +137,7 @@ final class OpenSslAead implements NativeAead {
     }
 
     private OpenSslAead(Suite suite, byte[] key, boolean encrypt, boolean selfTest) {
+        super(LIBRARY_SIZE, encrypt);
         if (key.length != JceAead.KEY_LENGTH) {
             throw new IllegalArgumentException("a " + suite.configName() + " key is 32 bytes, got " + key.length);
         }
@@ -157,10 +146,7 @@ final class OpenSslAead implements NativeAead {
         }
         this.suite = suite;
         this.provider = suite == Suite.AES256GCM ? AES_256_GCM : CHACHA20_POLY1305;
-        this.encrypt = encrypt;
         this.init = encrypt ? provider.encryptInit : provider.decryptInit;
-        this.state = Arena.ofAuto().allocate(STATE_SIZE, 16);
-        this.nonceAt = state.address() + NONCE_OFFSET;
         this.outlAt = state.address() + OUTL_OFFSET;
         this.paramsAt = state.address() + PARAMS_OFFSET;
         state.set(ADDRESS, PARAMS_OFFSET + PARAM_KEY_OFFSET, TAG_PARAM_NAME);
@@ -169,24 +155,18 @@ final class OpenSslAead implements NativeAead {
         state.set(JAVA_LONG, PARAMS_OFFSET + PARAM_DATA_SIZE_OFFSET, TAG);
         state.set(JAVA_LONG, PARAMS_OFFSET + PARAM_RETURN_SIZE_OFFSET, PARAM_UNMODIFIED);
         // The second entry stays zero: OSSL_PARAM_END.
-        boolean keyed;
         try {
             ctx = (long) NEWCTX.invokeExact(provider.newctx, provider.context);
-            if (ctx == 0) {
-                throw new OutOfMemoryError("the " + suite.configName() + " provider's newctx failed");
-            }
-            // Frees the context if this object is dropped without wipe(); wipe() runs it at once.
-            cleanable = CLEANER.register(this, new FreeContext(provider.freectx, ctx));
-            MemorySegment.copy(key, 0, state, ValueLayout.JAVA_BYTE, KEY_OFFSET, key.length);
-            keyed = (int) INIT.invokeExact(init, ctx, state.address() + KEY_OFFSET, (long) key.length, 0L, 0L, 0L) == 1;
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
             throw new AssertionError("downcall failed unexpectedly", t);
-        } finally {
-            // OpenSSL keeps its own schedule; our copy of the key is not needed any more.
-            state.asSlice(KEY_OFFSET, JceAead.KEY_LENGTH).fill((byte) 0);
         }
+        if (ctx == 0) {
+            throw new OutOfMemoryError("the " + suite.configName() + " provider's newctx failed");
+        }
+        releaseWith(new FreeContext(provider.freectx, ctx));
+        long c = ctx;
+        MemorySegment keyInit = init;
+        boolean keyed = keyFrom(key, (at, length) -> (int) INIT.invokeExact(keyInit, c, at, (long) length, 0L, 0L, 0L) == 1);
         if (!keyed) {
             wipe();
             throw new IllegalStateException("OpenSSL refused the " + suite.configName() + " key");
@@ -204,93 +184,11 @@ final class OpenSslAead implements NativeAead {
     }
 
     /**
-     * Encrypts {@code len} bytes of the native segment {@code packet} at {@code payloadAt} in place
-     * and writes the 16-byte tag right after them. The caller has checked the bounds.
-     */
-    @Override
-    public void seal(long counter, MemorySegment packet, long payloadAt, int len) {
-        state.set(JAVA_INT, NONCE_OFFSET, 0);
-        state.set(LONG_LE, NONCE_OFFSET + 4, counter);
-        long at = packet.address() + payloadAt;
-        if (!run(0, 0, at, at, len)) {
-            throw new IllegalStateException(suite.configName() + " seal failed in OpenSSL");
-        }
-        MemorySegment.copy(state, TAG_OFFSET, packet, payloadAt + len, TAG);
-    }
-
-    /**
-     * Verifies and decrypts {@code len + 16} bytes (ciphertext then tag) of the native segment
-     * {@code packet} at {@code payloadAt} into the native segment {@code out} at 0 ({@code len}
-     * bytes). The packet is not modified. The caller has checked the bounds of both.
-     *
-     * @return false if the tag does not verify (then {@code out} holds garbage the caller must not use)
-     */
-    @Override
-    public boolean open(long counter, MemorySegment packet, long payloadAt, int len, MemorySegment out) {
-        state.set(JAVA_INT, NONCE_OFFSET, 0);
-        state.set(LONG_LE, NONCE_OFFSET + 4, counter);
-        MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
-        return run(0, 0, packet.address() + payloadAt, out.address(), len);
-    }
-
-    /**
-     * As {@link #open(long, MemorySegment, long, int, MemorySegment)} with the plaintext written over
-     * the ciphertext. On a false return the {@code len} payload bytes hold garbage.
-     */
-    @Override
-    public boolean openInPlace(long counter, MemorySegment packet, long payloadAt, int len) {
-        state.set(JAVA_INT, NONCE_OFFSET, 0);
-        state.set(LONG_LE, NONCE_OFFSET + 4, counter);
-        MemorySegment.copy(packet, payloadAt + len, state, TAG_OFFSET, TAG);
-        long at = packet.address() + payloadAt;
-        return run(0, 0, at, at, len);
-    }
-
-    /**
-     * As {@link JceAead#seal(byte[], byte[], byte[], int, int, byte[], int)}: arbitrary nonce and
-     * associated data, heap arrays. For known-answer tests and the self-test; allocates.
-     */
-    void seal(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        if (!arrays(nonce12, aad, in, inOff, len, out, outOff)) {
-            throw new IllegalStateException(suite.configName() + " seal failed in OpenSSL");
-        }
-    }
-
-    /** As {@link JceAead#open(byte[], byte[], byte[], int, int, byte[], int)}; allocates. */
-    boolean open(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        return arrays(nonce12, aad, in, inOff, len - TAG, out, outOff);
-    }
-
-    private boolean arrays(byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
-        try (Arena temp = Arena.ofConfined()) {
-            int aadLen = aad == null ? 0 : aad.length;
-            MemorySegment a = temp.allocate(Math.max(1, aadLen));
-            MemorySegment src = temp.allocate(len + TAG);
-            MemorySegment dst = temp.allocate(len + TAG);
-            if (aad != null) {
-                MemorySegment.copy(aad, 0, a, ValueLayout.JAVA_BYTE, 0, aadLen);
-            }
-            MemorySegment.copy(nonce12, 0, state, ValueLayout.JAVA_BYTE, NONCE_OFFSET, JceAead.NONCE_LENGTH);
-            MemorySegment.copy(in, inOff, src, ValueLayout.JAVA_BYTE, 0, encrypt ? len : len + TAG);
-            if (!encrypt) {
-                MemorySegment.copy(src, len, state, TAG_OFFSET, TAG);
-            }
-            if (!run(a.address(), aadLen, src.address(), dst.address(), len)) {
-                return false;
-            }
-            if (encrypt) {
-                MemorySegment.copy(state, TAG_OFFSET, dst, len, TAG);
-            }
-            MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, out, outOff, encrypt ? len + TAG : len);
-            return true;
-        }
-    }
-
-    /**
      * Runs init-with-nonce (for opening, with the expected tag), AAD, update, final, and for sealing
      * the tag get, with the nonce and tag in {@code state}.
      */
-    private boolean run(long aad, int aadLen, long in, long out, int len) {
+    @Override
+    boolean run(long aad, int aadLen, long in, long out, int len) {
         if (ctx == 0) {
             throw new IllegalStateException(suite.configName() + " key was retired");
         }
@@ -313,19 +211,15 @@ final class OpenSslAead implements NativeAead {
         }
     }
 
-    /**
-     * Frees the context (the provider's {@code freectx} cleanses the key schedule and GHASH/Poly1305
-     * state it holds) and zeroes this object's native state (nonce, last tag). Later calls throw.
-     * Idempotent. An object dropped without this is freed the same way by a {@link Cleaner} after
-     * collection, so forgetting it delays the wipe but leaks nothing.
-     */
+    /** Forgets the context; the base's wipe frees it (the provider's {@code freectx} cleanses the key schedule and GHASH/Poly1305 state). */
     @Override
-    public void wipe() {
+    void retire() {
         ctx = 0;
-        state.fill((byte) 0);
-        if (cleanable != null) {
-            cleanable.clean();
-        }
+    }
+
+    @Override
+    String library() {
+        return "OpenSSL";
     }
 
     /** The cleaning action: must not refer to the {@link OpenSslAead} it cleans up after. */
@@ -342,7 +236,7 @@ final class OpenSslAead implements NativeAead {
 
     /** True once no key material is held (the context was freed). */
     @Override
-    public boolean keyZeroed() {
+    boolean keyZeroed() {
         return ctx == 0;
     }
 
@@ -390,35 +284,11 @@ final class OpenSslAead implements NativeAead {
             return "JDK (" + LIBRARY + " offers no provider with every AEAD function for both suites)";
         }
         byte[] key = new byte[JceAead.KEY_LENGTH];
-        byte[] nonce = new byte[JceAead.NONCE_LENGTH];
-        byte[] plain = new byte[100];
-        for (int i = 0; i < plain.length; i++) {
-            plain[i] = (byte) (i * 7);
-        }
         Arrays.fill(key, (byte) 0x5a);
-        nonce[4] = 9;
         for (Suite s : Suite.values()) {
-            JceAead jdk = new JceAead(s, key);
-            OpenSslAead sealer = new OpenSslAead(s, key, true, true);
-            OpenSslAead opener = new OpenSslAead(s, key, false, true);
-            try {
-                byte[] expected = new byte[plain.length + TAG];
-                byte[] got = new byte[plain.length + TAG];
-                jdk.seal(nonce, null, plain, 0, plain.length, expected, 0);
-                sealer.seal(nonce, null, plain, 0, plain.length, got, 0);
-                byte[] back = new byte[plain.length];
-                if (!Arrays.equals(expected, got) || !opener.open(nonce, null, got, 0, got.length, back, 0)
-                        || !Arrays.equals(plain, back)) {
-                    return "JDK (" + LIBRARY + " failed the " + s.configName() + " self-test)";
-                }
-                got[0] ^= 1;
-                if (opener.open(nonce, null, got, 0, got.length, back, 0)) {
-                    return "JDK (" + LIBRARY + " accepted a forged " + s.configName() + " message)";
-                }
-            } finally {
-                jdk.wipe();
-                sealer.wipe();
-                opener.wipe();
+            String failed = agreesWithJdk(s, key, new OpenSslAead(s, key, true, true), new OpenSslAead(s, key, false, true));
+            if (failed != null) {
+                return "JDK (" + LIBRARY + " " + failed + ")";
             }
         }
         return "OpenSSL " + LIBRARY + " provider (self-test passed)";
