@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToLongFunction;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,28 +47,26 @@ class FaultRecoveryTest {
     @TempDir
     Path temp;
 
-    private record Figure(String fault, PingProbe.Outcome ping, long iperfStallMs) {
-    }
-
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS) // ci/reliability.sh turns timeouts off for more rounds
     void theOverlayRecoversFromEachFaultByItself() throws Exception {
         int rounds = Integer.getInteger(ROUNDS_PROPERTY, 1);
         List<Lab.Spec> specs = List.of(new Lab.Spec("alpha", 1, false, true, 0),
                 new Lab.Spec("beta", 2, true, false, KEEPALIVE_MS));
-        Map<String, List<Figure>> figures = new LinkedHashMap<>();
+        FaultFigures figures = new FaultFigures(IPERF_RATE, 150, RECOVERY_BOUND_MS);
         try (Lab lab = Lab.create(temp, "flt", specs)) {
             Lab.Node a = lab.node("alpha");
             Lab.Node b = lab.node("beta");
             lab.up("alpha", "beta");
+            Supplier<String> logs = () -> a.log() + b.log();
             lab.awaitPing("beta", "alpha", 60);
             lab.awaitPing("alpha", "beta", 30);
             String[] betaAddress = {b.underlay()};
             for (int round = 0; round < rounds; round++) {
                 String roamTo = "203.0.113." + (2 + 10 * (round + 1));
                 int[] remembered = {0};
-                record(figures, measure(lab, "data plane killed (SIGKILL)", () -> {
-                    remembered[0] = count(a.log(), "beta (peer 1): endpoint /198.51.100.102:");
+                figures.measure("data plane killed (SIGKILL)", a.ns(), b.ns(), b.overlay(), logs, () -> {
+                    remembered[0] = FaultFigures.count(a.log(), "beta (peer 1): endpoint /198.51.100.102:");
                     ProcessHandle killed = a.dataPlane();
                     assertTrue(killed.destroyForcibly(), "SIGKILL was not delivered");
                     killed.onExit().get(10, TimeUnit.SECONDS);
@@ -79,20 +74,22 @@ class FaultRecoveryTest {
                     assertNotEquals(-1, a.dataPlane().pid());
                     assertTrue(a.log().contains("the data plane exited unexpectedly"), a.log());
                     // Beta's NAT mapping, which alpha had learned, is where the restarted node initiated.
-                    assertTrue(count(a.log(), "beta (peer 1): endpoint /198.51.100.102:") > remembered[0], a.log());
-                }));
+                    assertTrue(FaultFigures.count(a.log(), "beta (peer 1): endpoint /198.51.100.102:")
+                            > remembered[0], a.log());
+                });
 
-                record(figures, measure(lab, "underlay link down 2 s, then up", () -> {
+                figures.measure("underlay link down 2 s, then up", a.ns(), b.ns(), b.overlay(), logs, () -> {
                     a.ns().exec("ip", "link", "set", "eth0", "down");
                     Thread.sleep(2000);
                     a.ns().exec("ip", "link", "set", "eth0", "up");
-                }, () -> { }));
+                }, () -> { });
 
-                record(figures, measure(lab, "NAT mappings flushed (conntrack -F)", () -> {
+                figures.measure("NAT mappings flushed (conntrack -F)", a.ns(), b.ns(), b.overlay(), logs, () -> {
                     b.nat().exec("conntrack", "-F");
-                }, () -> { }));
+                }, () -> { });
 
-                record(figures, measure(lab, "roaming: new underlay address, old one removed", () -> {
+                figures.measure("roaming: new underlay address, old one removed", a.ns(), b.ns(), b.overlay(), logs,
+                        () -> {
                     // Without this, removing the primary address would remove the new (secondary) one with it.
                     b.ns().exec("sysctl", "-qw", "net.ipv4.conf.eth0.promote_secondaries=1");
                     b.ns().exec("ip", "addr", "add", roamTo + "/24", "dev", "eth0");
@@ -103,76 +100,13 @@ class FaultRecoveryTest {
                     String conntrack = b.nat().exec("conntrack", "-L", "-p", "udp");
                     assertTrue(conntrack.contains("src=" + roamTo + " "), "no NAT mapping of the new address:\n"
                             + conntrack);
-                }));
+                });
             }
         }
-        StringBuilder body = new StringBuilder(String.format(Locale.ROOT, """
-                %d round(s) of every fault; median, and the range when there are several rounds.
-
-                | fault | recovery (ping) | echo requests lost | iperf3 TCP stalled for |
-                |---|---|---|---|
-                """, rounds));
-        figures.forEach((fault, list) -> body.append(String.format(Locale.ROOT, "| %s | %s ms | %s | %s ms |%n",
-                fault, spread(list, f -> f.ping().recoveryMs()), spread(list, f -> f.ping().lost()),
-                spread(list, Figure::iperfStallMs))));
+        StringBuilder body = new StringBuilder(figures.table(rounds));
         body.append(String.format(Locale.ROOT, "%nPing every %d ms from alpha to beta (beta behind a NAT, keepalive"
                 + " %d ms), iperf3 TCP alpha to beta at %sbit/s; a stall of 0 means the transfer never stopped;"
                 + " bound for recovery %,d ms.%n", PingProbe.INTERVAL_MS, KEEPALIVE_MS, IPERF_RATE, RECOVERY_BOUND_MS));
         ReliabilityReport.publish("faults", body.toString());
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
-    }
-
-    private static void record(Map<String, List<Figure>> figures, Figure f) {
-        figures.computeIfAbsent(f.fault(), k -> new ArrayList<>()).add(f);
-    }
-
-    /** "median" for one figure, "median [min-max]" for several. */
-    private static String spread(List<Figure> figures, ToLongFunction<Figure> value) {
-        long[] v = figures.stream().mapToLong(value).sorted().toArray();
-        String median = String.format(Locale.ROOT, "%,d", v[v.length / 2]);
-        return v.length == 1 ? median
-                : String.format(Locale.ROOT, "%s [%,d-%,d]", median, v[0], v[v.length - 1]);
-    }
-
-    /** A fault: applies it. */
-    @FunctionalInterface
-    private interface Action {
-        void run() throws Exception;
-    }
-
-    /**
-     * Starts ping and iperf3 from alpha to beta, applies {@code fault} once both flow, waits for both to recover,
-     * then runs {@code check} and returns the figures.
-     */
-    private static Figure measure(Lab lab, String name, Action apply, Action check) throws Exception {
-        Lab.Node a = lab.node("alpha");
-        Lab.Node b = lab.node("beta");
-        try (IperfProbe iperf = IperfProbe.start(b.ns(), b.overlay(), a.ns(), 150, IPERF_RATE);
-                PingProbe ping = PingProbe.start(a.ns(), b.overlay())) {
-            ping.awaitReplies(50, 30);
-            iperf.awaitMoving(2, 30);
-            long fault = System.currentTimeMillis();
-            apply.run();
-            // A second of unbroken replies to requests sent after the fault: the overlay carries traffic again.
-            boolean recovered = ping.awaitRecovery(fault, 100, RECOVERY_BOUND_MS);
-            long iperfStall = iperf.awaitResumed(fault, 2, RECOVERY_BOUND_MS);
-            Thread.sleep(500); // the last requests' replies
-            PingProbe.Outcome outcome = ping.outcome(fault);
-            assertTrue(recovered, name + ": no unbroken ping replies within " + RECOVERY_BOUND_MS + " ms; last "
-                    + ping.sample(10) + "\n" + ping.output() + a.log() + b.log());
-            assertTrue(iperfStall >= 0, name + ": the iperf3 transfer did not move data again within "
-                    + RECOVERY_BOUND_MS + " ms\n" + iperf.output() + a.log() + b.log());
-            check.run();
-            System.out.printf(Locale.ROOT, "%s: recovered after %,d ms, %,d of %,d echo requests lost, iperf3"
-                    + " stalled %,d ms%n", name, outcome.recoveryMs(), outcome.lost(), outcome.requests(), iperfStall);
-            return new Figure(name, outcome, iperfStall);
-        }
     }
 }

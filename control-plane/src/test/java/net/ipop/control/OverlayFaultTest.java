@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToLongFunction;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -55,35 +52,30 @@ class OverlayFaultTest {
     @TempDir
     Path temp;
 
-    private record Figure(String fault, PingProbe.Outcome ping, long iperfStallMs) {
-    }
-
-    /** A fault: applies it. */
-    @FunctionalInterface
-    private interface Action {
-        void run() throws Exception;
-    }
-
     @Test
     @Timeout(value = 900, unit = TimeUnit.SECONDS) // ci/reliability.sh turns timeouts off for more rounds
     void aRelayedOverlayLinkRecoversFromEachFaultByItself() throws Exception {
         int rounds = Integer.getInteger(FaultRecoveryTest.ROUNDS_PROPERTY, 1);
-        Map<String, List<Figure>> figures = new LinkedHashMap<>();
+        FaultFigures figures = new FaultFigures(IPERF_RATE, 300, RECOVERY_BOUND_MS);
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.SYMMETRIC, temp)) {
             TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
             TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
             OverlayLab.up(List.of(alpha, beta));
             OverlayNatTest.awaitPing(alpha.ns(), OverlayLab.address(1), 120, alpha, beta);
             assertTrue(alpha.log().contains("link to beta (lab): RELAYED path"), "not relayed" + alpha.log());
+            String target = OverlayLab.address(1);
+            Supplier<String> logs = () -> alpha.log() + beta.log();
             for (int round = 0; round < rounds; round++) {
-                int relayedBefore = count(alpha.log(), "RELAYED path");
-                record(figures, measure(alpha, beta, "TURN server restarted (SIGKILL, started again)",
+                int relayedBefore = FaultFigures.count(alpha.log(), "RELAYED path");
+                figures.measure("TURN server restarted (SIGKILL, started again)", alpha.ns(), beta.ns(), target, logs,
                         o.lab::restartTurnServer, () -> assertTrue(
-                                count(alpha.log(), "RELAYED path") + count(beta.log(), "RELAYED path") > relayedBefore,
-                                "no new relayed path" + alpha.log() + beta.log() + o.lab.turnLog())));
+                                FaultFigures.count(alpha.log(), "RELAYED path")
+                                        + FaultFigures.count(beta.log(), "RELAYED path") > relayedBefore,
+                                "no new relayed path" + alpha.log() + beta.log() + o.lab.turnLog()));
 
                 long[] killed = {-1};
-                record(figures, measure(alpha, beta, "overlay node's data plane killed (SIGKILL)", () -> {
+                figures.measure("overlay node's data plane killed (SIGKILL)", alpha.ns(), beta.ns(), target,
+                        logs, () -> {
                     ProcessHandle dp = alpha.dataPlane();
                     killed[0] = dp.pid();
                     assertTrue(dp.destroyForcibly(), "SIGKILL was not delivered");
@@ -91,19 +83,19 @@ class OverlayFaultTest {
                 }, () -> {
                     assertNotEquals(killed[0], alpha.dataPlane().pid());
                     assertTrue(alpha.log().contains("the data plane exited unexpectedly"), alpha.log());
-                }));
+                });
 
                 long[] adopted = {-1};
                 int[] pathsBefore = {0};
                 int[] relayOffersBefore = {0};
                 long[] upAt = {0};
-                Figure cpKill = measure(alpha, beta, "overlay node's control plane killed (SIGKILL), `ipop up` 3 s"
-                        + " later", () -> {
+                FaultFigures.Figure cpKill = figures.measure("overlay node's control plane killed (SIGKILL), `ipop up`"
+                        + " 3 s later", alpha.ns(), beta.ns(), target, logs, () -> {
                     ProcessHandle node = ProcessHandle.of(alpha.pid()).orElseThrow();
                     ProcessHandle dp = alpha.dataPlane();
                     adopted[0] = dp.pid();
-                    pathsBefore[0] = count(alpha.log(), "RELAYED path");
-                    relayOffersBefore[0] = count(alpha.log(), " relay)");
+                    pathsBefore[0] = FaultFigures.count(alpha.log(), "RELAYED path");
+                    relayOffersBefore[0] = FaultFigures.count(alpha.log(), " relay)");
                     assertTrue(node.destroyForcibly(), "SIGKILL was not delivered");
                     node.onExit().get(10, TimeUnit.SECONDS);
                     Thread.sleep(3000);
@@ -127,8 +119,8 @@ class OverlayFaultTest {
                     // outlived it on the same 5-tuple (the data plane's socket, the NAT's mapping), and the new node
                     // frees it before gathering (TurnRelease), else coturn refuses its Allocate (437).
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while ((count(alpha.log(), "RELAYED path") <= pathsBefore[0]
-                            || count(alpha.log(), " relay)") <= relayOffersBefore[0])
+                    while ((FaultFigures.count(alpha.log(), "RELAYED path") <= pathsBefore[0]
+                            || FaultFigures.count(alpha.log(), " relay)") <= relayOffersBefore[0])
                             && deadline - System.nanoTime() > 0) {
                         Thread.sleep(200);
                     }
@@ -136,80 +128,22 @@ class OverlayFaultTest {
                     System.out.println("after the adoption: a relayed candidate and a new path "
                             + (System.nanoTime() - upAt[0]) / 1_000_000 + " ms after `ipop up` started; "
                             + after.lines().filter(l -> l.contains("TURN Refresh")).toList());
-                    assertTrue(count(after, " relay)") > relayOffersBefore[0],
+                    assertTrue(FaultFigures.count(after, " relay)") > relayOffersBefore[0],
                             "the adopting node signalled no relayed candidate of its own" + after + o.lab.turnLog());
-                    assertTrue(count(after, "RELAYED path") > pathsBefore[0],
+                    assertTrue(FaultFigures.count(after, "RELAYED path") > pathsBefore[0],
                             "no new path with beta within 60 s of the adoption" + after + beta.log());
                 });
-                record(figures, cpKill);
                 // The data plane forwarded throughout: at most a moment's loss (a path switch), never the outage of a
                 // fresh start (the data plane kill above loses seconds' worth).
                 assertTrue(cpKill.ping().lost() < MAX_LOST_TO_ADOPTION, cpKill.ping().lost() + " echo requests lost"
                         + " across the control plane's kill and the adoption" + alpha.log());
             }
         }
-        StringBuilder body = new StringBuilder(String.format(Locale.ROOT, """
-                %d round(s) of every fault; median, and the range when there are several rounds.
-
-                | fault | recovery (ping) | echo requests lost | iperf3 TCP stalled for |
-                |---|---|---|---|
-                """, rounds));
-        figures.forEach((fault, list) -> body.append(String.format(Locale.ROOT, "| %s | %s ms | %s | %s ms |%n",
-                fault, spread(list, f -> f.ping().recoveryMs()), spread(list, f -> f.ping().lost()),
-                spread(list, Figure::iperfStallMs))));
+        StringBuilder body = new StringBuilder(figures.table(rounds));
         body.append(String.format(Locale.ROOT, "%nOverlay nodes behind symmetric NATs, linked through coturn (TURN,"
                 + " ChannelData); ping every %d ms from alpha to beta, iperf3 TCP alpha to beta at %sbit/s; a stall of"
                 + " 0 means the transfer never stopped; bound for recovery %,d ms.%n", PingProbe.INTERVAL_MS,
                 IPERF_RATE, RECOVERY_BOUND_MS));
         ReliabilityReport.publish("overlay-faults", body.toString());
-    }
-
-    private static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
-    }
-
-    private static void record(Map<String, List<Figure>> figures, Figure f) {
-        figures.computeIfAbsent(f.fault(), k -> new ArrayList<>()).add(f);
-    }
-
-    /** "median" for one figure, "median [min-max]" for several. */
-    private static String spread(List<Figure> figures, ToLongFunction<Figure> value) {
-        long[] v = figures.stream().mapToLong(value).sorted().toArray();
-        String median = String.format(Locale.ROOT, "%,d", v[v.length / 2]);
-        return v.length == 1 ? median
-                : String.format(Locale.ROOT, "%s [%,d-%,d]", median, v[0], v[v.length - 1]);
-    }
-
-    /**
-     * Starts ping and iperf3 from alpha to beta over the overlay, applies {@code apply} once both flow, waits for
-     * both to recover, then runs {@code check} and returns the figures.
-     */
-    private static Figure measure(TwoNodes.Node a, TwoNodes.Node b, String name, Action apply, Action check)
-            throws Exception {
-        String target = OverlayLab.address(1);
-        try (IperfProbe iperf = IperfProbe.start(b.ns(), target, a.ns(), 300, IPERF_RATE);
-                PingProbe ping = PingProbe.start(a.ns(), target)) {
-            ping.awaitReplies(50, 30);
-            iperf.awaitMoving(2, 30);
-            long fault = System.currentTimeMillis();
-            apply.run();
-            // A second of unbroken replies to requests sent after the fault: the overlay carries traffic again.
-            boolean recovered = ping.awaitRecovery(fault, 100, RECOVERY_BOUND_MS);
-            long iperfStall = iperf.awaitResumed(fault, 2, RECOVERY_BOUND_MS);
-            Thread.sleep(500); // the last requests' replies
-            PingProbe.Outcome outcome = ping.outcome(fault);
-            assertTrue(recovered, name + ": no unbroken ping replies within " + RECOVERY_BOUND_MS + " ms; last "
-                    + ping.sample(10) + "\n" + ping.output() + a.log() + b.log());
-            assertTrue(iperfStall >= 0, name + ": the iperf3 transfer did not move data again within "
-                    + RECOVERY_BOUND_MS + " ms\n" + iperf.output() + a.log() + b.log());
-            check.run();
-            System.out.printf(Locale.ROOT, "%s: recovered after %,d ms, %,d of %,d echo requests lost, iperf3"
-                    + " stalled %,d ms%n", name, outcome.recoveryMs(), outcome.lost(), outcome.requests(), iperfStall);
-            return new Figure(name, outcome, iperfStall);
-        }
     }
 }
