@@ -97,7 +97,7 @@ final class Exposition {
             }
         }
         out.family("ipop_peer_ice_state", "gauge", "1 for an overlay member's current ICE state (checking, direct,"
-                + " relayed, failed), 0 for the others; static peers have none.");
+                + " relayed, failed, unlinked: not a planned neighbour), 0 for the others; static peers have none.");
         for (PeerMetrics p : peers) {
             String ice = p.ice;
             if (ice != null) {
@@ -120,7 +120,7 @@ final class Exposition {
         }
     }
 
-    private static final List<String> ICE_STATES = List.of("checking", "direct", "relayed", "failed");
+    private static final List<String> ICE_STATES = List.of("checking", "direct", "relayed", "failed", "unlinked");
 
     private static String help(GlobalCounter g) {
         return switch (g) {

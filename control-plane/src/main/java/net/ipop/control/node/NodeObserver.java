@@ -32,7 +32,8 @@ public interface NodeObserver {
 
     /**
      * An overlay member's ICE state: {@code checking} (gathering and checks, also after a restart), {@code direct}
-     * or {@code relayed} (a pair was selected, straight or through TURN), {@code failed} (no pair, or consent lost).
+     * or {@code relayed} (a pair was selected, straight or through TURN), {@code failed} (no pair, or consent lost),
+     * {@code unlinked} (the topology no longer plans a link: no ICE session; its packets take the planned hop).
      */
     default void iceState(String peer, String state) {
     }

@@ -318,6 +318,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             closeLater(p.ice);
             p.ice = null;
         }
+        node.iceState(p.peerId, "unlinked");
     }
 
     private void joinPending() {

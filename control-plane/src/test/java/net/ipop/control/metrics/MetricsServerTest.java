@@ -43,7 +43,7 @@ class MetricsServerTest {
     void scrapeShowsCountersHandshakesRoundTripsAndLinkState() throws Exception {
         Path file = dir.resolve("ipop0.counters");
         NodeMetrics metrics = new NodeMetrics();
-        metrics.peers(List.of("beta", "gamma"));
+        metrics.peers(List.of("beta", "gamma", "delta"));
         metrics.handshakeStarted("beta");
         metrics.handshakeCompleted("beta", 3 * MS);
         metrics.handshakeStarted("beta");
@@ -52,6 +52,8 @@ class MetricsServerTest {
         metrics.linkChanged("beta", true);
         metrics.iceState("beta", "checking");
         metrics.iceState("beta", "relayed");
+        metrics.iceState("delta", "direct");
+        metrics.iceState("delta", "unlinked");
         metrics.handshakeStarted("gamma");
         metrics.handshakeFailed("gamma");
         try (CountersFileWriter writer = CountersFileWriter.create(file, 1, 8, SystemEpochClock.INSTANCE);
@@ -97,6 +99,8 @@ class MetricsServerTest {
                     "ipop_peer_link_state{peer=\"beta\",state=\"down\"} 0",
                     "ipop_peer_ice_state{peer=\"beta\",state=\"relayed\"} 1",
                     "ipop_peer_ice_state{peer=\"beta\",state=\"checking\"} 0",
+                    "ipop_peer_ice_state{peer=\"delta\",state=\"unlinked\"} 1",
+                    "ipop_peer_ice_state{peer=\"delta\",state=\"direct\"} 0",
                     "ipop_peer_up{peer=\"gamma\"} 0")) {
                 assertTrue(text.lines().anyMatch(line::equals), "missing '" + line + "' in\n" + text);
             }
