@@ -30,6 +30,11 @@ public final class NodeMetrics implements NodeObserver {
     }
 
     @Override
+    public void peersChanged(java.util.List<String> names) {
+        peers(names);
+    }
+
+    @Override
     public void handshakeStarted(String peer) {
         PeerMetrics.increment(peer(peer).started);
     }

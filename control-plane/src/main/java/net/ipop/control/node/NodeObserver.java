@@ -37,4 +37,11 @@ public interface NodeObserver {
      */
     default void iceState(String peer, String state) {
     }
+
+    /**
+     * The node's peers are now {@code names} (in id order): at {@link StaticNode#observe}, and whenever a reload, a
+     * member's arrival or its removal changes them. Series of names no longer listed may be forgotten.
+     */
+    default void peersChanged(java.util.List<String> names) {
+    }
 }

@@ -212,6 +212,7 @@ public final class StaticNode {
     /** Where handshake and link changes are reported from now on (metrics). Call on the node's thread. */
     public void observe(NodeObserver o) {
         this.observer = o;
+        o.peersChanged(peerNames());
     }
 
     /**
@@ -453,6 +454,9 @@ public final class StaticNode {
                 p.handshake.timers().handshakeWanted();
             }
             changes.add("peer " + p + " added");
+        }
+        if (!changes.isEmpty()) {
+            observer.peersChanged(peerNames());
         }
         return changes;
     }
@@ -697,6 +701,7 @@ public final class StaticNode {
                 port.addRoute(prefix.network(), id);
             }
             statusChanged = true;
+            observer.peersChanged(peerNames());
             return id;
         }
         if (started) {
@@ -710,6 +715,7 @@ public final class StaticNode {
         }
         logger.log(Level.INFO, "peer {0} added", p);
         statusChanged = true;
+        observer.peersChanged(peerNames());
         return id;
     }
 
@@ -780,6 +786,7 @@ public final class StaticNode {
         }
         logger.log(Level.INFO, "peer {0} removed", p);
         statusChanged = true;
+        observer.peersChanged(peerNames());
     }
 
     /**

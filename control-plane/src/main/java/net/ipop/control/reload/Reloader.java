@@ -83,10 +83,7 @@ public final class Reloader implements AutoCloseable {
         agent = running;
         overlay = null;
         if (running != null) {
-            running.submit(node -> {
-                node.observe(metrics);
-                metrics.peers(node.peerNames());
-            });
+            running.submit(node -> node.observe(metrics));
         }
     }
 
@@ -145,7 +142,6 @@ public final class Reloader implements AutoCloseable {
                 for (String change : node.reconfigure(next.peers())) {
                     log(Level.INFO, "reload: " + change);
                 }
-                metrics.peers(node.peerNames());
             });
             lines.add(log(Level.INFO, "reload: peers changed; applying"));
         }

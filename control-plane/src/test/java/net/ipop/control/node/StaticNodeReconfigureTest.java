@@ -63,6 +63,11 @@ class StaticNodeReconfigureTest {
         public void linkChanged(String peer, boolean up) {
             events.add(peer + (up ? " up" : " down"));
         }
+
+        @Override
+        public void peersChanged(List<String> names) {
+            events.add("peers " + names);
+        }
     }
 
     private void start() {
@@ -90,9 +95,9 @@ class StaticNodeReconfigureTest {
         };
         start();
         link.run(StaticNode.START_DEFER_NANOS + PeerTimers.REKEY_TIMEOUT_NANOS, 1 * MS);
-        assertEquals(List.of("started beta", "beta up", "completed beta"), seenA.events);
+        assertEquals(List.of("peers [beta]", "started beta", "beta up", "completed beta"), seenA.events);
         assertEquals(14 * MS, seenA.roundTrip, "one way and back on the fake link");
-        assertEquals(List.of("alpha up", "completed alpha as responder"), seenB.events);
+        assertEquals(List.of("peers [alpha]", "alpha up", "completed alpha as responder"), seenB.events);
     }
 
     @Test
@@ -100,7 +105,8 @@ class StaticNodeReconfigureTest {
         link.loss = (from, bytes) -> true;
         start();
         link.run(PeerTimers.REKEY_ATTEMPT_TIME_NANOS + S, 100 * MS);
-        assertEquals(List.of("started beta", "failed beta"), seenA.events, "retransmissions are not new attempts");
+        assertEquals(List.of("peers [beta]", "started beta", "failed beta"), seenA.events,
+                "retransmissions are not new attempts");
     }
 
     @Test
@@ -141,13 +147,28 @@ class StaticNodeReconfigureTest {
         assertEquals(List.of("peer beta (peer 1) removed", "peer gamma (peer 2) added"), changes);
         assertEquals(List.of("remove 1", "peer 2 gamma CHACHA20POLY1305 0", "route 192.0.2.3/32 2",
                 "endpoint 2 /203.0.113.3:51820"), portA.commands);
-        assertEquals(List.of("beta down"), seenA.events);
+        assertEquals(List.of("beta down", "peers [gamma]"), seenA.events);
         assertEquals(List.of("gamma"), a.peerNames());
         int injected = portA.injected;
         a.doWork();
         assertEquals(injected + 1, portA.injected, "an initiation to the new peer at once");
-        assertEquals(List.of("beta down", "started gamma"), seenA.events);
+        assertEquals(List.of("beta down", "peers [gamma]", "started gamma"), seenA.events);
         assertFalse(a.reconfigure(List.of(gamma, beta)).isEmpty());
         assertEquals(List.of("gamma", "beta"), a.peerNames(), "beta comes back as a new peer (id 3)");
+        assertEquals("peers [gamma, beta]", seenA.events.getLast());
+        seenA.events.clear();
+        assertTrue(a.reconfigure(List.of(gamma, beta)).isEmpty());
+        assertFalse(seenA.events.contains("peers [gamma, beta]"), "an unchanged list is not reported again");
+    }
+
+    @Test
+    void membersAddedAndRemovedAtRunTimeAreReported() {
+        start();
+        assertEquals("peers [beta]", seenA.events.getFirst(), "the peers at observe()");
+        NoiseKeyPair keyC = NoiseKeyPair.generate(Nodes.RANDOM);
+        int id = a.addPeer(Nodes.peer("gamma", keyC, null, "192.0.2.3/32", Suite.AES256GCM));
+        assertEquals("peers [beta, gamma]", seenA.events.getLast());
+        a.removePeer(id);
+        assertEquals("peers [beta]", seenA.events.getLast());
     }
 }
