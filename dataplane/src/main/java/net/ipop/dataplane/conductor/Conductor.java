@@ -363,6 +363,9 @@ public final class Conductor implements Agent, CommandListener {
                 dataPath.scratch(entry.slot), dataPath.sealScratches(entry.slot), command.createdAtNanos());
         Arrays.fill(sendKey, (byte) 0);
         Arrays.fill(receiveKey, (byte) 0);
+        if (command.initiator() != BooleanType.TRUE) {
+            session.awaitingConfirmation();
+        }
         Session oldCurrent = entry.current;
         Session oldPrevious = entry.previous;
         boolean oldCurrentInitiator = entry.currentInitiator;

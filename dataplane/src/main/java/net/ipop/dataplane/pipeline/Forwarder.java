@@ -74,7 +74,7 @@ final class Forwarder implements AutoCloseable {
             stats.drop(DropReason.NO_ROUTE);
             return;
         }
-        Session session = to.current();
+        Session session = to.sender();
         if (session == null) {
             stats.drop(DropReason.NO_SESSION);
             return;
@@ -109,7 +109,7 @@ final class Forwarder implements AutoCloseable {
     /** Tells the sender, through the peer it came from, that its packet's TTL ran out here. */
     private void timeExceeded(LocalAddresses local, Peer from, MemorySegment buffer, long ip, int length, int version,
                               long nowNanos) {
-        Session session = from.current();
+        Session session = from.sender();
         if (session == null || !from.endpoint().known() || (version == 4 ? !local.hasV4() : !local.hasV6())) {
             return;
         }

@@ -185,7 +185,7 @@ public final class OutboundPath implements AutoCloseable {
             stats.drop(DropReason.NO_ROUTE);
             return;
         }
-        Session session = peer == null ? null : peer.current();
+        Session session = peer == null ? null : peer.sender();
         if (session == null) {
             if (peer == null) {
                 stats.drop(DropReason.NO_SESSION);

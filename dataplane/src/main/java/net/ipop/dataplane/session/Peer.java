@@ -12,8 +12,8 @@ import net.ipop.dataplane.route.RouteTable;
  *
  * <p>Immutable except for the {@link PeerEndpoint} memory, which is shared by every version of the
  * peer: a session change makes a new {@code Peer} ({@link #withSession}) and a new snapshot, while
- * roaming updates the endpoint in place. The {@link PeerLiveness} is shared the same way. Sending uses {@link #current()}; receiving accepts either
- * session (the previous one covers packets in flight across a rekey).
+ * roaming updates the endpoint in place. The {@link PeerLiveness} is shared the same way. Sending uses
+ * {@link #sender()}; receiving accepts either session (the previous one covers packets in flight across a rekey).
  */
 public final class Peer {
     private final int slot;
@@ -81,6 +81,22 @@ public final class Peer {
     /** The session to send with, or {@code null} before the first handshake completes. */
     public Session current() {
         return current;
+    }
+
+    /**
+     * The session to send with: the current one, unless we answered it and the peer has not used it yet while the
+     * previous one can still send; then the previous one. A packet sealed under a session the initiator has not
+     * installed yet would be dropped there as having no session (WireGuard's rule: a responder sends on new keys
+     * only after the initiator's first packet under them). {@code null} before the first handshake completes.
+     * Packet path: no allocation.
+     */
+    public Session sender() {
+        Session c = current;
+        Session p = previous;
+        if (c != null && p != null && !c.confirmed() && !p.signals().exhausted()) {
+            return p;
+        }
+        return c;
     }
 
     /** The session replaced by the last rekey, or {@code null}. */

@@ -28,6 +28,8 @@ public final class Session implements AutoCloseable {
     private final AeadScratch owner;
     private final long createdNanos;
     private final SessionSignals signals = new SessionSignals();
+    /** Set before the session is published, never after: see {@link #awaitingConfirmation()}. */
+    private boolean awaitsConfirmation;
 
     /**
      * @param sendKey 32-byte key we seal with; copied, the caller wipes its array
@@ -107,6 +109,23 @@ public final class Session implements AutoCloseable {
 
     public long createdNanos() {
         return createdNanos;
+    }
+
+    /**
+     * Marks a session this side answered (the handshake's responder): the initiator may not hold the keys yet (the
+     * response is still on its way, or in its control plane), so {@link Peer#sender()} keeps sending on the
+     * previous session until a packet authenticates under this one. Call before the session is published.
+     *
+     * @return this
+     */
+    public Session awaitingConfirmation() {
+        awaitsConfirmation = true;
+        return this;
+    }
+
+    /** Whether the peer is known to hold this session's keys: we initiated it, or it has sent under it. Any thread. */
+    public boolean confirmed() {
+        return !awaitsConfirmation || signals.received();
     }
 
     /** What the owning pipeline reports about this session to the conductor. */

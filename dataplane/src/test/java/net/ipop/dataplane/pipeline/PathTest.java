@@ -227,6 +227,28 @@ class PathTest {
     }
 
     @Test
+    void aResponderSendsOnThePreviousSessionUntilTheInitiatorUsesTheNewOne() {
+        install(Suite.AES256GCM);
+        // A answered B's rekey: the new session is A's current; B's control plane has not installed it yet.
+        Session answered = new Session(0x0A0A0003, 0x0B0B0004, Suite.AES256GCM, StaticSessions.key(3),
+                StaticSessions.key(4), scratchA, System.nanoTime()).awaitingConfirmation();
+        tableA = new PeerTable.Builder(tableA).put(tableA.peer(0).withSession(answered)).build();
+        byte[] first = Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 30));
+        send(first);
+        receive();
+        assertEquals(0, statsB.drops(DropReason.NO_SESSION), statsB::toString);
+        assertEquals(1, toTunB.size(), "sent under the previous session, which B holds");
+        assertArrayEquals(first, toTunB.get(0));
+
+        // B's first packet under the new keys authenticates at A (A's inbound path signals it): A moves over.
+        answered.signals().onAuthenticated();
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 31)));
+        receive();
+        assertEquals(1, statsB.drops(DropReason.NO_SESSION), "sent under the new session, which this B lacks");
+        assertEquals(1, toTunB.size());
+    }
+
+    @Test
     void replayedDatagramIsCounted() {
         install(Suite.CHACHA20POLY1305);
         send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 7)));
