@@ -30,7 +30,8 @@ import net.ipop.dataplane.session.Session;
  * received datagram (the inner packet is at most its plaintext), so a GRO slot's next datagram is
  * not touched. Before sealing, the checksum is made what the next hop's suite carries
  * ({@link PartialChecksum}): completed when a packet from an aes256gcm session goes on to a
- * chacha20poly1305 one, made partial (after checking it: MALFORMED if wrong) the other way. The sealed datagram joins the pipeline's {@link GsoBatcher}; for a next hop reached
+ * chacha20poly1305 one, made partial (after checking it: MALFORMED if wrong) the other way. The
+ * sealed datagram joins the pipeline's {@link GsoBatcher}; for a next hop reached
  * through a TURN relay the batcher copies it behind its ChannelData header, since the received
  * datagram has no headroom to lend.
  *

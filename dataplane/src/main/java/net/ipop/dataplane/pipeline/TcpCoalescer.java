@@ -202,7 +202,8 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
         header.wrap(frame, 0).clear();
         int start = partial ? PartialChecksum.start(buffer, offset, length) : PartialChecksum.NOT_COVERED;
         if (start != PartialChecksum.NOT_COVERED) {
-            header.flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(start).csumOffset(PartialChecksum.field(buffer, offset));
+            header.flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(start)
+                    .csumOffset(PartialChecksum.field(buffer, offset));
         }
         MemorySegment.copy(buffer, offset, frame, IP, length);
         stats.tunWrites++;
