@@ -77,6 +77,14 @@ public final class InternetChecksum {
         return (int) (~sum & 0xFFFF);
     }
 
+    /**
+     * Folds a running sum to 16 bits without complementing it: the value a partial checksum field
+     * holds (the kernel's {@code CHECKSUM_PARTIAL}, see {@link PartialChecksum}).
+     */
+    public static int folded(long sum) {
+        return (int) fold(sum);
+    }
+
     /** The checksum of {@code len} bytes at {@code off}. */
     public static int of(MemorySegment s, long off, int len) {
         return finish(add(0, s, off, len));

@@ -57,6 +57,19 @@ public final class Segmenter {
     public static int segment(MemorySegment in, long inOff, int inLen, int gsoType, int gsoSize,
                               boolean needsCsum, int csumStart, int csumOffset,
                               MemorySegment out, long outOff, int stride, int[] lengths) {
+        return segment(in, inOff, inLen, gsoType, gsoSize, needsCsum, csumStart, csumOffset, out, outOff, stride,
+                lengths, false);
+    }
+
+    /**
+     * As {@link #segment(MemorySegment, long, int, int, int, boolean, int, int, MemorySegment, long, int, int[])};
+     * with {@code partial} the segments of a super-packet leave with partial checksums (the folded
+     * pseudo-header sum, {@link PartialChecksum}) instead of full ones: the aes256gcm wire contract.
+     * A {@code GSO_NONE} packet is treated as without it; the caller decides for it.
+     */
+    public static int segment(MemorySegment in, long inOff, int inLen, int gsoType, int gsoSize,
+                              boolean needsCsum, int csumStart, int csumOffset,
+                              MemorySegment out, long outOff, int stride, int[] lengths, boolean partial) {
         int type = gsoType & ~GSO_ECN;
         if (type == GSO_NONE) {
             if (inLen > stride || lengths.length < 1) {
@@ -150,11 +163,15 @@ public final class Segmenter {
                 Net.u16(out, l4 + UDP_LENGTH_OFFSET, l4Header + chunk);
                 checksumAt = UDP_CHECKSUM_OFFSET;
             }
-            Net.u16(out, l4 + checksumAt, 0);
             long sum = InternetChecksum.pseudoHeader(out, o, proto, l4Header + chunk);
-            int c = InternetChecksum.finish(InternetChecksum.add(sum, out, l4, l4Header + chunk));
-            // RFC 768: a computed UDP checksum of zero is sent as all ones (zero means "none").
-            Net.u16(out, l4 + checksumAt, !tcp && c == 0 ? 0xFFFF : c);
+            if (partial) {
+                Net.u16(out, l4 + checksumAt, InternetChecksum.folded(sum));
+            } else {
+                Net.u16(out, l4 + checksumAt, 0);
+                int c = InternetChecksum.finish(InternetChecksum.add(sum, out, l4, l4Header + chunk));
+                // RFC 768: a computed UDP checksum of zero is sent as all ones (zero means "none").
+                Net.u16(out, l4 + checksumAt, !tcp && c == 0 ? 0xFFFF : c);
+            }
             lengths[i] = len;
         }
         return count;

@@ -3,11 +3,13 @@ package net.ipop.dataplane.pipeline;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.packet.HopLimit;
 import net.ipop.dataplane.packet.IcmpTimeExceeded;
 import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.packet.PartialChecksum;
 import net.ipop.dataplane.session.LocalAddresses;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerTable;
@@ -26,7 +28,10 @@ import net.ipop.dataplane.session.Session;
  * node's own address, at most {@link #ICMP_PER_SECOND} a second); then the packet is sealed <em>in place</em>: the transport header goes
  * where the received one was and the tag right after the inner packet, which never exceeds the
  * received datagram (the inner packet is at most its plaintext), so a GRO slot's next datagram is
- * not touched. The sealed datagram joins the pipeline's {@link GsoBatcher}; for a next hop reached
+ * not touched. Before sealing, the checksum is made what the next hop's suite carries
+ * ({@link PartialChecksum}): completed when a packet from an aes256gcm session goes on to a
+ * chacha20poly1305 one, made partial (after checking it: MALFORMED if wrong) the other way. The
+ * sealed datagram joins the pipeline's {@link GsoBatcher}; for a next hop reached
  * through a TURN relay the batcher copies it behind its ChannelData header, since the received
  * datagram has no headroom to lend.
  *
@@ -62,9 +67,10 @@ final class Forwarder implements AutoCloseable {
      *
      * @param from    the peer it came from
      * @param version the inner IP version (4 or 6), already validated
+     * @param partial  whether it came on an aes256gcm session, so its TCP/UDP checksum is partial
      */
     void forward(PeerTable table, Peer from, int nextHop, MemorySegment buffer, long datagram, int innerLength,
-                 int version, long nowNanos) {
+                 int version, boolean partial, long nowNanos) {
         if (nextHop == from.slot()) {
             stats.drop(DropReason.LOOP);
             return;
@@ -86,7 +92,17 @@ final class Forwarder implements AutoCloseable {
         if (!HopLimit.decrement(buffer, datagram + TransportHeader.LENGTH, version)) {
             stats.drop(DropReason.HOP_LIMIT);
             timeExceeded(table.local(), from, buffer, datagram + TransportHeader.LENGTH, innerLength, version,
-                    nowNanos);
+                    partial, nowNanos);
+            return;
+        }
+        // Each hop's suite decides the checksum it carries: full toward chacha20poly1305 (wireguard-go
+        // checks nothing, its host does), partial toward aes256gcm.
+        boolean partialOut = session.suite() == Suite.AES256GCM;
+        long ip = datagram + TransportHeader.LENGTH;
+        if (partial && !partialOut) {
+            PartialChecksum.complete(buffer, ip, innerLength);
+        } else if (!partial && partialOut && !PartialChecksum.fromFull(buffer, ip, innerLength, true)) {
+            stats.drop(DropReason.MALFORMED);
             return;
         }
         int r = session.sealer().seal(buffer, datagram, innerLength);
@@ -108,7 +124,7 @@ final class Forwarder implements AutoCloseable {
 
     /** Tells the sender, through the peer it came from, that its packet's TTL ran out here. */
     private void timeExceeded(LocalAddresses local, Peer from, MemorySegment buffer, long ip, int length, int version,
-                              long nowNanos) {
+                              boolean partial, long nowNanos) {
         Session session = from.sender();
         if (session == null || !from.endpoint().known() || (version == 4 ? !local.hasV4() : !local.hasV6())) {
             return;
@@ -121,6 +137,9 @@ final class Forwarder implements AutoCloseable {
             return;
         }
         long at = TransportHeader.LENGTH;
+        if (partial) {
+            PartialChecksum.complete(buffer, ip, length); // quote the packet as its sender's host made it
+        }
         int n = version == 4
                 ? IcmpTimeExceeded.writeV4(buffer, ip, length, local.v4(), icmp, at)
                 : IcmpTimeExceeded.writeV6(buffer, ip, length, local.v6Hi(), local.v6Lo(), icmp, at);

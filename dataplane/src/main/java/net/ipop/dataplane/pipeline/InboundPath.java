@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import net.ipop.crypto.MessageTypes;
+import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.TransportHeader;
 import net.ipop.dataplane.packet.ChannelData;
@@ -39,7 +40,9 @@ import net.ipop.ffm.udp.SockAddr;
  *       (SOURCE_NOT_ALLOWED otherwise);</li>
  *   <li>with a {@link Forwarder}: if the inner destination is routed to a peer, the packet is not for
  *       this node and the forwarder relays it (or counts why not); otherwise it goes to the
- *       {@link TunSink}: this node's addresses are never routed to a peer.</li>
+ *       {@link TunSink}: this node's addresses are never routed to a peer; a packet from an aes256gcm
+ *       session through {@link TunSink#writePartial}, as its TCP/UDP checksum is partial
+ *       ({@link net.ipop.dataplane.packet.PartialChecksum}).</li>
  * </ol>
  *
  * <p>TURN ChannelData (RFC 8656 section 12.4; the first byte's top two bits are 01, which no transport
@@ -229,12 +232,14 @@ public final class InboundPath {
             stats.peerDrop(peer.slot(), DropReason.SOURCE_NOT_ALLOWED);
             return;
         }
+        // aes256gcm is IPOP to IPOP: its TCP/UDP packets come with partial checksums (docs/wire-protocol.md).
+        boolean partial = session.suite() == Suite.AES256GCM;
         if (nextHop != RouteTable.NO_ROUTE) {
             stats.peerReceived(peer.slot(), innerLength);
-            forwarder.forward(table, peer, nextHop, buffer, off, innerLength, version, now);
+            forwarder.forward(table, peer, nextHop, buffer, off, innerLength, version, partial, now);
             return;
         }
-        if (tun.write(buffer, ip, innerLength)) {
+        if (partial ? tun.writePartial(buffer, ip, innerLength) : tun.write(buffer, ip, innerLength)) {
             stats.packetsDelivered++;
             stats.peerReceived(peer.slot(), innerLength);
         } else {

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.PacketResult;
 import net.ipop.crypto.aead.PacketSealer;
 import net.ipop.crypto.aead.TransportHeader;
@@ -11,6 +12,7 @@ import net.ipop.dataplane.packet.ChannelData;
 import net.ipop.dataplane.packet.IcmpTooBig;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.packet.PartialChecksum;
 import net.ipop.dataplane.packet.Segmenter;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.route.RouteTraffic;
@@ -33,7 +35,10 @@ import net.ipop.ffm.udp.MessageBatch;
  *       "fragmentation needed" / "packet too big" written back to the TUN (TOO_BIG); IPv4 packets
  *       without DF are dropped too (no fragmentation inside the tunnel yet);</li>
  *   <li>{@link Segmenter} cuts the packet into the sealing area at a stride of header + segment +
- *       tag, so every segment has its headroom and tail room;</li>
+ *       tag, so every segment has its headroom and tail room; on an aes256gcm session TCP/UDP
+ *       packets leave with partial checksums ({@link PartialChecksum}), on chacha20poly1305 with full
+ *       ones (a lone packet with a full checksum the kernel did not vouch for is checked before it
+ *       goes out partial: MALFORMED if wrong);</li>
  *   <li>each segment is padded with zeros to a multiple of 16 bytes ({@link TransportPadding}) and sealed in
  *       place with the peer's current session, with this queue's sealer and counters reserved for the whole
  *       read in one atomic update (see {@link Session}); the session's
@@ -137,6 +142,7 @@ public final class OutboundPath implements AutoCloseable {
         int gsoType = Segmenter.GSO_NONE;
         int gsoSize = 0;
         boolean needsCsum = false;
+        boolean dataValid = false;
         int csumStart = 0;
         int csumOffset = 0;
         long ip = 0;
@@ -150,6 +156,7 @@ public final class OutboundPath implements AutoCloseable {
             gsoType = vnet.gsoType() & ~Segmenter.GSO_ECN;
             gsoSize = vnet.gsoSize();
             needsCsum = (vnet.flags() & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+            dataValid = (vnet.flags() & VirtioNetHeader.F_DATA_VALID) != 0;
             csumStart = vnet.csumStart();
             csumOffset = vnet.csumOffset();
             ip = VirtioNetHeader.SIZE;
@@ -232,10 +239,23 @@ public final class OutboundPath implements AutoCloseable {
             cursor = 0;
         }
         long base = cursor;
-        int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum, csumStart, csumOffset,
-                area, base + framing + TransportHeader.LENGTH, stride, lengths);
+        // aes256gcm is IPOP to IPOP: segments leave with partial checksums (docs/wire-protocol.md).
+        boolean partial = session.suite() == Suite.AES256GCM;
+        // A lone packet whose partial checksum is already the contract's travels as the kernel left it.
+        boolean asIs = partial && gsoType == Segmenter.GSO_NONE && needsCsum
+                && PartialChecksum.matches(buffer, ip, ipLength, csumStart, csumOffset);
+        long first0 = base + framing + TransportHeader.LENGTH;
+        int n = Segmenter.segment(buffer, ip, ipLength, gsoType, gsoSize, needsCsum && !asIs, csumStart, csumOffset,
+                area, first0, stride, lengths, partial);
         if (n == Segmenter.MALFORMED) {
             stats.drop(DropReason.MALFORMED);
+            return;
+        }
+        // Any other lone packet now has a full checksum: vouched for by the kernel (completed above, or
+        // DATA_VALID), or else checked here before it becomes partial and trusted.
+        if (partial && gsoType == Segmenter.GSO_NONE && !asIs
+                && !PartialChecksum.fromFull(area, first0, lengths[0], !(needsCsum || dataValid))) {
+            stats.peerDrop(peer.slot(), DropReason.MALFORMED);
             return;
         }
         cursor = base + (long) n * stride;

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import net.ipop.dataplane.packet.PartialChecksum;
 import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.libc.Libc;
 import net.ipop.ffm.tun.TunQueue;
@@ -18,7 +19,8 @@ import net.ipop.ffm.udp.UdpSocket;
  *
  * <p>TUN writes go through one buffer of ours: the packet is copied behind a zeroed virtio-net
  * header (when the device has one), because a write starts at the segment's first byte and
- * slicing the caller's buffer per packet would allocate. Frames from the inbound coalescer
+ * slicing the caller's buffer per packet would allocate; {@link #writePartial} sets that header's
+ * {@code F_NEEDS_CSUM} and checksum offsets for the one write. Frames from the inbound coalescer
  * ({@link #writeFrame}) already carry their header and go out as they are.
  *
  * <p>Sending: a slot the kernel refuses ({@code EMSGSIZE}, {@code ENETUNREACH}, ...) is dropped
@@ -44,6 +46,7 @@ public final class PollingIo implements PipelineIo {
     private final int headroom;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment writeBuffer;
+    private final VirtioNetHeader writeHeader = new VirtioNetHeader();
     private final MemorySegment pollFds;
     private final MemorySegment sendPoll;
     private long tunWriteErrors;
@@ -90,6 +93,20 @@ public final class PollingIo implements PipelineIo {
             tunWriteErrors++;
             return false;
         }
+    }
+
+    @Override
+    public boolean writePartial(MemorySegment buffer, long offset, int length) {
+        int start = PartialChecksum.start(buffer, offset, length);
+        if (headroom == 0 || start == PartialChecksum.NOT_COVERED) {
+            return PipelineIo.super.writePartial(buffer, offset, length);
+        }
+        // The kernel trusts a partial checksum on local delivery and completes it when it forwards.
+        writeHeader.wrap(writeBuffer, 0).flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(start)
+                .csumOffset(PartialChecksum.field(buffer, offset));
+        boolean written = write(buffer, offset, length);
+        writeHeader.clear();
+        return written;
     }
 
     @Override

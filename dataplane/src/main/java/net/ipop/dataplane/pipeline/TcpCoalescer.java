@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import net.ipop.dataplane.packet.InternetChecksum;
 import net.ipop.dataplane.packet.Ipv4;
 import net.ipop.dataplane.packet.Ipv6;
+import net.ipop.dataplane.packet.PartialChecksum;
 import net.ipop.ffm.tun.VirtioNetHeader;
 
 /**
@@ -31,7 +32,10 @@ import net.ipop.ffm.tun.VirtioNetHeader;
  * segment payload size and {@code hdr_len} the IP + TCP header bytes; the IPv4 total length and
  * header checksum (verified by {@code ip_rcv}) or the IPv6 payload length cover the super-packet.
  * The segments' own TCP checksums are not checked here: the payload was authenticated by the AEAD
- * and the kernel trusts a partial-checksum packet, as it does for TSO from a local socket.
+ * and the kernel trusts a partial-checksum packet, as it does for TSO from a local socket. So
+ * segments with full and with partial checksums ({@link #writePartial}) merge alike; a packet
+ * written alone keeps its own: a partial one goes with {@code F_NEEDS_CSUM} and the
+ * {@code csum_start}/{@code csum_offset} of {@link PartialChecksum}, a full one behind a zeroed header.
  *
  * <p>Threading: the pipeline thread only. Buffers: each packet is copied into this coalescer's own
  * frame buffer (the same single copy the plain write path makes), so the caller's buffer is
@@ -84,6 +88,8 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
     private int nextSeq;
     /** The last segment added was short or had PSH: nothing may follow it. */
     private boolean ended;
+    /** The first pending segment's checksum is partial: matters only if it is written alone. */
+    private boolean firstPartial;
 
     private long superPackets;
     private long mergedSegments;
@@ -108,12 +114,22 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
      */
     @Override
     public boolean write(MemorySegment buffer, long offset, int length) {
+        return write(buffer, offset, length, false);
+    }
+
+    /** As {@link #write}, for a packet whose TCP/UDP checksum may be partial ({@link TunSink#writePartial}). */
+    @Override
+    public boolean writePartial(MemorySegment buffer, long offset, int length) {
+        return write(buffer, offset, length, true);
+    }
+
+    private boolean write(MemorySegment buffer, long offset, int length, boolean partial) {
         int v = (buffer.get(ValueLayout.JAVA_BYTE, offset) & 0xFF) >>> 4;
         int ipLen = mergeableIpHeader(buffer, offset, v, length);
         int tcpLen = ipLen > 0 ? mergeableTcpHeader(buffer, offset + ipLen, length - ipLen) : 0;
         if (tcpLen == 0) {
             flush();
-            return writeAlone(buffer, offset, length);
+            return writeAlone(buffer, offset, length, partial);
         }
         int payload = length - ipLen - tcpLen;
         if (segments > 0 && continues(buffer, offset, v, ipLen, tcpLen, payload)) {
@@ -139,6 +155,7 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
         total = length;
         gsoSize = payload;
         nextSeq = buffer.get(U32, offset + ipLen + TCP_SEQ_OFFSET) + payload;
+        firstPartial = partial;
         ended = (buffer.get(ValueLayout.JAVA_BYTE, offset + ipLen + TCP_FLAGS_OFFSET) & TCP_PSH) != 0;
         return true;
     }
@@ -169,6 +186,8 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
                     .csumOffset(TCP_CHECKSUM_OFFSET);
             superPackets++;
             mergedSegments += segments;
+        } else if (firstPartial) {
+            header.flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(ipHeader).csumOffset(TCP_CHECKSUM_OFFSET);
         }
         int count = segments;
         segments = 0;
@@ -179,8 +198,13 @@ final class TcpCoalescer implements TunSink, AutoCloseable {
         }
     }
 
-    private boolean writeAlone(MemorySegment buffer, long offset, int length) {
+    private boolean writeAlone(MemorySegment buffer, long offset, int length, boolean partial) {
         header.wrap(frame, 0).clear();
+        int start = partial ? PartialChecksum.start(buffer, offset, length) : PartialChecksum.NOT_COVERED;
+        if (start != PartialChecksum.NOT_COVERED) {
+            header.flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(start)
+                    .csumOffset(PartialChecksum.field(buffer, offset));
+        }
         MemorySegment.copy(buffer, offset, frame, IP, length);
         stats.tunWrites++;
         return device.writeFrame(frame, VirtioNetHeader.SIZE + length);

@@ -219,6 +219,11 @@ public final class UringIo implements PipelineIo {
     }
 
     @Override
+    public boolean writePartial(MemorySegment buffer, long offset, int length) {
+        return plain.writePartial(buffer, offset, length);
+    }
+
+    @Override
     public boolean writeFrame(MemorySegment frame, int length) {
         return plain.writeFrame(frame, length);
     }

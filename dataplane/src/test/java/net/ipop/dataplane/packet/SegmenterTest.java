@@ -52,6 +52,10 @@ class SegmenterTest {
     }
 
     private void check(boolean v6, boolean tcp) throws Exception {
+        check(v6, tcp, false);
+    }
+
+    private void check(boolean v6, boolean tcp, boolean partial) throws Exception {
         byte[] payload = new byte[4000];
         rnd.nextBytes(payload);
         MemorySegment in = arena.allocate(70_000);
@@ -60,7 +64,8 @@ class SegmenterTest {
         MemorySegment out = arena.allocate(STRIDE * 8L);
         int[] lengths = new int[8];
         int type = tcp ? (v6 ? Segmenter.GSO_TCPV6 : Segmenter.GSO_TCPV4) : Segmenter.GSO_UDP_L4;
-        int n = Segmenter.segment(in, 0, len, type, 1400, true, v6 ? 40 : 20, tcp ? 16 : 6, out, 0, STRIDE, lengths);
+        int n = Segmenter.segment(in, 0, len, type, 1400, true, v6 ? 40 : 20, tcp ? 16 : 6, out, 0, STRIDE, lengths,
+                partial);
         assertEquals(3, n);
         int ip = v6 ? 40 : 20;
         int l4 = tcp ? 32 : 8;
@@ -77,6 +82,13 @@ class SegmenterTest {
                 assertEquals((0xFFFE + i) & 0xFFFF, Net.u16(out, o + 4), "IP id increments");
             }
             long sum = InternetChecksum.pseudoHeader(out, o, tcp ? 6 : 17, segLen - ip);
+            if (partial) {
+                // The contract of aes256gcm sessions: the field holds the folded pseudo-header sum only.
+                assertEquals(InternetChecksum.folded(sum), Net.u16(out, o + ip + (tcp ? 16 : 6)),
+                        "partial L4 checksum of segment " + i);
+                assertEquals(ip, PartialChecksum.start(out, o, segLen));
+                PartialChecksum.complete(out, o, segLen); // what the receiving kernel does when it must
+            }
             assertEquals(0, InternetChecksum.finish(InternetChecksum.add(sum, out, o + ip, segLen - ip)),
                     "L4 checksum of segment " + i);
             if (tcp) {
@@ -113,6 +125,14 @@ class SegmenterTest {
     @Test
     void udpOverIpv6() throws Exception {
         check(true, false);
+    }
+
+    @Test
+    void partialSegmentsOfTcpAndUdpOverIpv4AndIpv6() throws Exception {
+        check(false, true, true);
+        check(true, true, true);
+        check(false, false, true);
+        check(true, false, true);
     }
 
     @Test

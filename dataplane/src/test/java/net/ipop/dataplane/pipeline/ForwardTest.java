@@ -74,7 +74,7 @@ class ForwardTest {
 
     private final PeerTable tableA;
     private PeerTable tableB;
-    private final PeerTable tableC;
+    private PeerTable tableC;
 
     ForwardTest() {
         // Link A-B: keys 1 (A->B) and 2 (B->A); link B-C: keys 3 (B->C) and 4 (C->B).
@@ -135,6 +135,47 @@ class ForwardTest {
         byte[] expectedV6 = v6.clone();
         expectedV6[7] = 63;
         assertArrayEquals(expectedV6, gotV6);
+    }
+
+    /**
+     * A-B is aes256gcm (partial checksums on the wire), B-C chacha20poly1305 (C may be wireguard-go): B
+     * completes the checksum before it seals for C, and C delivers a packet whose full checksum verifies, as
+     * A's host sent it. And back: what C sends with its full checksum B makes partial for A, after checking it.
+     */
+    @Test
+    void aPacketForwardedFromAesToChachaLeavesWithAFullValidChecksum() {
+        Session bToC = new Session(0xB3, 0xC3, Suite.CHACHA20POLY1305, StaticSessions.key(5), StaticSessions.key(6),
+                scratchB, System.nanoTime());
+        Session cToB = new Session(0xC3, 0xB3, Suite.CHACHA20POLY1305, StaticSessions.key(6), StaticSessions.key(5),
+                scratchC, System.nanoTime());
+        tableB = new PeerTable.Builder(tableB).put(tableB.peer(1).withSession(bToC)).build();
+        tableC = table(tableC.peer(0).withSession(cToB), concat(B_NETS, A_NETS));
+
+        byte[] udp = Packets.udp4("192.0.2.1", "192.0.2.3", "a to c".getBytes());
+        byte[] tcp = Packets.tcp4("192.0.2.1", "192.0.2.3", new byte[300]);
+        MemorySegment t = MemorySegment.ofArray(tcp);
+        t.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 36,
+                (short) InternetChecksum.finish(InternetChecksum.add(
+                        InternetChecksum.pseudoHeader(t, 0, 6, tcp.length - 20), t, 20, tcp.length - 20)));
+        relay(udp);
+        relay(tcp);
+        assertEquals(2, tunC.size(), statsB + " / " + statsC);
+        assertEquals(0, statsB.totalDrops() + statsC.totalDrops(), statsB::toString);
+        for (int i = 0; i < 2; i++) {
+            byte[] got = tunC.get(i);
+            byte[] sent = (i == 0 ? udp : tcp).clone();
+            sent[8] = 63;
+            sent[10] = got[10];
+            sent[11] = got[11];
+            assertArrayEquals(sent, got, "the full checksum as A's host made it, packet " + i);
+        }
+
+        // C -> B -> A: chacha in, aes out. A's session opens it; the checksum it carries is the partial one.
+        inBFromC(Packets.udp4("192.0.2.3", "192.0.2.1", new byte[100]));
+        assertEquals(1, toA.size(), statsB::toString);
+        MemorySegment back = MemorySegment.ofArray(openAtA(toA.get(0)));
+        assertEquals(InternetChecksum.folded(InternetChecksum.pseudoHeader(back, 0, 17, (int) back.byteSize() - 20)),
+                back.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26) & 0xFFFF);
     }
 
     @Test

@@ -4,7 +4,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
-/** Builds inner test packets as byte arrays (big-endian, checksums left for the kernel or unused). */
+/**
+ * Builds inner test packets as byte arrays (big-endian). UDP packets carry a correct checksum, as a
+ * host would send them; a TCP super-packet's is left to the segmenter.
+ */
 final class Packets {
     private Packets() {
     }
@@ -33,7 +36,7 @@ final class Packets {
         b.putShort(10, (short) ~sum);
         b.putShort((short) 40000).putShort((short) 5201).putShort((short) (8 + payload.length)).putShort((short) 0)
                 .put(payload);
-        return b.array();
+        return withUdpChecksum(b.array(), 20);
     }
 
     /** IPv6 carrying UDP 40000 -> 5201 with {@code payload}. */
@@ -43,7 +46,31 @@ final class Packets {
                 .put(addr(src)).put(addr(dst))
                 .putShort((short) 40000).putShort((short) 5201).putShort((short) (8 + payload.length))
                 .putShort((short) 0).put(payload);
-        return b.array();
+        return withUdpChecksum(b.array(), 40);
+    }
+
+    /** Fills in the UDP checksum (RFC 768) of the packet whose UDP header is at {@code ip}. */
+    private static byte[] withUdpChecksum(byte[] p, int ip) {
+        long sum = ip == 20 ? sum(p, 12, 8) : sum(p, 8, 32);
+        sum += 17 + (p.length - ip) + sum(p, ip, p.length - ip);
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int c = (int) ~sum & 0xFFFF;
+        if (c == 0) {
+            c = 0xFFFF;
+        }
+        p[ip + 6] = (byte) (c >>> 8);
+        p[ip + 7] = (byte) c;
+        return p;
+    }
+
+    private static long sum(byte[] p, int off, int len) {
+        long s = 0;
+        for (int i = 0; i < len; i += 2) {
+            s += ((p[off + i] & 0xFF) << 8) | (i + 1 < len ? p[off + i + 1] & 0xFF : 0);
+        }
+        return s;
     }
 
     /** An IPv4 TCP super-packet (one header, {@code payload} bytes) as TSO hands it over. */

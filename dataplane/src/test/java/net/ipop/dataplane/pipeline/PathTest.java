@@ -17,6 +17,8 @@ import java.util.Random;
 
 import net.ipop.crypto.Suite;
 import net.ipop.crypto.aead.AeadScratch;
+import net.ipop.dataplane.packet.InternetChecksum;
+import net.ipop.dataplane.packet.PartialChecksum;
 import net.ipop.dataplane.route.Prefix;
 import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.route.RouteTraffic;
@@ -51,6 +53,8 @@ class PathTest {
     private final PathStats statsB = new PathStats();
     private final List<byte[]> toTunA = new ArrayList<>();
     private final List<byte[]> toTunB = new ArrayList<>();
+    /** What reached B's TUN through {@link TunSink#writePartial}, as it came (toTunB has it completed). */
+    private final List<byte[]> partialToTunB = new ArrayList<>();
     private final List<byte[]> punted = new ArrayList<>();
     private final AeadScratch scratchA = new AeadScratch();
     private final AeadScratch scratchB = new AeadScratch();
@@ -60,7 +64,18 @@ class PathTest {
     private PeerTable tableB;
 
     private final OutboundPath outA = new OutboundPath(statsA, MTU, true, collect(toTunA), this::toWire, sendBatch);
-    private final InboundPath inB = new InboundPath(statsB, collect(toTunB),
+    private final InboundPath inB = new InboundPath(statsB, new TunSink() {
+        @Override
+        public boolean write(MemorySegment buf, long off, int len) {
+            return toTunB.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE));
+        }
+
+        @Override
+        public boolean writePartial(MemorySegment buf, long off, int len) {
+            partialToTunB.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE));
+            return TunSink.super.writePartial(buf, off, len); // completes, as a kernel would
+        }
+    },
             (buf, off, len, src) -> punted.add(buf.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE)));
 
     private void install(Suite suite) {
@@ -98,7 +113,13 @@ class PathTest {
 
     /** A TUN read on A: a virtio-net header (GSO as given) and the packet. */
     private void send(byte[] packet, int gsoType, int gsoSize) {
-        new VirtioNetHeader().wrap(tunRead, 0).clear().gsoType(gsoType).gsoSize(gsoSize);
+        send(packet, gsoType, gsoSize, 0, 0, 0);
+    }
+
+    /** A TUN read on A with the virtio-net header's checksum fields as given too. */
+    private void send(byte[] packet, int gsoType, int gsoSize, int flags, int csumStart, int csumOffset) {
+        new VirtioNetHeader().wrap(tunRead, 0).clear().gsoType(gsoType).gsoSize(gsoSize).flags(flags)
+                .csumStart(csumStart).csumOffset(csumOffset);
         MemorySegment.copy(packet, 0, tunRead, ValueLayout.JAVA_BYTE, VirtioNetHeader.SIZE, packet.length);
         outA.begin(tableA);
         outA.process(tunRead, VirtioNetHeader.SIZE + packet.length);
@@ -142,6 +163,60 @@ class PathTest {
         assertEquals(2, statsA.datagramsSent());
         assertEquals(2, statsB.packetsDelivered());
         assertEquals(0, statsA.totalDrops() + statsB.totalDrops(), () -> statsA + " / " + statsB);
+    }
+
+    /**
+     * The checksum contract (docs/wire-protocol.md): on aes256gcm the segments of a TSO read, and a lone packet
+     * whose full checksum A verified, travel with partial checksums and B writes them with writePartial; on
+     * chacha20poly1305 they travel with full checksums and B writes them as they are. Either way the host gets
+     * valid checksums.
+     */
+    @ParameterizedTest
+    @EnumSource(Suite.class)
+    void checksumsTravelPartialOnAesAndFullOnChacha(Suite suite) {
+        install(suite);
+        byte[] tso = Packets.tcp4("192.0.2.1", "192.0.2.2", random(2500, 7));
+        // As the kernel hands over a TSO read: F_NEEDS_CSUM at the TCP header.
+        send(tso, VirtioNetHeader.GSO_TCPV4, 1000, VirtioNetHeader.F_NEEDS_CSUM, 20, 16);
+        byte[] udp = Packets.udp6("2001:db8::1", "2001:db8::2", random(200, 8));
+        send(udp); // no flags: a full checksum nothing vouched for, checked by A
+        receive();
+        assertEquals(4, toTunB.size(), statsB::toString);
+        boolean aes = suite == Suite.AES256GCM;
+        assertEquals(aes ? 4 : 0, partialToTunB.size());
+        for (int i = 0; i < 4; i++) {
+            byte[] delivered = toTunB.get(i);
+            boolean v6 = i == 3;
+            int ip = v6 ? 40 : 20;
+            int proto = v6 ? 17 : 6;
+            MemorySegment p = MemorySegment.ofArray(delivered);
+            long pseudo = InternetChecksum.pseudoHeader(p, 0, proto, delivered.length - ip);
+            assertEquals(0, InternetChecksum.finish(InternetChecksum.add(pseudo, p, ip, delivered.length - ip)),
+                    "the host gets a valid checksum, packet " + i);
+            if (aes) {
+                MemorySegment raw = MemorySegment.ofArray(partialToTunB.get(i));
+                assertEquals(InternetChecksum.folded(pseudo),
+                        ByteBuffer.wrap(partialToTunB.get(i)).getShort(ip + (v6 ? 6 : 16)) & 0xFFFF,
+                        "it travelled with the partial checksum, packet " + i);
+                assertEquals(ip, PartialChecksum.start(raw, 0, delivered.length));
+            }
+        }
+        assertArrayEquals(udp, toTunB.get(3), "completed, the lone packet is as A's host sent it");
+        assertEquals(0, statsA.totalDrops() + statsB.totalDrops(), () -> statsA + " / " + statsB);
+    }
+
+    @Test
+    void aLonePacketWithAWrongChecksumIsNotMadePartial() {
+        install(Suite.AES256GCM);
+        byte[] udp = Packets.udp4("192.0.2.1", "192.0.2.2", random(200, 9));
+        udp[40] ^= 1; // corrupted before it reached A; no DATA_VALID from A's kernel
+        send(udp);
+        assertEquals(0, wireSlots);
+        assertEquals(1, statsA.drops(DropReason.MALFORMED), statsA::toString);
+        udp[40] ^= 1;
+        udp[27] ^= 1; // now the checksum itself is wrong, but A's kernel says it checked the packet
+        send(udp, VirtioNetHeader.GSO_NONE, 0, VirtioNetHeader.F_DATA_VALID, 0, 0);
+        assertEquals(1, wireSlots, "trusted: DATA_VALID");
     }
 
     @Test

@@ -178,6 +178,46 @@ class TcpCoalescerTest {
         assertArrayEquals(segment, packet(frames.get(0)));
     }
 
+    @Test
+    void aLonePacketWithAPartialChecksumGoesOutWithNeedsCsum() {
+        // What an aes256gcm peer sends: the checksum field holds the folded pseudo-header sum.
+        byte[] v4 = partial(tcp(false, 1000, ACK, NO_OPTIONS, payload(100, 9)), false, 20, 16);
+        byte[] v6 = partial(tcp(true, 1000, ACK, NO_OPTIONS, payload(100, 9)), true, 40, 16);
+        byte[] udp = partial(Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5)), false, 20, 6);
+        try (TcpCoalescer c = new TcpCoalescer(capture, stats);
+             Arena arena = Arena.ofConfined()) {
+            for (byte[] p : new byte[][] {v4, v6, udp}) {
+                MemorySegment s = arena.allocate(p.length);
+                MemorySegment.copy(p, 0, s, ValueLayout.JAVA_BYTE, 0, p.length);
+                assertTrue(c.writePartial(s, 0, p.length));
+                c.flush();
+            }
+        }
+        assertEquals(3, frames.size());
+        int[][] expected = {{20, 16}, {40, 16}, {20, 6}};
+        byte[][] sent = {v4, v6, udp};
+        for (int i = 0; i < 3; i++) {
+            VirtioNetHeader h = header(frames.get(i));
+            assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags(), "frame " + i);
+            assertEquals(VirtioNetHeader.GSO_NONE, h.gsoType());
+            assertEquals(expected[i][0], h.csumStart());
+            assertEquals(expected[i][1], h.csumOffset());
+            assertArrayEquals(sent[i], packet(frames.get(i)), "the packet itself as it came");
+        }
+        assertChecksumsComplete(frames.get(0), false);
+        assertChecksumsComplete(frames.get(1), true);
+    }
+
+    /** The packet with its L4 checksum replaced by the partial one (pseudo-header sum, folded). */
+    private static byte[] partial(byte[] p, boolean v6, int ipLen, int field) {
+        int proto = p[v6 ? 6 : 9];
+        long pseudo = (v6 ? sum(p, 8, 32) : sum(p, 12, 8)) + proto + (p.length - ipLen);
+        int folded = fold(pseudo);
+        p[ipLen + field] = (byte) (folded >>> 8);
+        p[ipLen + field + 1] = (byte) folded;
+        return p;
+    }
+
     /** Each case: two segments that must not be merged come out as two frames, in order, unchanged. */
     private void staysApart(byte[] first, byte[] second) {
         frames.clear();
