@@ -762,6 +762,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         mux.close();
+        transport.flush(port::inject); // the shared TURN allocations' releases
         transport.close();
     }
 }
