@@ -3,6 +3,7 @@ package net.ipop.control.ice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -260,6 +261,19 @@ final class SharedAllocationTest {
         now += 10 * SECOND;
         assertFalse(a.verify(SharedRelays.VERIFY_AFTER_NANOS), "437: the server no longer holds it");
         assertTrue(a.ended());
+    }
+
+    @Test
+    void xorAddressesRoundTripForBothFamilies() {
+        for (InetSocketAddress a : List.of(PEER_X, new InetSocketAddress(ip("2001:db8::7"), 65535))) {
+            byte[] m = new TurnMessage(TurnMessage.SEND_INDICATION).xorAddress(StunPackets.ATTR_XOR_PEER_ADDRESS, a)
+                    .build(null);
+            assertTrue(StunPackets.isStun(m, 0, m.length));
+            assertEquals(a, TurnMessage.xorAddress(m, 0, m.length, StunPackets.ATTR_XOR_PEER_ADDRESS));
+            int v = StunPackets.findAttribute(m, 0, m.length, StunPackets.ATTR_XOR_PEER_ADDRESS);
+            assertNotEquals(a.getPort(), StunPackets.uint16(m, v + 2), "the port is sent xor'ed");
+        }
+        assertNull(TurnMessage.xorAddress(new TurnMessage(0x0001).build(null), 0, 20, TurnMessage.ATTR_DATA));
     }
 
     private static void send(SharedAllocation.User u, InetSocketAddress to, byte[] b) throws IOException {
