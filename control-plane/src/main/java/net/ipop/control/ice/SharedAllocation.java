@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * One TURN allocation (RFC 8656) on one server from the shared transport's socket, shared by every ICE agent of
@@ -59,8 +58,6 @@ final class SharedAllocation {
     static final long LINGER_NANOS = 10_000_000_000L;
     static final int FIRST_CHANNEL = 0x4000;
     static final int LAST_CHANNEL = 0x4FFF;
-    /** How long one exchange with the server may take. */
-    private static final long EXCHANGE_TIMEOUT_MS = 2000;
     private static final int MAX_TRANSACTIONS = 1024;
 
     /** The server refused a request with an ERROR-CODE. */
@@ -125,14 +122,12 @@ final class SharedAllocation {
         }
     }
 
-    private final IceConfig.TurnServer server;
+    private final TurnClient client;
     private final InetSocketAddress host;
-    private final TurnLink link;
     private final LongSupplier clock;
     private final Runnable wake;
     private InetSocketAddress relayed;
     private InetSocketAddress mapped;
-    private TurnRefresh.Credential credential;
     private long refreshAtNanos;
     private long confirmedNanos;
     private final List<User> users = new ArrayList<>();
@@ -155,9 +150,8 @@ final class SharedAllocation {
 
     private SharedAllocation(IceConfig.TurnServer server, InetSocketAddress host, TurnLink link, LongSupplier clock,
             Runnable wake) {
-        this.server = server;
+        this.client = new TurnClient(server, link);
         this.host = host;
-        this.link = link;
         this.clock = clock;
         this.wake = wake;
     }
@@ -174,7 +168,7 @@ final class SharedAllocation {
     static SharedAllocation allocate(IceConfig.TurnServer server, InetSocketAddress host, TurnLink link,
             LongSupplier clock, Runnable wake) throws IOException, InterruptedException {
         SharedAllocation a = new SharedAllocation(server, host, link, clock, wake);
-        byte[] answer = a.request(() -> TurnMessage.allocate(LIFETIME_SECONDS));
+        byte[] answer = a.client.request(() -> TurnMessage.allocate(LIFETIME_SECONDS));
         if (answer == null) {
             throw new IOException("no answer to an Allocate from TURN server " + server.address());
         }
@@ -209,7 +203,7 @@ final class SharedAllocation {
     }
 
     IceConfig.TurnServer server() {
-        return server;
+        return client.server();
     }
 
     /** The local address the allocation was made from (a relayed path's base on the shared socket). */
@@ -295,7 +289,7 @@ final class SharedAllocation {
     private boolean refresh() throws InterruptedException {
         byte[] answer;
         try {
-            answer = request(() -> TurnMessage.refresh(LIFETIME_SECONDS));
+            answer = client.request(() -> TurnMessage.refresh(LIFETIME_SECONDS));
         } catch (IOException e) {
             return false;
         }
@@ -308,7 +302,7 @@ final class SharedAllocation {
             return true;
         }
         int code = answer == null ? -1 : TurnRefresh.errorCode(answer, 0, answer.length);
-        LOG.log(Level.WARNING, "TURN Refresh of {0} on {1}: {2}", relayed(), server.address(),
+        LOG.log(Level.WARNING, "TURN Refresh of {0} on {1}: {2}", relayed(), client.server().address(),
                 answer == null ? "no answer" : "refused with " + code);
         synchronized (this) {
             if (code == TurnRefresh.ALLOCATION_MISMATCH) {
@@ -353,7 +347,7 @@ final class SharedAllocation {
         if (fresh) {
             wake.run();
         }
-        link.send(bound ? TurnMessage.channelData(p.channel, b, off, len) : TurnMessage.send(peer, b, off, len));
+        client.send(bound ? TurnMessage.channelData(p.channel, b, off, len) : TurnMessage.send(peer, b, off, len));
     }
 
     /**
@@ -471,7 +465,7 @@ final class SharedAllocation {
     private void bind(Peer p) throws InterruptedException {
         byte[] answer;
         try {
-            answer = request(() -> p.channel >= 0 ? TurnMessage.channelBind(p.channel, p.address)
+            answer = client.request(() -> p.channel >= 0 ? TurnMessage.channelBind(p.channel, p.address)
                     : TurnMessage.createPermission(p.address));
         } catch (IOException e) {
             answer = null;
@@ -487,7 +481,7 @@ final class SharedAllocation {
         }
         if (type != TurnMessage.CHANNEL_BIND_SUCCESS && type != TurnMessage.CREATE_PERMISSION_SUCCESS) {
             LOG.log(Level.DEBUG, "TURN {0} for {1} on {2}: {3}", p.channel >= 0 ? "ChannelBind" : "CreatePermission",
-                    p.address, server.address(), answer == null ? "no answer"
+                    p.address, client.server().address(), answer == null ? "no answer"
                             : "refused with " + TurnRefresh.errorCode(answer, 0, answer.length));
         }
     }
@@ -495,9 +489,9 @@ final class SharedAllocation {
     /** Deletes the allocation on the server (Refresh with lifetime 0), waiting for the answer. */
     private void deallocate() throws InterruptedException {
         try {
-            byte[] answer = request(() -> TurnMessage.refresh(0));
+            byte[] answer = client.request(() -> TurnMessage.refresh(0));
             LOG.log(Level.INFO, "TURN allocation {0} on {1} deleted after its last user: {2}", relayed(),
-                    server.address(), answer == null ? "no answer" : StunPackets.type(answer, 0)
+                    client.server().address(), answer == null ? "no answer" : StunPackets.type(answer, 0)
                             == TurnRefresh.REFRESH_SUCCESS ? "done" : "refused");
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot delete TURN allocation {0}: {1}", relayed(), e.getMessage());
@@ -510,50 +504,16 @@ final class SharedAllocation {
      * it, {@link TurnRelease}). For a node that is shutting down. Idempotent.
      */
     void endNow() {
-        TurnRefresh.Credential c;
         synchronized (this) {
             if (ended) {
                 return;
             }
             ended = true;
-            c = credential;
         }
         try {
-            link.send(TurnMessage.refresh(0).build(c));
+            client.sendOnce(TurnMessage.refresh(0));
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "cannot send the release of TURN allocation {0}: {1}", relayed(), e.getMessage());
         }
-    }
-
-    /**
-     * One request with the long-term credential (RFC 8489 section 9.2): the credential learnt so far, or none the
-     * first time; a 401 brings REALM and NONCE and the request is repeated with them, a 438 (stale nonce) with the
-     * new nonce. Blocks.
-     *
-     * @return the last answer, or null if none came
-     */
-    private byte[] request(Supplier<TurnMessage> make) throws IOException, InterruptedException {
-        for (int n = 0; n < 3; n++) {
-            TurnRefresh.Credential c;
-            synchronized (this) {
-                c = credential;
-            }
-            byte[] answer = link.exchange(make.get().build(c), EXCHANGE_TIMEOUT_MS);
-            if (answer == null || StunPackets.messageClass(answer, 0) != StunPackets.CLASS_ERROR) {
-                return answer;
-            }
-            int code = TurnRefresh.errorCode(answer, 0, answer.length);
-            byte[] nonce = TurnRefresh.attributeValue(answer, 0, answer.length, TurnRefresh.ATTR_NONCE);
-            byte[] realm = TurnRefresh.attributeValue(answer, 0, answer.length, TurnRefresh.ATTR_REALM);
-            boolean retry = (code == TurnRefresh.UNAUTHENTICATED && c == null) || code == TurnRefresh.STALE_NONCE;
-            if (!retry || nonce == null || (realm == null && c == null)) {
-                return answer;
-            }
-            synchronized (this) {
-                credential = TurnRefresh.Credential.of(server.username(), server.password(),
-                        realm != null ? realm : c.realm(), nonce);
-            }
-        }
-        return null;
     }
 }
