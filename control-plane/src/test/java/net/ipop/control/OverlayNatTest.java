@@ -96,6 +96,7 @@ class OverlayNatTest {
             assertFalse(alphaLog.contains("no relayed candidate"), "every gathering got its relayed candidate"
                     + alphaLog);
             System.out.println("alpha's status with two members behind symmetric NATs: " + status);
+            alphaLog.lines().filter(l -> l.contains("link to ")).forEach(System.out::println);
         }
     }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * ICE between two sites behind NATs, against a real coturn, with each end's checks and data on one UDP
  * socket (a {@link UdpIceTransport} standing in for the data plane's): behind endpoint-independent NATs
  * the path is direct over server-reflexive candidates although a relay is on offer; behind symmetric NATs
- * it falls back to the TURN relay. Either way datagrams then cross the selected path both ways.
+ * it falls back to the TURN relay. Either way datagrams then cross the selected path both ways. Two sessions on
+ * one socket both relay through that socket's one allocation (the server grants one per 5-tuple).
  */
 @Privileged
 final class NatTraversalTest {
