@@ -22,7 +22,8 @@ import net.ipop.ffm.testing.TestNamespace;
 /**
  * Overlay nodes ({@code ipop up} with signalling, membership and ICE servers) on sites behind NATs: they find
  * each other in the overlay's room, get through the NATs with ICE on the data plane's own socket, handshake over
- * the selected path and carry iperf3; members with a revoked certificate or one of another CA are refused.
+ * the selected path and carry iperf3; members with a revoked certificate or one of another CA are refused; a node
+ * reaches two members behind symmetric NATs over the relay at once (its ICE sessions share its one allocation).
  */
 @Privileged
 class OverlayNatTest {
@@ -68,8 +69,8 @@ class OverlayNatTest {
     }
 
     @Test
-    @Timeout(value = 420, unit = TimeUnit.SECONDS)
-    void nodesBehindSymmetricNatsFallBackToTurnAndPassIperf3() throws Exception {
+    @Timeout(value = 480, unit = TimeUnit.SECONDS)
+    void nodesBehindSymmetricNatsFallBackToTurnAndPassIperf3AndOneNodeRelaysToTwoMembers() throws Exception {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.SYMMETRIC, temp)) {
             TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha");
             TwoNodes.Node beta = o.node(o.lab.siteB, "beta");
@@ -79,7 +80,58 @@ class OverlayNatTest {
             assertFalse(log.contains("link to beta (lab): DIRECT path"), "no direct path through symmetric NATs"
                     + log);
             ROWS.put(TURN, row(times, iperf3(alpha, beta, OverlayLab.address(1))));
+
+            // A second member behind a symmetric NAT: alpha needs the relay for both, from its one socket, where
+            // the TURN server grants one allocation (every ICE session of a node shares it).
+            TwoNodes.Node gamma = o.node(o.lab.secondHostBehindNatB(), "gamma");
+            OverlayLab.up(List.of(gamma));
+            awaitPing(alpha.ns(), OverlayLab.address(2), 90, alpha, gamma);
+            assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", OverlayLab.address(1))
+                    .exitCode(), "alpha still reaches beta" + alpha.log());
+            String status = awaitRelayed(alpha, List.of("beta", "gamma"), 30);
+            for (TwoNodes.Node n : List.of(beta, gamma)) {
+                assertTrue(n.log().contains("link to alpha (lab): RELAYED path"), n.log());
+            }
+            String alphaLog = alpha.log();
+            assertFalse(alphaLog.contains("no relayed candidate"), "every gathering got its relayed candidate"
+                    + alphaLog);
+            System.out.println("alpha's status with two members behind symmetric NATs: " + status);
+            alphaLog.lines().filter(l -> l.contains("link to ")).forEach(System.out::println);
         }
+    }
+
+    /**
+     * Polls {@code n}'s {@code ipop status --json} until its path to every one of {@code members} is {@code
+     * relayed}; returns that output.
+     */
+    private static String awaitRelayed(TwoNodes.Node n, List<String> members, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String last = "";
+        while (true) {
+            TestNamespace.Cmd.Result r = n.cli(60, "status", "--json", "--config", n.config().toString());
+            String out = r.output();
+            last = out;
+            if (r.exitCode() == 0 && members.stream().allMatch(m -> "relayed".equals(path(out, m)))) {
+                return out;
+            }
+            assertTrue(System.nanoTime() - deadline < 0, "not every member relayed in " + seconds + " s: " + last
+                    + n.log());
+            Thread.sleep(300);
+        }
+    }
+
+    /** The path {@code ipop status --json} shows to {@code peer}, or null. */
+    private static String path(String output, String peer) {
+        for (String line : output.lines().filter(l -> l.startsWith("{")).toList()) {
+            Map<?, ?> doc = (Map<?, ?>) net.ipop.control.status.JsonText.parse(line);
+            for (Object o : (List<?>) doc.get("peers")) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                if (peer.equals(p.get("name"))) {
+                    return String.valueOf(p.get("path"));
+                }
+            }
+        }
+        return null;
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * #punted} runs on the node's thread and calls the receiver there.
  *
  * <p>TURN ChannelData: the data plane punts STUN (and handshakes) that arrive inside ChannelData whole, the
- * TURN server as the source, so ice4j unwraps them as it would on its own socket; relayed data is framed by
+ * TURN server as the source, so the node's shared allocation ({@link SharedAllocation}) unwraps them for the
+ * ICE session they are for; relayed data is framed by
  * the data plane once the node gives it the server and {@link SelectedPath#channel()}
  * ({@code DataPlanePort.setRelayedEndpoint}).
  */

@@ -12,8 +12,10 @@ import java.util.Map;
  * <ul>
  *   <li>a STUN request (a connectivity or consent check) by the local ufrag in its USERNAME;</li>
  *   <li>a STUN response by the transaction id of the request a session sent;</li>
- *   <li>anything else (indications, TURN ChannelData, data on a transport that carries it) to every
- *       session: each ice4j agent ignores what does not match its own allocations and pairs.</li>
+ *   <li>data a TURN server relays to the node's shared allocation (ChannelData, Data indications) to the
+ *       session it is for, by the rules of {@link SharedAllocation};</li>
+ *   <li>anything else (other indications, data on a transport that carries it) to every session: each ice4j
+ *       agent ignores what does not match its own pairs.</li>
  * </ul>
  * Datagrams no session claims are dropped and counted.
  *
@@ -43,6 +45,7 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
     private long allocationMismatches;
     private final Object releaseLock = new Object();
     private boolean released;
+    private final SharedRelays relays = new SharedRelays(this);
 
     /** Takes over {@code transport}'s receiver. The transport stays the caller's to close. */
     public IceMux(IceTransport transport) {
@@ -73,14 +76,9 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
         return allocationMismatches;
     }
 
-    /** Whether a live session on this mux holds a TURN allocation (then a 437 is not a dead node's leftover). */
-    synchronized boolean anyAllocated() {
-        for (AgentSockets s : sessions) {
-            if (s.allocated) {
-                return true;
-            }
-        }
-        return false;
+    /** The TURN allocations the sessions on this mux share. */
+    SharedRelays relays() {
+        return relays;
     }
 
     /** Routes the answer to the request {@code key} to {@code receiver} until {@link #forget}. */
@@ -119,6 +117,9 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
 
     @Override
     public void datagram(InetSocketAddress local, InetSocketAddress source, byte[] b, int off, int len) {
+        if (relays.received(source, b, off, len)) {
+            return; // data relayed through a shared TURN allocation, handed to its session
+        }
         AgentSockets[] targets;
         IceTransport.Receiver exchange = null;
         synchronized (this) {
@@ -168,9 +169,13 @@ public final class IceMux implements IceTransport.Receiver, AutoCloseable {
         return sessions.toArray(new AgentSockets[0]);
     }
 
-    /** Detaches the receiver from the transport. Sessions still open receive nothing more. */
+    /**
+     * Detaches the receiver from the transport and ends the shared TURN allocations (their releases are queued on
+     * the transport, not awaited). Sessions still open receive nothing more.
+     */
     @Override
     public void close() {
         transport.receiver(null);
+        relays.close();
     }
 }

@@ -25,8 +25,6 @@ import org.ice4j.ice.LocalCandidate;
 import org.ice4j.ice.NominationStrategy;
 import org.ice4j.ice.RemoteCandidate;
 import org.ice4j.ice.harvest.StunCandidateHarvester;
-import org.ice4j.ice.harvest.TurnCandidateHarvester;
-import org.ice4j.security.LongTermCredential;
 
 /**
  * ICE (RFC 8445) with one peer over a link: gathers host, server-reflexive and relayed candidates on the
@@ -48,9 +46,6 @@ public final class IceSession implements AutoCloseable {
     private static final String STREAM = "ipop";
     private static final long WATCHDOG_PERIOD_MS = 500;
     private static final long FREE_TIMEOUT_MS = 5000;
-    /** Gatherings in a restart until one has its relayed candidate (when TURN servers are configured). */
-    private static final int RELAY_ATTEMPTS = 3;
-    private static final long RELAY_RETRY_MS = 1500;
 
     /** One ice4j agent and everything it owns; a restart makes a new one. */
     private final class Generation {
@@ -89,8 +84,9 @@ public final class IceSession implements AutoCloseable {
         }
 
         /**
-         * Frees the agent (ice4j deallocates its TURN allocations, which takes a round trip) for at most
-         * {@link #FREE_TIMEOUT_MS}, then closes the sockets, which also wakes any ice4j thread still reading.
+         * Frees the agent (ice4j stops its checks and keep-alives) for at most {@link #FREE_TIMEOUT_MS}, then closes
+         * the sockets, which also wakes any ice4j thread still reading, and gives back its shares of the TURN
+         * allocations.
          */
         void free() {
             Thread freeing = Thread.ofPlatform().daemon().name("ice-free").start(agent::free);
@@ -140,7 +136,7 @@ public final class IceSession implements AutoCloseable {
         try {
             // An allocation a killed control plane left on the 5-tuple would make this gathering's Allocate fail.
             TurnRelease.beforeFirstGathering(mux, config.turnServers());
-            session.current = session.gatherReleasing();
+            session.current = session.gather();
         } catch (IOException | RuntimeException e) {
             session.watchdog.shutdownNow();
             throw e;
@@ -151,26 +147,10 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * {@link #gather()}, and if it came without a relayed candidate because the TURN server still holds an
-     * allocation on the 5-tuple (a 437 meanwhile) that no live session here owns (so a dead control plane's),
-     * frees that allocation ({@link TurnRelease}) and gathers again, {@link #RELAY_ATTEMPTS} times in all.
-     * Blocks for that long.
+     * A new ice4j agent with its candidates: host candidates on the shared transport, server-reflexive ones from
+     * the STUN servers, and from each TURN server a server-reflexive and a relayed candidate on the node's one
+     * allocation there, shared with the other sessions ({@link SharedTurnHarvester}). Blocks while gathering.
      */
-    private Generation gatherReleasing() throws IOException {
-        long mismatches = mux.allocationMismatches();
-        Generation g = gather();
-        for (int attempt = 1; attempt < RELAY_ATTEMPTS && !config.turnServers().isEmpty() && !relayed(g)
-                && mux.allocationMismatches() > mismatches && !mux.anyAllocated(); attempt++) {
-            LOG.log(Level.INFO, "a TURN server still holds an allocation on this 5-tuple: freeing it, gathering again");
-            g.free();
-            mismatches = mux.allocationMismatches();
-            TurnRelease.releaseAll(mux, config.turnServers());
-            g = gather();
-        }
-        g.sockets.allocated = relayed(g);
-        return g;
-    }
-
     private Generation gather() throws IOException {
         Agent agent = new Agent();
         AgentSockets sockets = AgentSockets.open(mux, agent.getLocalUfrag());
@@ -186,9 +166,7 @@ public final class IceSession implements AutoCloseable {
                 agent.addCandidateHarvester(new StunCandidateHarvester(new TransportAddress(stun, Transport.UDP)));
             }
             for (IceConfig.TurnServer turn : config.turnServers()) {
-                agent.addCandidateHarvester(new TurnCandidateHarvester(
-                        new TransportAddress(turn.address(), Transport.UDP),
-                        new LongTermCredential(turn.username(), turn.password())));
+                agent.addCandidateHarvester(new SharedTurnHarvester(sockets, turn));
             }
             IceMediaStream stream = agent.createMediaStream(STREAM);
             Component component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, true);
@@ -252,14 +230,11 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * ICE restart (RFC 8445 section 9): frees the current agent (its relay allocations, its checks) and
+     * ICE restart (RFC 8445 section 9): frees the current agent (its checks, its shares of the TURN allocations) and
      * gathers again with new credentials. Signal the new credentials and candidates and call {@link
-     * #start} again; until then nothing is selected and no consent is checked. The old agent goes first:
-     * every generation allocates on the TURN server from the same 5-tuple (the data plane's socket), and the
-     * server refuses a second allocation there (437 Allocation Mismatch), so a restart gathered before the
-     * old allocation is released would come without its relayed candidate; and as the server deletes a released
-     * allocation only a moment later, a gathering without one is tried again, {@link #RELAY_ATTEMPTS} times in
-     * all. Blocks for that long: call it on a thread that may wait.
+     * #start} again; until then nothing is selected and no consent is checked. The new agent shares the node's
+     * TURN allocations again (an allocation outlives its last share by a few seconds, {@link SharedAllocation}), so its
+     * relayed candidate is the same address. Blocks while gathering: call it on a thread that may wait.
      */
     public synchronized void restart() throws IOException {
         if (closed) {
@@ -268,31 +243,7 @@ public final class IceSession implements AutoCloseable {
         Generation old = current;
         old.reported = true; // its checks and consent end here: no failure to report for it
         old.free();
-        Generation g = gatherReleasing();
-        // coturn deletes a released allocation a moment later, and refuses a new one on the 5-tuple until then.
-        for (int attempt = 1; attempt < RELAY_ATTEMPTS && !config.turnServers().isEmpty() && !relayed(g); attempt++) {
-            LOG.log(Level.INFO, "ICE restart gathered no relayed candidate; gathering again in {0} ms",
-                    Long.toString(RELAY_RETRY_MS));
-            g.free();
-            try {
-                Thread.sleep(RELAY_RETRY_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while gathering again", e);
-            }
-            g = gather();
-        }
-        g.sockets.allocated = relayed(g);
-        current = g;
-    }
-
-    private static boolean relayed(Generation g) {
-        for (LocalCandidate c : g.component.getLocalCandidates()) {
-            if (c.getType() == org.ice4j.ice.CandidateType.RELAYED_CANDIDATE) {
-                return true;
-            }
-        }
-        return false;
+        current = gather();
     }
 
     /** Whether {@link #start} was called for the current generation (false: fresh, its candidates unused). */
@@ -308,11 +259,11 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * Makes ice4j bind a TURN channel on the selected pair's relayed local candidate, so that {@link
-     * SelectedPath#channel()} becomes known: ice4j binds a channel only when data is first sent through its
-     * relayed socket, and the data itself flows in the data plane, never through ice4j. One byte goes to the peer
-     * over the relay (a Send indication while the channel is being bound); the peer's data plane drops it as
-     * malformed, or its ICE agent ignores it. Does nothing when no pair is selected.
+     * Sends one byte over the selected pair, so that a relayed local candidate's shared allocation binds (or
+     * renews) a TURN channel to the peer and {@link SelectedPath#channel()} becomes known: the checks normally
+     * have bound it already, and the data itself flows in the data plane, never through ice4j. The byte goes as
+     * a Send indication while the channel is being bound; the peer's data plane drops it as malformed, or its ICE
+     * agent ignores it. Does nothing when no pair is selected.
      *
      * @throws IOException if ice4j cannot send on the pair
      */
@@ -343,11 +294,12 @@ public final class IceSession implements AutoCloseable {
             return new SelectedPath(l, r, kind, from, remote, null, -1);
         }
         InetSocketAddress server = plain(local.getRelayServerAddress());
-        InetSocketAddress from = server == null ? null : g.sockets.lastFrom(server);
-        if (from == null) {
-            from = mux.transport().hostAddresses().getFirst();
+        InetSocketAddress from = mux.transport().hostAddresses().getFirst();
+        int channel = -1;
+        if (local instanceof SharedRelayCandidate shared) {
+            from = shared.user().allocation().host();
+            channel = shared.user().channel(remote);
         }
-        int channel = server == null ? -1 : g.sockets.channels().channel(server, remote);
         return new SelectedPath(l, r, kind, from, server == null ? remote : server, server, channel);
     }
 

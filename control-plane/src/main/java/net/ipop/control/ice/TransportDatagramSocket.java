@@ -13,9 +13,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What ice4j takes for a host candidate's UDP socket: a {@link DatagramSocket} whose {@code send} goes out
- * through the shared {@link IceTransport} and whose {@code receive} takes the datagrams the {@link IceMux}
- * routed to this agent. ice4j wraps it in its {@code MultiplexingDatagramSocket}, which splits STUN, TURN
+ * What ice4j takes for a candidate's UDP socket: a {@link DatagramSocket} whose {@code send} goes to an {@link
+ * Outlet} (for a host candidate the shared {@link IceTransport}, for a relayed one the {@link SharedAllocation})
+ * and whose {@code receive} takes the datagrams the {@link IceMux} or the allocation routed to this agent. ice4j wraps it in its {@code MultiplexingDatagramSocket}, which splits STUN, TURN
  * and data among its readers, so it never knows the socket is not its own.
  *
  * <p>The JDK superclass still opens an unbound socket of its own; it is never bound or used, and is
@@ -31,7 +31,14 @@ final class TransportDatagramSocket extends DatagramSocket {
     private record Datagram(InetSocketAddress source, byte[] bytes) {
     }
 
-    private final AgentSockets owner;
+    /** Where a datagram ice4j sends goes. */
+    @FunctionalInterface
+    interface Outlet {
+        /** Sends {@code b[off, off + len)} (borrowed for the call) to {@code to}. */
+        void send(InetSocketAddress to, byte[] b, int off, int len) throws IOException;
+    }
+
+    private final Outlet outlet;
     private final InetSocketAddress host;
     private final BlockingQueue<Datagram> queue = new ArrayBlockingQueue<>(QUEUE);
     private volatile boolean closed;
@@ -39,9 +46,10 @@ final class TransportDatagramSocket extends DatagramSocket {
     private volatile int receiveBufferSize = 1 << 20;
     private long dropped;
 
-    TransportDatagramSocket(AgentSockets owner, InetSocketAddress host) throws SocketException {
+    /** A socket bound (as ice4j sees it) to {@code host}, sending through {@code outlet}. */
+    TransportDatagramSocket(Outlet outlet, InetSocketAddress host) throws SocketException {
         super((SocketAddress) null);
-        this.owner = owner;
+        this.outlet = outlet;
         this.host = host;
     }
 
@@ -75,7 +83,7 @@ final class TransportDatagramSocket extends DatagramSocket {
         if (!(p.getSocketAddress() instanceof InetSocketAddress to)) {
             throw new IllegalArgumentException("not an IP destination: " + p.getSocketAddress());
         }
-        owner.send(host, to, p.getData(), p.getOffset(), p.getLength());
+        outlet.send(to, p.getData(), p.getOffset(), p.getLength());
     }
 
     @Override

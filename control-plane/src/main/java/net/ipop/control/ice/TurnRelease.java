@@ -142,7 +142,7 @@ public final class TurnRelease {
     }
 
     /** Sends {@code request} (again every {@link #RETRANSMIT_MS}) until its answer arrives or the deadline. */
-    private static byte[] exchange(IceMux mux, InetSocketAddress from, InetSocketAddress to, byte[] request,
+    static byte[] exchange(IceMux mux, InetSocketAddress from, InetSocketAddress to, byte[] request,
                                    long deadline) throws IOException, InterruptedException {
         BlockingQueue<byte[]> answers = new ArrayBlockingQueue<>(1);
         StunPackets.TransactionKey key = StunPackets.transaction(request, 0);

@@ -555,7 +555,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         InetSocketAddress remote = path.remote().socketAddress();
         if (path.locallyRelayed()) {
             if (path.relayServer() == null || path.channel() < 0) {
-                // ice4j binds the channel on its own schedule; the data plane cannot frame without it.
+                // The shared allocation has not confirmed the channel yet; the data plane cannot frame without it.
                 p.awaitingChannel = path;
                 p.channelSinceNanos = clock.nanoTime();
                 p.channelProbeNanos = p.channelSinceNanos - CHANNEL_PROBE_NANOS;
@@ -763,6 +763,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         mux.close();
+        transport.flush(port::inject); // the shared TURN allocations' releases
         transport.close();
     }
 }

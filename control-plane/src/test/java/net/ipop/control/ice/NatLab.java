@@ -46,6 +46,7 @@ public final class NatLab implements AutoCloseable {
     public TestNamespace internet;
     public TestNamespace siteA;
     public TestNamespace siteB;
+    private TestNamespace natB;
 
     private NatLab() {
         byte[] r = new byte[12];
@@ -73,7 +74,7 @@ public final class NatLab implements AutoCloseable {
     private void build(Nat nat) throws IOException, InterruptedException {
         internet = ns("inet");
         TestNamespace natA = ns("nata");
-        TestNamespace natB = ns("natb");
+        natB = ns("natb");
         siteA = ns("sitea");
         siteB = ns("siteb");
         // The internet is one Ethernet segment (a bridge) that the NATs' WAN sides and coturn share.
@@ -122,6 +123,25 @@ public final class NatLab implements AutoCloseable {
         nat.exec("ip", "addr", "add", natAddress + "/24", "dev", "wan");
         nat.exec("ip", "link", "set", "wan", "up");
         nat.exec("ip", "route", "add", "default", "via", "203.0.113.100");
+    }
+
+    /**
+     * A second host behind NAT B, 198.51.100.3, on a veth of its own (NAT B routes that one address to it; the
+     * host reaches NAT B at 198.51.100.1, which holds that address on both LAN sides). It reaches site B only
+     * through the NAT, like any host of another site. Removed with the lab.
+     */
+    public TestNamespace secondHostBehindNatB() throws IOException {
+        TestNamespace host = ns("siteb2");
+        natB.exec("ip", "link", "add", "lan2", "type", "veth", "peer", "name", "eth0", "netns", host.name());
+        natB.exec("ip", "addr", "add", "198.51.100.1/32", "dev", "lan2");
+        natB.exec("ip", "link", "set", "lan2", "up");
+        natB.exec("ip", "route", "add", "198.51.100.3/32", "dev", "lan2");
+        host.exec("ip", "addr", "add", "198.51.100.3/32", "dev", "eth0");
+        host.exec("ip", "link", "set", "eth0", "up");
+        host.exec("ip", "link", "set", "lo", "up");
+        host.exec("ip", "route", "add", "198.51.100.1", "dev", "eth0");
+        host.exec("ip", "route", "add", "default", "via", "198.51.100.1");
+        return host;
     }
 
     /** A veth from a NAT's LAN side to its site; the site's default route is the NAT. */

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * ICE between two sites behind NATs, against a real coturn, with each end's checks and data on one UDP
  * socket (a {@link UdpIceTransport} standing in for the data plane's): behind endpoint-independent NATs
  * the path is direct over server-reflexive candidates although a relay is on offer; behind symmetric NATs
- * it falls back to the TURN relay. Either way datagrams then cross the selected path both ways.
+ * it falls back to the TURN relay. Either way datagrams then cross the selected path both ways. Two sessions on
+ * one socket both relay through that socket's one allocation (the server grants one per 5-tuple).
  */
 @Privileged
 final class NatTraversalTest {
@@ -72,6 +73,68 @@ final class NatTraversalTest {
             }
             assertTrue(p.pathA.locallyRelayed() || p.pathB.locallyRelayed(), "one end uses its relay");
             p.close();
+        }
+    }
+
+    /**
+     * Two ICE sessions of one node (one socket at site A) with two peers at site B that have no TURN server of
+     * their own, so both paths need site A's relay: both sessions get a relayed candidate from the node's one
+     * allocation, each path is bound on a channel of its own, and data crosses both.
+     */
+    @Test
+    @Timeout(240)
+    void twoSessionsOfOneNodeBothRelayThroughItsSharedAllocation() throws Exception {
+        try (NatLab lab = NatLab.create(NatLab.Nat.SYMMETRIC)) {
+            List<AutoCloseable> open = new java.util.ArrayList<>();
+            try {
+                UdpIceTransport ta = lab.siteA.call(() -> UdpIceTransport.open(NatLab.SITE_A));
+                open.add(ta);
+                IceMux ma = new IceMux(ta);
+                open.add(ma);
+                IceConfig withTurn = lab.iceConfig(IceTestSettings.CONSENT_TIMEOUT_MS);
+                IceConfig stunOnly = new IceConfig(List.of(NatLab.TURN), List.of(), IceTestSettings.CONSENT_TIMEOUT_MS);
+                List<Pair> pairs = new java.util.ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    UdpIceTransport tb = lab.siteB.call(() -> UdpIceTransport.open(NatLab.SITE_B));
+                    open.add(tb);
+                    IceMux mb = new IceMux(tb);
+                    open.add(mb);
+                    RecordingIceListener la = new RecordingIceListener();
+                    RecordingIceListener lb = new RecordingIceListener();
+                    IceSession a = IceSession.create(ma, withTurn, la);
+                    open.add(a);
+                    IceSession b = IceSession.create(mb, stunOnly, lb);
+                    open.add(b);
+                    a.start(b.localCredentials(), b.localCandidates(), true);
+                    b.start(a.localCredentials(), a.localCandidates(), false);
+                    try {
+                        pairs.add(new Pair(ta, tb, ma, mb, a, b, la.awaitSelected(90), lb.awaitSelected(90)));
+                    } catch (AssertionError e) {
+                        throw new AssertionError(e.getMessage() + "\ncoturn's log:\n" + lab.turnLog(), e);
+                    }
+                }
+                List<IceCandidate> relays = pairs.stream().map(p -> p.a().localCandidates().stream()
+                        .filter(c -> c.type() == IceCandidate.Type.RELAYED).findFirst().orElseThrow()).toList();
+                assertEquals(relays.get(0).socketAddress(), relays.get(1).socketAddress(),
+                        "both sessions relay on the node's one allocation");
+                Set<Integer> channels = new java.util.HashSet<>();
+                for (Pair p : pairs) {
+                    SelectedPath path = p.a().selectedPath().orElseThrow();
+                    assertTrue(path.locallyRelayed(), "only site A's relay gets through: " + path);
+                    assertEquals(relays.get(0).socketAddress(), path.local().socketAddress(), path.toString());
+                    assertEquals(NatLab.TURN, path.nextHop(), path.toString());
+                    assertEquals(NatLab.SITE_A.getAddress(), path.localBase().getAddress(), path.toString());
+                    assertTrue(path.channel() >= 0x4000 && path.channel() <= 0x4FFF, "a bound channel: " + path);
+                    channels.add(path.channel());
+                    exchange(p, lab);
+                }
+                assertEquals(2, channels.size(), "a channel per peer: " + channels);
+                assertEquals(0, ma.allocationMismatches(), "no second Allocate from the shared socket");
+            } finally {
+                for (AutoCloseable c : open.reversed()) {
+                    c.close();
+                }
+            }
         }
     }
 

@@ -51,7 +51,7 @@ import net.ipop.ffm.udp.SockAddr;
  * its TURN server ({@link PeerTable#relayedPeer}; UNKNOWN_CHANNEL otherwise) and from that peer's session;
  * it then goes through the steps above with the header stripped (nothing moves: the data starts 4 bytes in).
  * STUN and handshake messages inside are punted <em>whole</em>, header included and the TURN server as the
- * source, so that ice4j, which bound the channel, unwraps them: that is how ICE checks and consent reach a
+ * source, so that the control plane, which bound the channel, unwraps them: that is how ICE checks and consent reach a
  * relayed candidate. They are punted from any source, not only the TURN servers of relayed peers, because
  * ICE checks over a relay come before the pair is selected and the data plane told about the server.
  *
