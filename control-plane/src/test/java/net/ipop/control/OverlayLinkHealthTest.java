@@ -1,11 +1,13 @@
 package net.ipop.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -23,7 +25,10 @@ import net.ipop.ffm.testing.TestNamespace;
  * stays reachable. The data plane declares the peer down ({@code dataplane.deadPeerAfterMs}, 2 s here), the nodes
  * restart ICE by themselves and come back over the relay: {@code ipop status} shows the path relayed, ping and
  * iperf3 pass again, and the time from the cut to the first ping answer is printed and bounded (generously: the
- * machine is shared).
+ * machine is shared). Then the direct path heals: the nodes' probes for a direct path ({@code ice.directProbeMs},
+ * short here), which failed while it was cut without disturbing the relay, find it, and the link goes back to it
+ * while a ping runs throughout; the time from the heal until both ends' {@code ipop status} show the path direct,
+ * and the pings lost on the way, are printed, bounded and published.
  */
 @Privileged
 class OverlayLinkHealthTest {
@@ -31,6 +36,16 @@ class OverlayLinkHealthTest {
     /** Detection (2 s) + gathering + checks + the relay's nomination wait + channel + handshake, with room to spare. */
     private static final long RECOVERY_BOUND_MS = 60_000;
     private static final Pattern RELAYED = Pattern.compile("\"path\"\\s*:\\s*\"relayed\"");
+    private static final Pattern DIRECT = Pattern.compile("\"path\"\\s*:\\s*\"direct\"");
+    /** Probes for a direct path while relayed: after 4 s, backing off to every 8 s (the default starts at 30 s). */
+    private static final Map<String, String> PROBES = Map.of("directProbeMs", "4000", "directProbeMaxMs", "8000");
+    /**
+     * A probe under way when the path heals (its checks are retransmitted for a few seconds), else the next one
+     * (8 s at most) plus gathering, signalling and checks: ~10 s at worst on an idle machine; 5x that.
+     */
+    private static final long BACK_TO_DIRECT_BOUND_MS = 50_000;
+    /** Pinging on past the switch: the relay's generation is freed 5 s after it (IceSession.LINGER_MS). */
+    private static final long PING_AFTER_SWITCH_MS = 8_000;
 
     @TempDir
     Path temp;
@@ -39,8 +54,8 @@ class OverlayLinkHealthTest {
     @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void aCutDirectPathRecoversOverTheRelayByItself() throws Exception {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
-            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha", DEAD_PEER_AFTER_MS);
-            TwoNodes.Node beta = o.node(o.lab.siteB, "beta", DEAD_PEER_AFTER_MS);
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha", DEAD_PEER_AFTER_MS, PROBES);
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta", DEAD_PEER_AFTER_MS, PROBES);
             OverlayLab.up(List.of(alpha, beta));
             String betaAddress = OverlayLab.address(1);
             OverlayNatTest.awaitPing(alpha.ns(), betaAddress, 90, alpha, beta);
@@ -80,6 +95,9 @@ class OverlayLinkHealthTest {
             } finally {
                 traffic.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+            // From here on the link is relayed and the probes run; none of it may look like a broken link.
+            int alphaMark = alpha.log().length();
+            int betaMark = beta.log().length();
             double mbits = OverlayNatTest.iperf3(alpha, beta, betaAddress);
             System.out.printf("overlay link health: iperf3 TCP over the relay after recovery: %.1f Mbit/s%n", mbits);
             ReliabilityReport.publish("overlay-link-recovery", """
@@ -88,9 +106,67 @@ class OverlayLinkHealthTest {
                     | UDP between the two NATs dropped | %d ms | %.1f s after the cut | relayed (TURN) | %.0f Mbit/s |
                     """.formatted(DEAD_PEER_AFTER_MS, recoveryMs / 1e3, mbits));
 
-            cutDirectPath(o.lab.internet, false);
-            assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", betaAddress).exitCode(),
-                    "the relayed link stays up when the direct path heals");
+            String relayedLogs = alpha.log() + beta.log();
+            assertFalse(relayedLogs.contains("back on a direct path"), "no probe found the cut path" + relayedLogs);
+
+            try (PingProbe ping = PingProbe.start(alpha.ns(), betaAddress)) {
+                ping.awaitReplies(100, 30);
+                long healedEpochMs = System.currentTimeMillis();
+                long healed = System.nanoTime();
+                cutDirectPath(o.lab.internet, false);
+                long directMs = awaitBackToDirect(alpha, beta, healed);
+                Thread.sleep(PING_AFTER_SWITCH_MS);
+                PingProbe.Outcome out = ping.outcome(healedEpochMs);
+                System.out.printf("overlay link health: direct path healed, both ends direct again %d ms later;"
+                        + " ping every %d ms: %d of %d lost%n", directMs, PingProbe.INTERVAL_MS, out.lost(),
+                        out.requests());
+                for (TwoNodes.Node n : List.of(alpha, beta)) {
+                    TestNamespace.Cmd.Result status = n.cli(60, "status", "--json", "--config",
+                            n.config().toString());
+                    assertEquals(0, status.exitCode(), status.output());
+                    assertTrue(DIRECT.matcher(status.output()).find(), "status shows the path direct: "
+                            + status.output() + n.log());
+                }
+                String logs = alpha.log().substring(alphaMark) + beta.log().substring(betaMark);
+                for (String line : logs.split("\n")) {
+                    if (line.contains("probe") || line.contains("ICE selected") || line.contains("handshaking over")) {
+                        System.out.println("  " + line);
+                    }
+                }
+                assertTrue(logs.contains("ended (no direct pair") || logs.contains("ended (no pair selected"),
+                        "a probe failed while the path was cut" + logs);
+                assertFalse(logs.contains("reported down"), "a failed probe never reports the member down" + logs);
+                assertFalse(logs.contains("ICE restart now"), "nor restarts the link" + logs);
+                assertTrue(out.requests() * PingProbe.INTERVAL_MS > directMs, "the ping ran throughout: "
+                        + out.requests() + " requests");
+                // The relay carries the pings until the direct pair is selected, and the old generation lingers
+                // while the ends switch: a gap of a second at most (a rekey's worth), never the outage of a restart.
+                assertTrue(out.lost() * PingProbe.INTERVAL_MS <= 1_000, out.lost() + " of " + out.requests()
+                        + " pings lost while going back to direct" + logs);
+                ReliabilityReport.publish("overlay-back-to-direct", """
+                        | after | probes | both ends direct again | pings lost on the way (every %d ms) |
+                        |---|---|---|---|
+                        | the relayed link's direct path healed | every %s ms, backing off to %s ms | %.1f s after the heal | %d of %d |
+                        """.formatted(PingProbe.INTERVAL_MS, PROBES.get("directProbeMs"),
+                        PROBES.get("directProbeMaxMs"), directMs / 1e3, out.lost(), out.requests()));
+            }
+        }
+    }
+
+    /**
+     * Waits until both nodes logged their link back on a direct path (a probe's selection, which {@code ipop status}
+     * shows as well); returns the time since {@code healed}, ms.
+     */
+    private static long awaitBackToDirect(TwoNodes.Node a, TwoNodes.Node b, long healed) throws Exception {
+        while (true) {
+            if (a.log().contains("back on a direct path") && b.log().contains("back on a direct path")) {
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
+            }
+            if (System.nanoTime() - healed > TimeUnit.MILLISECONDS.toNanos(BACK_TO_DIRECT_BOUND_MS)) {
+                throw new AssertionError("not back on a direct path within " + BACK_TO_DIRECT_BOUND_MS
+                        + " ms of the heal" + a.log() + b.log());
+            }
+            Thread.sleep(200);
         }
     }
 
