@@ -329,6 +329,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         p.offerSessionId = null;
         p.path = null;
         p.awaitingChannel = null;
+        probes.cancelled(p);
         if (p.ice != null) {
             closeLater(p.ice);
             p.ice = null;
