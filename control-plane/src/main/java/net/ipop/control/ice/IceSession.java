@@ -295,8 +295,8 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * ICE restart (RFC 8445 section 9): frees the current agent (its relay allocations, its checks) and
-     * gathers again with new credentials. Signal the new credentials and candidates and call {@link
+     * ICE restart (RFC 8445 section 9): frees the current agent (its relay allocations, its checks), and a
+     * probe's if one is under way, and gathers again with new credentials. Signal the new credentials and candidates and call {@link
      * #start} again; until then nothing is selected and no consent is checked. The old agent goes first:
      * every generation allocates on the TURN server from the same 5-tuple (the data plane's socket), and the
      * server refuses a second allocation there (437 Allocation Mismatch), so a restart gathered before the
