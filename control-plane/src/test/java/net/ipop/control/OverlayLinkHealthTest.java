@@ -127,11 +127,7 @@ class OverlayLinkHealthTest {
                 long healed = System.nanoTime();
                 cutDirectPath(o.lab.internet, false);
                 long directMs = awaitBackToDirect(alpha, beta, healed);
-                Thread.sleep(PING_AFTER_SWITCH_MS);
-                PingProbe.Outcome out = ping.outcome(healedEpochMs);
-                System.out.printf("overlay link health: direct path healed, both ends direct again %d ms later;"
-                        + " ping every %d ms: %d of %d lost%n", directMs, PingProbe.INTERVAL_MS, out.lost(),
-                        out.requests());
+                long switched = System.nanoTime();
                 for (TwoNodes.Node n : List.of(alpha, beta)) {
                     TestNamespace.Cmd.Result status = n.cli(60, "status", "--json", "--config",
                             n.config().toString());
@@ -139,6 +135,13 @@ class OverlayLinkHealthTest {
                     assertTrue(DIRECT.matcher(status.output()).find(), "status shows the path direct: "
                             + status.output() + n.log());
                 }
+                // The ping goes on past the old generation's release, the status calls' time included.
+                Thread.sleep(Math.max(0, PING_AFTER_SWITCH_MS
+                        - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switched)));
+                PingProbe.Outcome out = ping.outcome(healedEpochMs);
+                System.out.printf("overlay link health: direct path healed, both ends direct again %d ms later;"
+                        + " ping every %d ms: %d of %d lost%n", directMs, PingProbe.INTERVAL_MS, out.lost(),
+                        out.requests());
                 String logs = alpha.log().substring(alphaMark) + beta.log().substring(betaMark);
                 for (String line : logs.split("\n")) {
                     if (line.contains("probe") || line.contains("ICE selected") || line.contains("handshaking over")) {
@@ -154,9 +157,9 @@ class OverlayLinkHealthTest {
                 assertTrue(out.requests() * PingProbe.INTERVAL_MS > directMs, "the ping ran throughout: "
                         + out.requests() + " requests");
                 // The relay carries the pings until the direct pair is selected, and the old generation lingers
-                // while the ends switch: 0 to 0.6 s of pings lost in three runs; 2 s at most, under the outage of a
-                // restart (detection alone takes the dead-peer interval, 2 s).
-                assertTrue(out.lost() * PingProbe.INTERVAL_MS <= 2_000, out.lost() + " of " + out.requests()
+                // while the ends switch: 0 to 0.6 s of pings lost in four runs; 3 s at most, under the outage of a
+                // restart (the dead-peer interval, 2 s, plus ICE and a handshake).
+                assertTrue(out.lost() * PingProbe.INTERVAL_MS <= 3_000, out.lost() + " of " + out.requests()
                         + " pings lost while going back to direct" + logs);
                 ReliabilityReport.publish("overlay-back-to-direct", """
                         | after | probes | both ends direct again | pings lost on the way (every %d ms) |
