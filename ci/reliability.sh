@@ -8,7 +8,7 @@
 # NAT mappings flushed, roaming, each under ping and iperf3), OverlayFaultTest (a relayed overlay link:
 # the TURN server restarted, an overlay node's data plane SIGKILLed, its control plane SIGKILLed and
 # adopted by the next `ipop up`), SignallingRestartTest (the XMPP server restarted under two nodes),
-# OverlayLinkHealthTest (an overlay's direct path cut, recovery over TURN) and AttackTest (spoofed
+# OverlayLinkHealthTest (an overlay's direct path cut, recovery over TURN, back to direct once healed) and AttackTest (spoofed
 # handshake flood, replay flood under
 # iperf3, key file and local file modes). Each writes its section of docs/reliability.md (between
 # <!-- BEGIN name --> and <!-- END name -->) with this command line; a failed assertion fails the

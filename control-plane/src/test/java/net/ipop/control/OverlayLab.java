@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -98,6 +99,12 @@ final class OverlayLab implements AutoCloseable {
 
     /** As {@link #node(TestNamespace, String)}, with {@code dataplane.deadPeerAfterMs} when it is not 0. */
     TwoNodes.Node node(TestNamespace ns, String name, int deadPeerAfterMs) throws IOException {
+        return node(ns, name, deadPeerAfterMs, Map.of());
+    }
+
+    /** As {@link #node(TestNamespace, String, int)}, with more keys of the {@code ice} section (name to value). */
+    TwoNodes.Node node(TestNamespace ns, String name, int deadPeerAfterMs, Map<String, String> ice)
+            throws IOException {
         Path d = Files.createDirectories(dir.resolve(name));
         byte[] priv = X25519Keys.generatePrivateKey(RANDOM);
         Path keyFile = secret(d.resolve(name + ".key"), X25519Keys.toBase64(priv));
@@ -137,10 +144,12 @@ final class OverlayLab implements AutoCloseable {
                   stunServers: [%s:3478]
                   turnServer: %s:3478
                   turnUsername: %s
-                  turnPasswordFile: %s
+                  turnPasswordFile: %s%s
                 """.formatted(name, keyFile, address, counters, aeron,
                 deadPeerAfterMs == 0 ? "" : "\n  deadPeerAfterMs: " + deadPeerAfterMs, OVERLAY, name, ProsodyServer.DOMAIN,
-                passwordFile, SERVER, certFile, caFile, crlFile, SERVER, SERVER, NatLab.TURN_USER, turnPassword));
+                passwordFile, SERVER, certFile, caFile, crlFile, SERVER, SERVER, NatLab.TURN_USER, turnPassword,
+                ice.entrySet().stream().map(e -> "\n  " + e.getKey() + ": " + e.getValue())
+                        .collect(java.util.stream.Collectors.joining())));
         TwoNodes.Node n = new TwoNodes.Node(ns, config, d.resolve("run"), aeron, counters);
         nodes.add(n);
         return n;

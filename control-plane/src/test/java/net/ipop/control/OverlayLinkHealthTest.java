@@ -1,11 +1,13 @@
 package net.ipop.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -23,7 +25,10 @@ import net.ipop.ffm.testing.TestNamespace;
  * stays reachable. The data plane declares the peer down ({@code dataplane.deadPeerAfterMs}, 2 s here), the nodes
  * restart ICE by themselves and come back over the relay: {@code ipop status} shows the path relayed, ping and
  * iperf3 pass again, and the time from the cut to the first ping answer is printed and bounded (generously: the
- * machine is shared).
+ * machine is shared). Then the direct path heals: the nodes' probes for a direct path ({@code ice.directProbeMs},
+ * short here), which failed while it was cut without disturbing the relay, find it, and the link goes back to it
+ * while a ping runs throughout; the time from the heal until both ends' {@code ipop status} show the path direct,
+ * and the pings lost on the way, are printed, bounded and published.
  */
 @Privileged
 class OverlayLinkHealthTest {
@@ -31,6 +36,17 @@ class OverlayLinkHealthTest {
     /** Detection (2 s) + gathering + checks + the relay's nomination wait + channel + handshake, with room to spare. */
     private static final long RECOVERY_BOUND_MS = 60_000;
     private static final Pattern RELAYED = Pattern.compile("\"path\"\\s*:\\s*\"relayed\"");
+    private static final Pattern DIRECT = Pattern.compile("\"path\"\\s*:\\s*\"direct\"");
+    /** Probes for a direct path while relayed: after 4 s, backing off to every 8 s (the default starts at 30 s). */
+    private static final Map<String, String> PROBES = Map.of("directProbeMs", "4000", "directProbeMaxMs", "8000");
+    /**
+     * A probe under way when the path heals may still fail (ice4j gives up on a pair after ~6 s, the check list
+     * later), then the next comes 8 s after, plus gathering, signalling and checks: ~20 s at worst on an idle
+     * machine (13 s measured); over 4x that for a loaded one.
+     */
+    private static final long BACK_TO_DIRECT_BOUND_MS = 90_000;
+    /** Pinging on past the switch: the relay's generation is freed 5 s after it (IceSession.LINGER_MS). */
+    private static final long PING_AFTER_SWITCH_MS = 8_000;
 
     @TempDir
     Path temp;
@@ -39,8 +55,8 @@ class OverlayLinkHealthTest {
     @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void aCutDirectPathRecoversOverTheRelayByItself() throws Exception {
         try (OverlayLab o = OverlayLab.create(NatLab.Nat.ENDPOINT_INDEPENDENT, temp)) {
-            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha", DEAD_PEER_AFTER_MS);
-            TwoNodes.Node beta = o.node(o.lab.siteB, "beta", DEAD_PEER_AFTER_MS);
+            TwoNodes.Node alpha = o.node(o.lab.siteA, "alpha", DEAD_PEER_AFTER_MS, PROBES);
+            TwoNodes.Node beta = o.node(o.lab.siteB, "beta", DEAD_PEER_AFTER_MS, PROBES);
             OverlayLab.up(List.of(alpha, beta));
             String betaAddress = OverlayLab.address(1);
             OverlayNatTest.awaitPing(alpha.ns(), betaAddress, 90, alpha, beta);
@@ -48,11 +64,16 @@ class OverlayLinkHealthTest {
 
             Process traffic = alpha.ns().start("ping", "-n", "-q", "-i", "0.2", betaAddress);
             long recoveryMs;
+            int alphaMark;
+            int betaMark;
             try {
                 Thread.sleep(1_000);
                 long cut = System.nanoTime();
                 cutDirectPath(o.lab.internet, true);
                 long recovered = awaitPingAfter(alpha, beta, betaAddress, cut, o.lab::turnLog);
+                // From here on the link is relayed and the probes run; none of it may look like a broken link.
+                alphaMark = alpha.log().length();
+                betaMark = beta.log().length();
                 recoveryMs = TimeUnit.NANOSECONDS.toMillis(recovered - cut);
                 System.out.printf("overlay link health: direct path cut, ping answered again over the relay %d ms"
                         + " later (dead peer after %d ms)%n", recoveryMs, DEAD_PEER_AFTER_MS);
@@ -88,9 +109,82 @@ class OverlayLinkHealthTest {
                     | UDP between the two NATs dropped | %d ms | %.1f s after the cut | relayed (TURN) | %.0f Mbit/s |
                     """.formatted(DEAD_PEER_AFTER_MS, recoveryMs / 1e3, mbits));
 
-            cutDirectPath(o.lab.internet, false);
-            assertEquals(0, alpha.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", betaAddress).exitCode(),
-                    "the relayed link stays up when the direct path heals");
+            // A probe fails while the path is cut (the first comes 4 s after the relayed path, its checks give up
+            // within ~12 s), then the path heals.
+            long cutSince = System.nanoTime();
+            while (!(alpha.log().substring(alphaMark) + beta.log().substring(betaMark))
+                    .contains("probe for a direct path ended (")) {
+                assertTrue(System.nanoTime() - cutSince < TimeUnit.SECONDS.toNanos(60), "no probe ended while cut"
+                        + alpha.log() + beta.log());
+                Thread.sleep(200);
+            }
+            String relayedLogs = alpha.log() + beta.log();
+            assertFalse(relayedLogs.contains("back on a direct path"), "no probe found the cut path" + relayedLogs);
+
+            try (PingProbe ping = PingProbe.start(alpha.ns(), betaAddress)) {
+                ping.awaitReplies(100, 30);
+                long healedEpochMs = System.currentTimeMillis();
+                long healed = System.nanoTime();
+                cutDirectPath(o.lab.internet, false);
+                long directMs = awaitBackToDirect(alpha, beta, healed);
+                long switched = System.nanoTime();
+                for (TwoNodes.Node n : List.of(alpha, beta)) {
+                    TestNamespace.Cmd.Result status = n.cli(60, "status", "--json", "--config",
+                            n.config().toString());
+                    assertEquals(0, status.exitCode(), status.output());
+                    assertTrue(DIRECT.matcher(status.output()).find(), "status shows the path direct: "
+                            + status.output() + n.log());
+                }
+                // The ping goes on past the old generation's release, the status calls' time included.
+                Thread.sleep(Math.max(0, PING_AFTER_SWITCH_MS
+                        - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switched)));
+                PingProbe.Outcome out = ping.outcome(healedEpochMs);
+                System.out.printf("overlay link health: direct path healed, both ends direct again %d ms later;"
+                        + " ping every %d ms: %d of %d lost%n", directMs, PingProbe.INTERVAL_MS, out.lost(),
+                        out.requests());
+                String logs = alpha.log().substring(alphaMark) + beta.log().substring(betaMark);
+                for (String line : logs.split("\n")) {
+                    if (line.contains("probe") || line.contains("ICE selected") || line.contains("handshaking over")) {
+                        System.out.println("  " + line);
+                    }
+                }
+                assertFalse(logs.contains("reported down"), "a failed probe never reports the member down" + logs);
+                // Not asserted: a LinkHealth restart of the relayed link for lost consent was seen once in three runs
+                // (ice4j answered the peer's consent checks on the relayed generation with 403, an unknown pair),
+                // which the relay's restart repaired; printed so that it shows.
+                System.out.printf("overlay link health: LinkHealth restarts while relayed: %d%n",
+                        Pattern.compile("ICE restart now").matcher(logs).results().count());
+                assertTrue(out.requests() * PingProbe.INTERVAL_MS > directMs, "the ping ran throughout: "
+                        + out.requests() + " requests");
+                // The relay carries the pings until the direct pair is selected, and the old generation lingers
+                // while the ends switch: 0 to 0.6 s of pings lost in four runs; 3 s at most, under the outage of a
+                // restart (the dead-peer interval, 2 s, plus ICE and a handshake).
+                assertTrue(out.lost() * PingProbe.INTERVAL_MS <= 3_000, out.lost() + " of " + out.requests()
+                        + " pings lost while going back to direct" + logs);
+                ReliabilityReport.publish("overlay-back-to-direct", """
+                        | after | probes | both ends direct again | pings lost on the way (every %d ms) |
+                        |---|---|---|---|
+                        | the relayed link's direct path healed | every %s ms, backing off to %s ms | %.1f s after the heal | %d of %d |
+                        """.formatted(PingProbe.INTERVAL_MS, PROBES.get("directProbeMs"),
+                        PROBES.get("directProbeMaxMs"), directMs / 1e3, out.lost(), out.requests()));
+            }
+        }
+    }
+
+    /**
+     * Waits until both nodes logged their link back on a direct path (a probe's selection, which {@code ipop status}
+     * shows as well); returns the time since {@code healed}, ms.
+     */
+    private static long awaitBackToDirect(TwoNodes.Node a, TwoNodes.Node b, long healed) throws Exception {
+        while (true) {
+            if (a.log().contains("back on a direct path") && b.log().contains("back on a direct path")) {
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
+            }
+            if (System.nanoTime() - healed > TimeUnit.MILLISECONDS.toNanos(BACK_TO_DIRECT_BOUND_MS)) {
+                throw new AssertionError("not back on a direct path within " + BACK_TO_DIRECT_BOUND_MS
+                        + " ms of the heal" + a.log() + b.log());
+            }
+            Thread.sleep(200);
         }
     }
 

@@ -16,9 +16,11 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class IceParser {
     static final List<String> KEYS = List.of("stunServers", "turnServer", "turnUsername", "turnPasswordFile",
-            "consentTimeoutMs");
+            "consentTimeoutMs", "directProbeMs", "directProbeMaxMs");
     static final int MIN_CONSENT_TIMEOUT_MS = 2_000;
     static final int MAX_CONSENT_TIMEOUT_MS = 120_000;
+    static final int MIN_DIRECT_PROBE_MS = 1_000;
+    static final int MAX_DIRECT_PROBE_MS = 3_600_000;
 
     private final Problems problems;
     private final Path base;
@@ -80,7 +82,23 @@ final class IceParser {
         int consent = s.integer("consentTimeoutMs", IceServersConfig.DEFAULT_CONSENT_TIMEOUT_MS,
                 MIN_CONSENT_TIMEOUT_MS, MAX_CONSENT_TIMEOUT_MS, "use " + MIN_CONSENT_TIMEOUT_MS + " to "
                         + MAX_CONSENT_TIMEOUT_MS + " ms, e.g. " + IceServersConfig.DEFAULT_CONSENT_TIMEOUT_MS);
-        return ok ? new IceServersConfig(stun, turn, consent) : null;
+        String probeFix = "use 0 (no probes) or " + MIN_DIRECT_PROBE_MS + " to " + MAX_DIRECT_PROBE_MS + " ms, e.g. "
+                + IceServersConfig.DEFAULT_DIRECT_PROBE_MS;
+        int probe = s.integer("directProbeMs", IceServersConfig.DEFAULT_DIRECT_PROBE_MS, 0, MAX_DIRECT_PROBE_MS,
+                probeFix);
+        if (probe != 0 && probe < MIN_DIRECT_PROBE_MS) {
+            problems.at(s.get("directProbeMs"), s.child("directProbeMs"), probe + " is out of range; " + probeFix);
+            ok = false;
+        }
+        int probeMax = s.integer("directProbeMaxMs", Math.max(probe, IceServersConfig.DEFAULT_DIRECT_PROBE_MAX_MS),
+                MIN_DIRECT_PROBE_MS, MAX_DIRECT_PROBE_MS, "use " + MIN_DIRECT_PROBE_MS + " to " + MAX_DIRECT_PROBE_MS
+                        + " ms, at least directProbeMs, e.g. " + IceServersConfig.DEFAULT_DIRECT_PROBE_MAX_MS);
+        if (probeMax < probe) {
+            problems.at(s.get("directProbeMaxMs"), s.child("directProbeMaxMs"), "directProbeMaxMs " + probeMax
+                    + " is below directProbeMs " + probe + "; the back-off cannot end below where it starts");
+            ok = false;
+        }
+        return ok ? new IceServersConfig(stun, turn, consent, probe, probeMax) : null;
     }
 
     private InetSocketAddress address(Section s, Node v, String at, String fix) {

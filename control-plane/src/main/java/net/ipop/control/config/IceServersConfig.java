@@ -16,9 +16,15 @@ import java.util.Optional;
  * @param turn             the TURN server for relayed candidates, or empty
  * @param consentTimeoutMs silence on the selected path (no consent answer) after which the link counts as
  *                         failed and ICE restarts
+ * @param directProbeMs    how long a link stays relayed before an ICE probe looks for a direct path again, ms;
+ *                         doubled after each probe that finds none; 0 for never
+ * @param directProbeMaxMs the longest wait between two probes, ms (at least {@code directProbeMs})
  */
-public record IceServersConfig(List<InetSocketAddress> stunServers, Optional<Turn> turn, int consentTimeoutMs) {
+public record IceServersConfig(List<InetSocketAddress> stunServers, Optional<Turn> turn, int consentTimeoutMs,
+                               int directProbeMs, int directProbeMaxMs) {
     public static final int DEFAULT_CONSENT_TIMEOUT_MS = 15_000;
+    public static final int DEFAULT_DIRECT_PROBE_MS = 30_000;
+    public static final int DEFAULT_DIRECT_PROBE_MAX_MS = 600_000;
 
     /** No servers: host candidates only (a LAN). */
     public static final IceServersConfig NONE = new IceServersConfig(List.of(), Optional.empty(),
@@ -27,6 +33,15 @@ public record IceServersConfig(List<InetSocketAddress> stunServers, Optional<Tur
     public IceServersConfig {
         stunServers = List.copyOf(stunServers);
         Objects.requireNonNull(turn, "turn");
+        if (directProbeMs < 0 || directProbeMaxMs < directProbeMs) {
+            throw new IllegalArgumentException("direct probes every " + directProbeMs + " to " + directProbeMaxMs
+                    + " ms");
+        }
+    }
+
+    /** With the default direct-probe intervals. */
+    public IceServersConfig(List<InetSocketAddress> stunServers, Optional<Turn> turn, int consentTimeoutMs) {
+        this(stunServers, turn, consentTimeoutMs, DEFAULT_DIRECT_PROBE_MS, DEFAULT_DIRECT_PROBE_MAX_MS);
     }
 
     /**

@@ -13,4 +13,12 @@ public interface IceListener {
      * The session stays open: the usual answer is {@link IceSession#restart()}.
      */
     void onFailed(String reason);
+
+    /**
+     * A probe ({@link IceSession#probe()}) ended without a direct pair: its checks failed, it selected only a
+     * relayed pair, or it was abandoned. The current generation and its path were not touched. A probe that
+     * selects a direct pair is reported through {@link #onSelected} instead. {@code reason} is for logs.
+     */
+    default void onProbeFailed(String reason) {
+    }
 }

@@ -33,6 +33,17 @@ import org.ice4j.ice.harvest.StunCandidateHarvester;
  * (RFC 7675). ICE restart ({@link #restart()}) replaces the ice4j agent: new credentials, new candidates,
  * the same transport, so the data plane's socket and the path it uses meanwhile are not disturbed.
  *
+ * <p>A probe ({@link #probe()}) is a restart that does not replace anything until it has something better: a
+ * second generation gathered next to the current one, with host and server-reflexive candidates only, whose
+ * checks run while the current generation keeps its path, its consent checks and its TURN allocation. If it
+ * selects a direct pair it becomes the current generation (reported by {@link IceListener#onSelected}) and the
+ * old one is freed {@link #LINGER_MS} later, its allocation with it; otherwise it is freed and reported by
+ * {@link IceListener#onProbeFailed}, and the current generation goes on as if nothing happened. A probe gathers
+ * no relayed candidate because the TURN server holds one allocation per 5-tuple (the data plane's socket), and
+ * the current generation's is the one in use: a second Allocate there would be refused (437), and releasing the
+ * first to make room would cut the relayed path before a direct one is known to work. The TURN servers are
+ * asked for the probe's server-reflexive candidate as STUN servers (a Binding request needs no allocation).
+ *
  * <p>Lifecycle: {@link #create} (gathers; blocks up to ice4j's harvest timeout if a server does not
  * answer) → signal {@link #localCredentials()} and {@link #localCandidates()} → {@link #start} → {@link
  * IceListener#onSelected} or {@link IceListener#onFailed} → optionally {@link #restart()} and {@link
@@ -46,6 +57,11 @@ public final class IceSession implements AutoCloseable {
     private static final String STREAM = "ipop";
     private static final long WATCHDOG_PERIOD_MS = 500;
     private static final long FREE_TIMEOUT_MS = 5000;
+    /**
+     * How long a generation a probe replaced stays allocated: the peer switches to the direct pair when its own
+     * end of the probe completes, a moment later, and may send over the relay until then.
+     */
+    static final long LINGER_MS = 5000;
 
     /** One ice4j agent and everything it owns; a restart makes a new one. */
     private final class Generation {
@@ -65,7 +81,14 @@ public final class IceSession implements AutoCloseable {
         }
 
         void onStateChange(PropertyChangeEvent e) {
-            if (current != this || !(e.getNewValue() instanceof IceProcessingState state)) {
+            if (!(e.getNewValue() instanceof IceProcessingState state)) {
+                return;
+            }
+            if (probing == this) {
+                probeStateChange(this, state);
+                return;
+            }
+            if (current != this) {
                 return;
             }
             if (state == IceProcessingState.COMPLETED) {
@@ -110,6 +133,10 @@ public final class IceSession implements AutoCloseable {
     private final IceListener listener;
     private final ScheduledExecutorService watchdog;
     private volatile Generation current;
+    /** A probe's generation next to {@link #current}, or null. Changed under the session's lock. */
+    private volatile Generation probing;
+    /** Generations a probe replaced, freed {@link #LINGER_MS} later (or at {@link #close()}). Guarded by this. */
+    private final List<Generation> lingering = new ArrayList<>();
     private boolean closed;
 
     private IceSession(IceMux mux, IceConfig config, IceListener listener) {
@@ -152,6 +179,14 @@ public final class IceSession implements AutoCloseable {
      * allocation there, shared with the other sessions ({@link SharedTurnHarvester}). Blocks while gathering.
      */
     private Generation gather() throws IOException {
+        return gather(true);
+    }
+
+    /**
+     * As {@link #gather()}; without {@code relay}, the TURN servers are asked as STUN servers only (a probe's
+     * generation: see {@link #probe()}).
+     */
+    private Generation gather(boolean relay) throws IOException {
         Agent agent = new Agent();
         AgentSockets sockets = AgentSockets.open(mux, agent.getLocalUfrag());
         try {
@@ -166,7 +201,12 @@ public final class IceSession implements AutoCloseable {
                 agent.addCandidateHarvester(new StunCandidateHarvester(new TransportAddress(stun, Transport.UDP)));
             }
             for (IceConfig.TurnServer turn : config.turnServers()) {
-                agent.addCandidateHarvester(new SharedTurnHarvester(sockets, turn));
+                if (relay) {
+                    agent.addCandidateHarvester(new SharedTurnHarvester(sockets, turn));
+                } else if (!config.stunServers().contains(turn.address())) {
+                    agent.addCandidateHarvester(new StunCandidateHarvester(
+                            new TransportAddress(turn.address(), Transport.UDP)));
+                }
             }
             IceMediaStream stream = agent.createMediaStream(STREAM);
             Component component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, true);
@@ -191,8 +231,12 @@ public final class IceSession implements AutoCloseable {
 
     /** This end's candidates for the current generation, highest priority first. */
     public List<IceCandidate> localCandidates() {
+        return candidates(current);
+    }
+
+    private static List<IceCandidate> candidates(Generation g) {
         List<IceCandidate> out = new ArrayList<>();
-        for (LocalCandidate c : current.component.getLocalCandidates()) {
+        for (LocalCandidate c : g.component.getLocalCandidates()) {
             out.add(Candidates.fromIce4j(c));
         }
         out.sort((a, b) -> Long.compare(b.priority(), a.priority()));
@@ -209,7 +253,11 @@ public final class IceSession implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the ICE session is closed");
         }
-        Generation g = current;
+        begin(current, remote, remoteCandidates, controlling);
+    }
+
+    private void begin(Generation g, IceCredentials remote, List<IceCandidate> remoteCandidates,
+            boolean controlling) {
         if (g.started) {
             throw new IllegalStateException("ICE already started for this generation; restart() first");
         }
@@ -230,11 +278,12 @@ public final class IceSession implements AutoCloseable {
     }
 
     /**
-     * ICE restart (RFC 8445 section 9): frees the current agent (its checks, its shares of the TURN allocations) and
-     * gathers again with new credentials. Signal the new credentials and candidates and call {@link
-     * #start} again; until then nothing is selected and no consent is checked. The new agent shares the node's
-     * TURN allocations again (an allocation outlives its last share by a few seconds, {@link SharedAllocation}), so its
-     * relayed candidate is the same address. Blocks while gathering: call it on a thread that may wait.
+     * ICE restart (RFC 8445 section 9): frees the current agent (its checks, its shares of the TURN allocations), and
+     * a probe's if one is under way, and gathers again with new credentials. Signal the new credentials and
+     * candidates and call {@link #start} again; until then nothing is selected and no consent is checked. The new
+     * agent shares the node's TURN allocations again (an allocation outlives its last share by a few seconds, {@link
+     * SharedAllocation}), so its relayed candidate is the same address. Blocks while gathering: call it on a thread
+     * that may wait.
      */
     public synchronized void restart() throws IOException {
         if (closed) {
@@ -242,8 +291,154 @@ public final class IceSession implements AutoCloseable {
         }
         Generation old = current;
         old.reported = true; // its checks and consent end here: no failure to report for it
+        Generation probe = probing;
+        probing = null;
+        if (probe != null) {
+            probe.free();
+        }
         old.free();
         current = gather();
+    }
+
+    /**
+     * Gathers a probe generation (host and server-reflexive candidates, no allocation) next to the current one,
+     * which goes on undisturbed; a probe still under way is freed first. Signal {@link #probeCredentials()} and
+     * {@link #probeCandidates()} and call {@link #startProbe}. Blocks while gathering (STUN round trips): call it on
+     * a thread that may wait.
+     */
+    public synchronized void probe() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the ICE session is closed");
+        }
+        Generation old = probing;
+        probing = null;
+        if (old != null) {
+            old.free();
+        }
+        probing = gather(false);
+    }
+
+    /** The probe generation's credentials. @throws IllegalStateException if no probe is under way */
+    public IceCredentials probeCredentials() {
+        Generation g = probeGeneration();
+        return new IceCredentials(g.agent.getLocalUfrag(), g.agent.getLocalPassword());
+    }
+
+    /** The probe generation's candidates, highest priority first. @throws IllegalStateException if no probe */
+    public List<IceCandidate> probeCandidates() {
+        return candidates(probeGeneration());
+    }
+
+    /**
+     * Starts the probe's checks, as {@link #start} does the current generation's.
+     *
+     * @throws IllegalStateException if no probe is under way, or it was started already
+     */
+    public synchronized void startProbe(IceCredentials remote, List<IceCandidate> remoteCandidates,
+            boolean controlling) {
+        if (closed) {
+            throw new IllegalStateException("the ICE session is closed");
+        }
+        begin(probeGeneration(), remote, remoteCandidates, controlling);
+    }
+
+    /** Whether a probe generation exists (gathered, maybe started, not yet promoted or ended). */
+    public boolean probing() {
+        return probing != null;
+    }
+
+    /** Whether the probe generation's checks were started (false also when there is none). */
+    public boolean probeStarted() {
+        Generation g = probing;
+        return g != null && g.started;
+    }
+
+    /**
+     * Ends the probe under way, if any, without a report: its agent is freed (no allocation, so no round trip to
+     * wait for). The current generation is not touched. Call it on a thread that may wait a moment.
+     */
+    public void abandonProbe() {
+        Generation g;
+        synchronized (this) {
+            g = probing;
+            probing = null;
+        }
+        if (g != null) {
+            g.free();
+        }
+    }
+
+    private Generation probeGeneration() {
+        Generation g = probing;
+        if (g == null) {
+            throw new IllegalStateException("no ICE probe under way");
+        }
+        return g;
+    }
+
+    /** ice4j's thread: the probe finished; a direct pair takes over, anything else ends it. */
+    private void probeStateChange(Generation g, IceProcessingState state) {
+        if (state == IceProcessingState.FAILED) {
+            endProbe(g, "no direct pair passed its connectivity checks");
+            return;
+        }
+        if (state != IceProcessingState.COMPLETED) {
+            return;
+        }
+        CandidatePair pair = g.component.getSelectedPair();
+        if (pair == null) {
+            endProbe(g, "completed without a selected pair");
+            return;
+        }
+        SelectedPath path = path(g, pair);
+        if (path.kind() != PathKind.DIRECT) {
+            endProbe(g, "selected only a relayed pair, " + path.local().socketAddress() + " -> "
+                    + path.remote().socketAddress());
+            return;
+        }
+        Generation old;
+        synchronized (this) {
+            if (probing != g || closed) {
+                return;
+            }
+            probing = null;
+            old = current;
+            old.reported = true; // its consent no longer matters: no failure to report for it
+            g.selectedAtMs = System.currentTimeMillis();
+            current = g;
+            lingering.add(old);
+        }
+        LOG.log(Level.INFO, "ICE probe selected {0} path {1} -> {2}; the previous path is freed in {3} ms",
+                path.kind(), path.local(), path.remote(), Long.toString(LINGER_MS));
+        try {
+            watchdog.schedule(() -> retire(old), LINGER_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            retire(old); // closing: close() frees what is still lingering
+        }
+        listener.onSelected(path);
+    }
+
+    private void endProbe(Generation g, String reason) {
+        synchronized (this) {
+            if (probing != g) {
+                return;
+            }
+            probing = null;
+        }
+        LOG.log(Level.INFO, "ICE probe ended: {0}; the current path stays", reason);
+        // Not on ice4j's thread that reports the state: freeing the agent waits for its threads.
+        Thread.ofPlatform().daemon().name("ice-free").start(g::free);
+        listener.onProbeFailed(reason);
+    }
+
+    /** The watchdog's thread: frees a generation a probe replaced, unless {@link #close()} did. */
+    private void retire(Generation g) {
+        synchronized (this) {
+            if (!lingering.remove(g)) {
+                return;
+            }
+        }
+        Thread.ofPlatform().daemon().name("ice-free").start(g::free);
     }
 
     /** Whether {@link #start} was called for the current generation (false: fresh, its candidates unused). */
@@ -344,18 +539,30 @@ public final class IceSession implements AutoCloseable {
         listener.onFailed(reason);
     }
 
-    /** Frees the agent (releasing TURN allocations) and stops the watchdog. Idempotent. */
+    /** Frees the agents (releasing TURN allocations; a probe's too) and stops the watchdog. Idempotent. */
     @Override
     public void close() {
         Generation g;
+        Generation probe;
+        List<Generation> old;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             g = current;
+            probe = probing;
+            probing = null;
+            old = new ArrayList<>(lingering);
+            lingering.clear();
         }
         watchdog.shutdownNow();
+        if (probe != null) {
+            probe.free();
+        }
+        for (Generation o : old) {
+            o.free();
+        }
         g.free();
     }
 }

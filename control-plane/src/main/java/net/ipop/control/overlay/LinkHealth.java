@@ -138,8 +138,18 @@ final class LinkHealth implements StaticNode.LinkListener {
      * crossed; the steady-state offerer keeps its own, the other end withdraws its own and answers.
      */
     boolean acceptOffer(OverlayPeer p) {
+        return acceptOffer(p, false);
+    }
+
+    /**
+     * As {@link #acceptOffer(OverlayPeer)}; {@code probe} says the offer is the member's probe for a direct path
+     * ({@link DirectProbes}), answered next to the path in use, which therefore stays.
+     */
+    boolean acceptOffer(OverlayPeer p, boolean probe) {
         if (p.offerSessionId == null) {
-            answering(p);
+            if (!probe) {
+                answering(p);
+            }
             return true;
         }
         glares++;
@@ -149,7 +159,9 @@ final class LinkHealth implements StaticNode.LinkListener {
         }
         LOG.log(Level.INFO, "{0}: offers crossed; answering theirs (they offer)", p);
         p.offerSessionId = null;
-        answering(p);
+        if (!probe) {
+            answering(p);
+        }
         return true;
     }
 

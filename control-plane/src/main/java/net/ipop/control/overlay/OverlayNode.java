@@ -62,6 +62,8 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  *     #FIRST_RETRY_NANOS} to {@link #MAX_RETRY_NANOS}.</li>
  * <li><b>Broken links.</b> When a link in use breaks (the data plane's PEER_DOWN, lost consent, an unanswered
  *     handshake) either end restarts ICE at once, TURN candidates included; see {@link LinkHealth}.</li>
+ * <li><b>Back to direct.</b> A link that fell back to the relay probes for a direct path every so often, next to
+ *     the relayed one, and moves back to it when one works; see {@link DirectProbes}.</li>
  * <li><b>Paths.</b> A {@link PathKind#DIRECT} path becomes the peer's endpoint and a handshake starts over it.
  *     A {@link PathKind#RELAYED} path needs TURN ChannelData framing in the data plane, which it has not yet:
  *     such a path is logged and not used.</li>
@@ -125,6 +127,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     /** Peers in a room whose certificates were refused, by overlay/peer: a reload may admit them. */
     private final Map<String, NodeCertificate> refusedPresent = new HashMap<>();
     private final LinkHealth health;
+    private final DirectProbes probes;
     private final List<SignallingConfig> unjoined = new ArrayList<>();
     private long joinRetryAtNanos;
     private boolean closed;
@@ -176,6 +179,17 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             }
         }, clock);
         node.linkListener(health);
+        this.probes = new DirectProbes(new DirectProbes.Links() {
+            @Override
+            public void probe(OverlayPeer p) {
+                probeOffer(p);
+            }
+
+            @Override
+            public void abandon(OverlayPeer p) {
+                abandonProbe(p);
+            }
+        }, clock, config.ice().directProbeMs() * 1_000_000L, config.ice().directProbeMaxMs() * 1_000_000L);
     }
 
     /**
@@ -272,7 +286,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                 p.retryAtNanos = 0;
                 offer(p);
                 work++;
-            } else if (p.offerSessionId != null && now - p.offerSentNanos >= OFFER_TIMEOUT_NANOS) {
+            } else if (p.offerSessionId != null && !p.probing && now - p.offerSentNanos >= OFFER_TIMEOUT_NANOS) {
                 LOG.log(Level.INFO, "{0}: no answer to the offer within {1} s; offering again", p,
                         OFFER_TIMEOUT_NANOS / 1_000_000_000L);
                 p.offerSessionId = null;
@@ -287,6 +301,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             }
         }
         work += health.doWork(peers.values(), now);
+        work += probes.doWork(peers.values(), now);
         if (!unjoined.isEmpty() && now - joinRetryAtNanos >= 0) {
             joinPending();
             work++;
@@ -314,6 +329,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         p.offerSessionId = null;
         p.path = null;
         p.awaitingChannel = null;
+        probes.cancelled(p);
         if (p.ice != null) {
             closeLater(p.ice);
             p.ice = null;
@@ -419,7 +435,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             LOG.log(Level.DEBUG, "offer from {0} in {1} ignored: not an admitted peer", peerId, overlay);
             return;
         }
-        if (!p.busy && !health.acceptOffer(p)) {
+        if (!p.busy && !health.acceptOffer(p, isProbe(p, offer))) {
             return;
         }
         if (p.busy) {
@@ -441,6 +457,13 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         IceCredentials remote = new IceCredentials(answer.credentials().ufrag(), answer.credentials().password());
         var candidates = CandidateCodec.toIce(answer.candidates());
         p.busy = true;
+        if (p.probing) {
+            submit(p, () -> {
+                session.startProbe(remote, candidates, true);
+                post(() -> done(p));
+            }, e -> probes.failed(p, "cannot start its checks: " + e));
+            return;
+        }
         submit(p, () -> {
             session.start(remote, candidates, true);
             post(() -> done(p));
@@ -453,6 +476,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             return; // not a planned neighbour (any more): its retries and restarts end here
         }
         p.busy = true;
+        probes.cancelled(p);
         node.iceState(p.peerId, "checking");
         IceSession existing = p.ice;
         submit(p, () -> {
@@ -483,7 +507,12 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     /** The answerer's side: a fresh generation for every offer, started at once, then answered. */
     private void answer(OverlayPeer p, Offer offer) {
+        if (isProbe(p, offer)) {
+            probeAnswer(p, offer);
+            return;
+        }
         p.busy = true;
+        probes.cancelled(p);
         node.iceState(p.peerId, "checking");
         IceSession existing = p.ice;
         IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
@@ -514,6 +543,97 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         });
     }
 
+    /** Whether an offer from {@code p} is its probe for a direct path, answered next to the path in use. */
+    private boolean isProbe(OverlayPeer p, Offer offer) {
+        boolean relayed = false;
+        for (var c : offer.candidates()) {
+            relayed |= c.type() == net.ipop.control.signal.Candidate.Type.RELAYED;
+        }
+        return p.ice != null && probes.answerAsProbe(p, relayed);
+    }
+
+    /**
+     * {@link DirectProbes}: gathers a probe generation next to the relayed one and offers it. The path in use, its
+     * ICE state and its TURN allocation stay as they are; a failure here only ends the probe.
+     */
+    private void probeOffer(OverlayPeer p) {
+        IceSession s = p.ice;
+        if (s == null) {
+            probes.failed(p, "no ICE session");
+            return;
+        }
+        p.busy = true;
+        submit(p, () -> {
+            s.probe();
+            IceCredentials creds = s.probeCredentials();
+            var candidates = CandidateCodec.toSignal(s.probeCandidates());
+            post(() -> {
+                if (!p.gone && p.probing) {
+                    try {
+                        Offer o = signalling.sendOffer(p.overlay, p.name, new net.ipop.control.signal.IceCredentials(
+                                creds.ufrag(), creds.password()), candidates);
+                        p.offerSessionId = o.sessionId();
+                        p.offerSentNanos = clock.nanoTime();
+                        LOG.log(Level.INFO, "{0}: offered a probe for a direct path, {1} candidates ({2})", p,
+                                candidates.size(), CandidateCodec.types(candidates));
+                    } catch (SignallingException | RuntimeException e) {
+                        abandonProbe(p);
+                        probes.failed(p, "cannot send the offer: " + e.getMessage());
+                    }
+                }
+                done(p);
+            });
+        }, e -> probes.failed(p, "cannot gather: " + e));
+    }
+
+    /** The member's probe: answered by a probe generation of this end's own, next to the relayed one. */
+    private void probeAnswer(OverlayPeer p, Offer offer) {
+        p.busy = true;
+        probes.answering(p);
+        IceSession s = p.ice;
+        IceCredentials remote = new IceCredentials(offer.credentials().ufrag(), offer.credentials().password());
+        var remoteCandidates = CandidateCodec.toIce(offer.candidates());
+        submit(p, () -> {
+            // A probe gathered for an offer of ours that was withdrawn (crossed probes) is still fresh: use it.
+            if (!s.probing() || s.probeStarted()) {
+                s.probe();
+            }
+            s.startProbe(remote, remoteCandidates, false);
+            IceCredentials creds = s.probeCredentials();
+            var candidates = CandidateCodec.toSignal(s.probeCandidates());
+            post(() -> {
+                if (!p.gone) {
+                    try {
+                        signalling.sendAnswer(p.overlay, p.name, offer.sessionId(),
+                                new net.ipop.control.signal.IceCredentials(creds.ufrag(), creds.password()),
+                                candidates);
+                        LOG.log(Level.INFO, "{0}: answered its probe for a direct path with {1} candidates ({2})", p,
+                                candidates.size(), CandidateCodec.types(candidates));
+                    } catch (SignallingException | RuntimeException e) {
+                        abandonProbe(p);
+                        probes.failed(p, "cannot send the answer: " + e.getMessage());
+                    }
+                }
+                done(p);
+            });
+        }, e -> probes.failed(p, "cannot answer it: " + e));
+    }
+
+    /** Frees the probe generation on the ICE thread (after any work queued there) and forgets its offer. */
+    private void abandonProbe(OverlayPeer p) {
+        if (p.probing) {
+            p.offerSessionId = null;
+        }
+        IceSession s = p.ice;
+        if (s != null) {
+            try {
+                iceThread.execute(s::abandonProbe);
+            } catch (RejectedExecutionException e) {
+                // closing: the session's close frees it
+            }
+        }
+    }
+
     /** On the ICE thread: a new session for the peer, or a restart of its current one. */
     private IceSession gatherOrRestart(OverlayPeer p, IceSession existing) throws IOException {
         if (existing == null) {
@@ -528,7 +648,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         p.busy = false;
         Offer pending = p.pendingOffer;
         p.pendingOffer = null;
-        if (pending != null && !p.gone && health.acceptOffer(p)) {
+        if (pending != null && !p.gone && health.acceptOffer(p, isProbe(p, pending))) {
             answer(p, pending);
         }
     }
@@ -543,6 +663,11 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             @Override
             public void onFailed(String reason) {
                 post(() -> failed(p, reason));
+            }
+
+            @Override
+            public void onProbeFailed(String reason) {
+                post(() -> probes.failed(p, reason));
             }
         };
     }
@@ -569,6 +694,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             node.setEndpoint(p.peerId, remote, true);
             node.iceState(p.peerId, "relayed");
             health.selected(p);
+            probes.selected(p);
             return;
         }
         relays.direct(remote);
@@ -580,6 +706,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         node.setEndpoint(p.peerId, path.nextHop(), relayed);
         node.iceState(p.peerId, relayed ? "relayed" : "direct");
         health.selected(p);
+        probes.selected(p);
     }
 
     /** A relayed path was selected before its channel was known: look again, give up after a while. */
@@ -716,6 +843,15 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
     }
 
     private void submit(OverlayPeer p, IceWork work) {
+        submit(p, work, e -> {
+            if (p.offerer && !p.gone) {
+                scheduleRetry(p);
+            }
+        });
+    }
+
+    /** As {@link #submit(OverlayPeer, IceWork)}, with what to do on the node's thread when the work fails. */
+    private void submit(OverlayPeer p, IceWork work, java.util.function.Consumer<Exception> onFailure) {
         try {
             iceThread.execute(() -> {
                 try {
@@ -724,9 +860,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                     post(() -> {
                         LOG.log(Level.WARNING, "{0}: ICE work failed ({1})", p, String.valueOf(e));
                         p.busy = false;
-                        if (p.offerer && !p.gone) {
-                            scheduleRetry(p);
-                        }
+                        onFailure.accept(e);
                     });
                 }
             });

@@ -50,6 +50,16 @@ final class OverlayPeer {
     long restartDeadlineNanos;
     /** The link policy was told the member is unreachable, and not yet that it is back. */
     boolean reportedDown;
+    /** A probe for a direct path (this end's or the member's) is under way; see {@link DirectProbes}. */
+    boolean probing;
+    /** A probe under way must have selected a pair by then, or it is abandoned. */
+    long probeDeadlineNanos;
+    /** When the next probe is due (clock nanos, never 0), or 0 for none (the path is direct, lost, or probed now). */
+    long probeAtNanos;
+    /** The wait before the next probe after a failed one; doubles up to {@code ice.directProbeMaxMs}. */
+    long probeDelayNanos;
+    /** Probes since the path became relayed, for the logs. */
+    long probesSinceRelayed;
 
     OverlayPeer(String overlay, String name, NodeCertificate certificate, int peerId, boolean offerer) {
         this.overlay = overlay;

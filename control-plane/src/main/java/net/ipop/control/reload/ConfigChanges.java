@@ -49,6 +49,8 @@ final class ConfigChanges {
         signallingNeedingRestart(keys, running.signalling(), fresh.signalling());
         check(keys, "ice.stunServers", running.ice().stunServers(), fresh.ice().stunServers());
         check(keys, "ice.turnServer", running.ice().turn(), fresh.ice().turn());
+        check(keys, "ice.directProbeMs", running.ice().directProbeMs(), fresh.ice().directProbeMs());
+        check(keys, "ice.directProbeMaxMs", running.ice().directProbeMaxMs(), fresh.ice().directProbeMaxMs());
         // Every node of an overlay plans with the same values: one node changing alone would break paths.
         check(keys, "topology", running.topology(), fresh.topology());
         return keys;
@@ -60,7 +62,7 @@ final class ConfigChanges {
      */
     static NodeConfig applied(NodeConfig running, NodeConfig fresh) {
         IceServersConfig ice = new IceServersConfig(running.ice().stunServers(), running.ice().turn(),
-                fresh.ice().consentTimeoutMs());
+                fresh.ice().consentTimeoutMs(), running.ice().directProbeMs(), running.ice().directProbeMaxMs());
         return new NodeConfig(running.name(), running.privateKeyFile(), running.publicKey(), running.iface(),
                 running.listen(), fresh.suite(), running.dataPlane(), fresh.peers(),
                 appliedSignalling(running.signalling(), fresh.signalling()), ice, running.topology(),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -182,6 +183,49 @@ class SignallingConfigTest {
         assertEquals(List.of("ice.stunServers[0]", "ice.turnUsername", "ice.consentTimeoutMs"),
                 p.stream().map(ConfigProblem::key).toList(), p.toString());
         assertTrue(p.get(1).message().contains("only used with turnServer"), p.get(1).message());
+    }
+
+    @Test
+    void directProbesDefaultToThirtySecondsBackingOffToTenMinutesAndAreChecked() throws Exception {
+        String overlay = """
+                signalling:
+                  - overlay: lab
+                    account: alpha-lab@xmpp.example.org
+                    passwordFile: lab.password
+                    certificateFile: alpha.pem
+                    caFile: lab-ca.pem
+                """;
+        NodeConfig c = NodeConfigParser.parse(files.write("node.yaml", files.valid() + overlay + """
+                ice:
+                  stunServers: [203.0.113.10:3478]
+                """));
+        assertEquals(30_000, c.ice().directProbeMs());
+        assertEquals(600_000, c.ice().directProbeMaxMs());
+
+        c = NodeConfigParser.parse(files.write("node.yaml", files.valid() + overlay + """
+                ice:
+                  directProbeMs: 900000
+                """));
+        assertEquals(900_000, c.ice().directProbeMaxMs(), "the cap follows a larger first interval");
+        c = NodeConfigParser.parse(files.write("node.yaml", files.valid() + overlay + """
+                ice:
+                  directProbeMs: 0
+                """));
+        assertEquals(0, c.ice().directProbeMs(), "0: never probe");
+
+        for (String bad : List.of("directProbeMs: 999", "directProbeMs: -1", "directProbeMs: 3600001",
+                "directProbeMaxMs: 999", "directProbeMs: 5000\n  directProbeMaxMs: 4000")) {
+            Path f = files.write("node.yaml", files.valid() + overlay + "ice:\n  " + bad + "\n");
+            List<ConfigProblem> p = assertThrows(ConfigException.class, () -> NodeConfigParser.parse(f)).problems();
+            assertEquals(1, p.size(), bad + ": " + p);
+            assertTrue(p.getFirst().key().startsWith("ice.directProbe"), bad + ": " + p);
+        }
+        String example = Files.readString(Path.of("..", "docs", "examples", "node.yaml"));
+        String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
+        for (String k : List.of("directProbeMs", "directProbeMaxMs")) {
+            assertTrue(example.contains("  " + k + ":"), "docs/examples/node.yaml lacks ice." + k);
+            assertTrue(docs.contains("`ice." + k + "`"), "docs/configuration.md lacks ice." + k);
+        }
     }
 
     @Test

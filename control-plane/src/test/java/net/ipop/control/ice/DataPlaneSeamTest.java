@@ -1,6 +1,7 @@
 package net.ipop.control.ice;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * Two ICE sessions whose only way to each other is the data plane's seam: what one injects is punted to
  * the other only if it is STUN, exactly as the data plane's inbound path does. No sockets exist (the host
  * addresses are documentation addresses nobody binds), so this proves that ice4j runs entirely on the
- * transport it is given: gathering, checks, nomination, consent freshness and restart.
+ * transport it is given: gathering, checks, nomination, consent freshness, restart, and a probe next to the
+ * selected path.
  */
 final class DataPlaneSeamTest {
     static {
@@ -129,6 +131,60 @@ final class DataPlaneSeamTest {
             SelectedPath again = la.awaitSelected(30);
             assertEquals(pa.nextHop(), again.nextHop());
             lb.awaitSelected(30);
+        }
+    }
+
+    /**
+     * A probe is a second generation next to the selected one: while its checks run (and fail, here, against an
+     * address nobody carries) the current path keeps its consent and nothing is selected or failed; a probe both
+     * ends run selects a direct pair, which takes over (the probe's credentials are the current ones after it).
+     */
+    @Test
+    @Timeout(120)
+    void aProbeRunsNextToTheSelectedPathAndTakesOverOnlyWithADirectPair() throws Exception {
+        DataPlaneIceTransport ta = new DataPlaneIceTransport(
+                List.of(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 51820)));
+        DataPlaneIceTransport tb = new DataPlaneIceTransport(
+                List.of(new InetSocketAddress(InetAddress.getByName("198.51.100.10"), 51820)));
+        RecordingIceListener la = new RecordingIceListener();
+        RecordingIceListener lb = new RecordingIceListener();
+        try (ta; tb; IceMux ma = new IceMux(ta); IceMux mb = new IceMux(tb);
+             IceSession a = IceSession.create(ma, CONFIG, la); IceSession b = IceSession.create(mb, CONFIG, lb);
+             Wire wire = new Wire(ta, tb)) {
+            a.start(b.localCredentials(), b.localCandidates(), true);
+            b.start(a.localCredentials(), a.localCandidates(), false);
+            SelectedPath first = la.awaitSelected(30);
+            lb.awaitSelected(30);
+            IceCredentials before = a.localCredentials();
+
+            a.probe();
+            assertTrue(a.probing());
+            assertEquals(before, a.localCredentials(), "a probe leaves the current generation as it is");
+            IceCandidate nowhere = new IceCandidate("1", 1, "udp", 2_130_706_431L, IceCandidate.Type.HOST,
+                    InetAddress.getByName("203.0.113.99"), 51820, null, 0);
+            a.startProbe(new IceCredentials("nobodyufrag", "nobodypasswordnobodypass"), List.of(nowhere), true);
+            String why = la.probeFailures.poll(90, TimeUnit.SECONDS);
+            assertNotNull(why, "the probe's failure is reported");
+            assertFalse(a.probing());
+            assertEquals(before, a.localCredentials(), "the current generation stays");
+            assertEquals(first, a.selectedPath().orElseThrow(), "and its path");
+            assertTrue(la.failures.isEmpty(), "consent held on the current path all along: " + la.failures);
+            assertTrue(la.selected.isEmpty(), "nothing else selected: " + la.selected);
+
+            a.probe();
+            b.probe();
+            a.startProbe(b.probeCredentials(), b.probeCandidates(), true);
+            b.startProbe(a.probeCredentials(), a.probeCandidates(), false);
+            SelectedPath promoted = la.awaitSelected(30);
+            lb.awaitSelected(30);
+            assertEquals(PathKind.DIRECT, promoted.kind());
+            assertEquals(first.nextHop(), promoted.nextHop());
+            assertFalse(a.probing());
+            assertNotEquals(before.ufrag(), a.localCredentials().ufrag(), "the probe's generation is current now");
+            assertNull(la.failures.poll(IceTestSettings.CONSENT_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS),
+                    "consent holds on the promoted generation");
+            assertTrue(la.probeFailures.isEmpty() && lb.probeFailures.isEmpty());
+            assertTrue(wire.carried > 0);
         }
     }
 }

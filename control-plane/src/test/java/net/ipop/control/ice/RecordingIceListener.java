@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 final class RecordingIceListener implements IceListener {
     final LinkedBlockingQueue<SelectedPath> selected = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<String> failures = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<String> probeFailures = new LinkedBlockingQueue<>();
 
     @Override
     public void onSelected(SelectedPath path) {
@@ -16,6 +17,11 @@ final class RecordingIceListener implements IceListener {
     @Override
     public void onFailed(String reason) {
         failures.add(reason);
+    }
+
+    @Override
+    public void onProbeFailed(String reason) {
+        probeFailures.add(reason);
     }
 
     /** The next selected path, failing the test with the failure reason or a timeout. */

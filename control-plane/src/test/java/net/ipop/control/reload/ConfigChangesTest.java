@@ -53,6 +53,18 @@ class ConfigChangesTest {
         assertEquals(running.signalling(), ConfigChanges.applied(running, other).signalling());
     }
 
+    @Test
+    void directProbeIntervalsNeedARestart() {
+        NodeConfig running = config(signalling("lab", "xmpp.example.org", Optional.empty(), List.of()),
+                ice(List.of(), 15_000));
+        NodeConfig fresh = config(signalling("lab", "xmpp.example.org", Optional.empty(), List.of()),
+                new IceServersConfig(List.of(), Optional.empty(), 15_000, 5_000, 60_000));
+        assertEquals(List.of("ice.directProbeMs", "ice.directProbeMaxMs"), ConfigChanges.needingRestart(running, fresh));
+        NodeConfig kept = ConfigChanges.applied(running, fresh);
+        assertEquals(IceServersConfig.DEFAULT_DIRECT_PROBE_MS, kept.ice().directProbeMs());
+        assertEquals(IceServersConfig.DEFAULT_DIRECT_PROBE_MAX_MS, kept.ice().directProbeMaxMs());
+    }
+
     private static SignallingConfig signalling(String overlay, String server, Optional<Path> crl, List<String> groups) {
         return new SignallingConfig(overlay, server, 5222, "alpha@example.org", Path.of("/etc/ipop/pw"),
                 overlay + "@conference.example.org", SignallingConfig.TlsMode.REQUIRED, Optional.empty(), 10_000,
