@@ -295,10 +295,15 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         return work + topology.follow(peers.values(), this::link, this::unlink);
     }
 
-    /** The plan wants a link to {@code p} now: the offerer starts ICE (the answerer waits for the offer). */
+    /**
+     * The plan (or an on-demand link) wants a link to {@code p} now: the end that offers starts ICE, the other
+     * waits for the offer ({@link OverlayTopology#offers}).
+     */
     private void link(OverlayPeer p) {
-        LOG.log(Level.INFO, "{0}: a planned neighbour{1}", p, p.offerer ? "; offering" : "; awaiting its offer");
-        if (p.offerer) {
+        boolean offers = topology.offers(p);
+        LOG.log(Level.INFO, "{0}: a link is wanted{1}", p, !offers ? "; awaiting its offer"
+                : p.offerer ? "; offering" : "; offering (on demand: its plan does not link to us)");
+        if (offers) {
             offer(p);
         }
     }
@@ -617,7 +622,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             return;
         }
         p.path = null;
-        if (p.offerer) {
+        if (topology.offers(p)) {
             LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
                     p.retryDelayNanos / 1_000_000);
             scheduleRetry(p);
@@ -723,7 +728,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
                     post(() -> {
                         LOG.log(Level.WARNING, "{0}: ICE work failed ({1})", p, String.valueOf(e));
                         p.busy = false;
-                        if (p.offerer && !p.gone) {
+                        if (!p.gone && topology.offers(p)) {
                             scheduleRetry(p);
                         }
                     });
