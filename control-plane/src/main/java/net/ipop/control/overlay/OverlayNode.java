@@ -56,7 +56,8 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  *     (chain, validity, revocation, allowed groups). A refused peer gets one log line naming it and the reason
  *     (again only if its certificate changes) and never a session; its offers are ignored. An admitted peer's
  *     static key and allowed addresses are those its certificate binds.</li>
- * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers; the offerer
+ * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers (an on-demand link
+ *     is offered by the end that wants it, whatever its name: the other end's plan does not want it); the offerer
  *     starts over (an ICE restart: new credentials, new candidates, same socket) when a first connection fails,
  *     or when its offer is not answered within {@link #OFFER_TIMEOUT_NANOS}. Retries back off from {@link
  *     #FIRST_RETRY_NANOS} to {@link #MAX_RETRY_NANOS}.</li>
