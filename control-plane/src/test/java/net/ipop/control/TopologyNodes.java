@@ -33,7 +33,7 @@ import net.ipop.ipc.counters.GlobalCounter;
  * namespace, started and stopped with the CLI ({@code ipop up}/{@code down}), asked for the status document
  * {@code ipop status --json} prints (straight from the node's status socket: no CLI JVM per question), pinged
  * pairwise in parallel, and an on-demand link made and torn down between a forwarded pair ({@link #onDemand}).
- * Not thread-safe state: none; every method may be called from any thread.
+ * Stateless: every method may be called from any thread.
  */
 final class TopologyNodes {
     static final String INTERFACE = "ipop0";
