@@ -32,9 +32,14 @@ final class PingProbe implements AutoCloseable {
         this.ping = ping;
     }
 
-    /** Starts pinging {@code target} from {@code ns}. */
+    /** Starts pinging {@code target} from {@code ns} every {@link #INTERVAL_MS}. */
     static PingProbe start(TestNamespace ns, String target) throws IOException {
-        PingProbe probe = new PingProbe(ns.start("ping", "-D", "-n", "-i", "0.01", "-W", "1", target));
+        return start(ns, target, "0.01");
+    }
+
+    /** Starts pinging {@code target} from {@code ns} every {@code intervalSeconds} (ping's {@code -i}). */
+    static PingProbe start(TestNamespace ns, String target, String intervalSeconds) throws IOException {
+        PingProbe probe = new PingProbe(ns.start("ping", "-D", "-n", "-i", intervalSeconds, "-W", "1", target));
         Thread reader = new Thread(probe::read, "ping-probe");
         reader.setDaemon(true);
         reader.start();
@@ -134,6 +139,28 @@ final class PingProbe implements AutoCloseable {
             recoveryMs = next == null ? -1 : Math.max(0, replies.get(next) - faultEpochMs);
         }
         return new Outcome(last - first + 1, lost, recoveryMs);
+    }
+
+    /**
+     * Requests between the first and the last reply that got none and were sent at or after {@code epochMs}. A
+     * request's send time is estimated as {@code seq * intervalMs} after the origin that the fastest reply gives
+     * (ping sends on a fixed schedule; replies come late, never early).
+     */
+    synchronized int lostSentAtOrAfter(long epochMs, int intervalMs) {
+        if (replies.isEmpty()) {
+            return 0;
+        }
+        long origin = Long.MAX_VALUE;
+        for (var e : replies.entrySet()) {
+            origin = Math.min(origin, e.getValue() - (long) e.getKey() * intervalMs);
+        }
+        int lost = 0;
+        for (int seq = replies.firstKey(); seq <= replies.lastKey(); seq++) {
+            if (!replies.containsKey(seq) && origin + (long) seq * intervalMs >= epochMs) {
+                lost++;
+            }
+        }
+        return lost;
     }
 
     /** A fault's cost: requests between the first and last reply, how many got none, the recovery time. */

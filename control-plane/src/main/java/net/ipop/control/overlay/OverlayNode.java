@@ -56,7 +56,8 @@ import net.ipop.crypto.noise.NoiseKeyPair;
  *     (chain, validity, revocation, allowed groups). A refused peer gets one log line naming it and the reason
  *     (again only if its certificate changes) and never a session; its offers are ignored. An admitted peer's
  *     static key and allowed addresses are those its certificate binds.</li>
- * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers; the offerer
+ * <li><b>Roles.</b> Of two peers, the one with the lower node name offers, the other answers (an on-demand link
+ *     is offered by the end that wants it, whatever its name: the other end's plan does not want it); the offerer
  *     starts over (an ICE restart: new credentials, new candidates, same socket) when a first connection fails,
  *     or when its offer is not answered within {@link #OFFER_TIMEOUT_NANOS}. Retries back off from {@link
  *     #FIRST_RETRY_NANOS} to {@link #MAX_RETRY_NANOS}.</li>
@@ -310,10 +311,15 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
         return work + topology.follow(peers.values(), this::link, this::unlink);
     }
 
-    /** The plan wants a link to {@code p} now: the offerer starts ICE (the answerer waits for the offer). */
+    /**
+     * The plan (or an on-demand link) wants a link to {@code p} now: the end that offers starts ICE, the other
+     * waits for the offer ({@link OverlayTopology#offers}).
+     */
     private void link(OverlayPeer p) {
-        LOG.log(Level.INFO, "{0}: a planned neighbour{1}", p, p.offerer ? "; offering" : "; awaiting its offer");
-        if (p.offerer) {
+        boolean offers = topology.offers(p);
+        LOG.log(Level.INFO, "{0}: a link is wanted{1}", p, !offers ? "; awaiting its offer"
+                : p.offerer ? "; offering" : "; offering (on demand: its plan does not link to us)");
+        if (offers) {
             offer(p);
         }
     }
@@ -745,7 +751,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
             return;
         }
         p.path = null;
-        if (p.offerer) {
+        if (topology.offers(p)) {
             LOG.log(Level.INFO, "link to {0} failed ({1}); ICE restart in {2} ms", p, reason,
                     p.retryDelayNanos / 1_000_000);
             scheduleRetry(p);
@@ -844,7 +850,7 @@ public final class OverlayNode implements SignallingListener, AutoCloseable {
 
     private void submit(OverlayPeer p, IceWork work) {
         submit(p, work, e -> {
-            if (p.offerer && !p.gone) {
+            if (!p.gone && topology.offers(p)) {
                 scheduleRetry(p);
             }
         });

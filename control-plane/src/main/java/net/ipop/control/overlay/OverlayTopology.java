@@ -103,6 +103,21 @@ final class OverlayTopology implements LinkPolicy {
         return changes;
     }
 
+    /**
+     * Whether this end offers the ICE session with {@code p}: the steady-state offerer ({@link OverlayPeer#offerer}),
+     * or the end that wants an on-demand link (requested, or up and to be restarted) to a member whose plan does
+     * not link to it. That member never offers such a link itself, so waiting for its offer would let the request
+     * run out after {@code downAfterMs} whenever the requester has the greater node name.
+     */
+    boolean offers(OverlayPeer p) {
+        if (p.offerer) {
+            return true;
+        }
+        TopologyManager m = byPeer.get(p.peerId);
+        String state = m == null ? null : m.onDemandState(p.peerId);
+        return "REQUESTED".equals(state) || "DIRECT".equals(state);
+    }
+
     /** The current plan of {@code overlay} ({@code null} before {@link #start} or for an unknown overlay). */
     Plan plan(String overlay) {
         TopologyManager m = byOverlay.get(overlay);

@@ -60,6 +60,10 @@ class OverlayTopologyTest {
         }
 
         @Override
+        public void setTrafficReport(long thresholdBytes, int intervalMs) {
+        }
+
+        @Override
         public void setRelayedEndpoint(int peerId, InetSocketAddress turnServer, int channel,
                 InetSocketAddress peerRelayed) {
         }
@@ -385,5 +389,95 @@ class OverlayTopologyTest {
         assertEquals(new TopologyPlanner(3, 1).plan(ids(0, 3, 4, 5, 6, 7), id(0)).links(), t.plan("b").links());
         assertThrows(IllegalArgumentException.class, () -> t.admit("c", 8, key(8), List.of(address(8)), MS));
         assertThrows(IllegalArgumentException.class, () -> t.admit("a", 9, SELF, List.of(address(9)), MS));
+    }
+
+    @Test
+    void aJoinAboveTheMeshSizeTurnsTheMeshIntoARingAndALeaveTurnsItBack() {
+        TablePort port = new TablePort();
+        OverlayTopology t = topology(port, 8, "lab");
+        t.start(0);
+        Map<Integer, OverlayPeer> peers = admit(t, "lab", 1, 7, 0);
+        t.doWork(MS);
+        new Links().follow(t, peers);
+        for (OverlayPeer p : peers.values()) {
+            assertTrue(p.linked, p.name + ": eight members, a mesh");
+            assertEquals(p.peerId, t.nextHop(p.peerId));
+        }
+        assertTrue(t.plan("lab").mesh());
+
+        // Four join (with these keys this node links to every member of rings of up to eleven).
+        peers.putAll(admit(t, "lab", 8, 11, 2 * MS));
+        t.doWork(3 * MS);
+        Links links = new Links();
+        links.follow(t, peers);
+        Plan ring = new TopologyPlanner(8, 1).plan(ids(range(0, 11)), id(0));
+        assertFalse(t.plan("lab").mesh(), "twelve members above a mesh size of eight: a ring");
+        assertLinksFollow(ring, t, peers);
+        assertFalse(links.unlinked.isEmpty(), "the ring keeps every link: the test proves nothing");
+        for (String name : links.unlinked) {
+            int i = Integer.parseInt(name.substring(1));
+            assertNotEquals(i, port.routes.get(address(i)), name + " is routed through its next hop");
+        }
+
+        for (int leaving = 8; leaving <= 11; leaving++) {
+            port.removePeer(leaving);
+            t.leave(leaving, 4 * MS);
+            peers.remove(leaving).gone = true;
+        }
+        t.doWork(5 * MS);
+        Links back = new Links();
+        back.follow(t, peers);
+        assertTrue(t.plan("lab").mesh(), "eight again: a mesh");
+        assertEquals(new HashSet<>(links.unlinked), new HashSet<>(back.linked), "the unlinked are linked again");
+        for (OverlayPeer p : peers.values()) {
+            assertTrue(p.linked, p.name);
+            assertEquals(p.peerId, port.routes.get(address(p.peerId)), p.name + " routed to itself");
+        }
+    }
+
+    @Test
+    void theRequesterOfAnOnDemandLinkOffersItEvenWhenItsNameMakesItTheAnswerer() {
+        TablePort port = new TablePort();
+        OverlayTopology t = new OverlayTopology(new TopologyConfig(4, 1, DOWN_AFTER_MS, 1000, 1000, 5000), SELF,
+                port, List.of("lab"));
+        t.start(0);
+        Map<Integer, OverlayPeer> peers = admit(t, "lab", 1, 11, 0);
+        t.doWork(MS);
+        new Links().follow(t, peers);
+        OverlayPeer far = null;
+        OverlayPeer plannedAnswerer = null;
+        for (OverlayPeer p : peers.values()) {
+            if (!p.linked && !p.offerer && far == null) {
+                far = p;
+            } else if (p.linked && !p.offerer) {
+                plannedAnswerer = p;
+            }
+        }
+        assertTrue(far != null && plannedAnswerer != null, "the keys give no unplanned and planned answerer");
+        assertFalse(t.offers(far), "no link wanted: nothing to offer");
+        assertFalse(t.offers(plannedAnswerer), "a planned link with the offerer at the other end");
+        for (OverlayPeer p : peers.values()) {
+            if (p.offerer) {
+                assertTrue(t.offers(p), p.name);
+            }
+        }
+
+        int hop = t.nextHop(far.peerId);
+        assertNotEquals(far.peerId, hop);
+        t.trafficReport(address(far.peerId), hop, 5000, 1000, 2 * MS);
+        Links links = new Links();
+        links.follow(t, peers);
+        assertEquals(List.of(far.name), links.linked, "the busy forwarded member gets a link");
+        assertTrue(t.offers(far), "its plan does not link to us: it never offers, so we do");
+        t.sessionInstalled(far.peerId, 3 * MS);
+        assertEquals(far.peerId, t.nextHop(far.peerId), "direct once the session is installed");
+        assertTrue(t.offers(far), "a broken direct link is restarted from this end as well");
+
+        t.doWork(10_000 * MS);
+        Links idle = new Links();
+        idle.follow(t, peers);
+        assertEquals(List.of(far.name), idle.unlinked, "idle: torn down");
+        assertEquals(hop, t.nextHop(far.peerId));
+        assertFalse(t.offers(far));
     }
 }
