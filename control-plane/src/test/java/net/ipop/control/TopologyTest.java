@@ -365,6 +365,9 @@ class TopologyTest {
                 }
             }
         }
+        if (!failed.isEmpty()) {
+            keepLogs(all);
+        }
         assertTrue(failed.isEmpty(), "no ping reply in " + PING_SECONDS + " s: " + failed + logs(all));
         return last;
     }
@@ -417,6 +420,21 @@ class TopologyTest {
             sb.append(log(n));
         }
         return sb.toString();
+    }
+
+    /**
+     * Copies every node's whole log to {@code target/topology-logs} (the failure message has only their tails;
+     * the temporary directory goes with the test).
+     */
+    private static void keepLogs(List<Node> nodes) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target", "topology-logs"));
+        for (Node n : nodes) {
+            Path log = n.runDir().resolve("ipop0.log");
+            if (Files.exists(log)) {
+                Files.copy(log, dir.resolve(n.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.out.println("node logs kept in " + dir.toAbsolutePath());
     }
 
     private static void removeLeftovers(Node n) throws IOException {
