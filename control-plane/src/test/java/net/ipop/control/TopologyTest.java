@@ -57,6 +57,12 @@ class TopologyTest {
     @TempDir
     Path temp;
 
+    /**
+     * Nodes an {@code ipop up} was started for and no {@code ipop down} has stopped since: only these are stopped
+     * in cleanup (an {@code ipop down} per node that is not up costs a JVM start each, sequentially).
+     */
+    private static final java.util.Set<Node> MAYBE_UP = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private record Node(int index, String name, byte[] key, TestNamespace ns, Path config, Path runDir,
                         Path aeronDir, Path counters) {
         String address() {
@@ -236,10 +242,12 @@ class TopologyTest {
             throws IOException {
         pool.shutdownNow();
         for (Node n : nodes) {
-            try {
-                ipop(n, 90, "down", "--config", n.config().toString());
-            } catch (Exception | AssertionError e) {
-                System.out.println("down " + n.name() + " in cleanup: " + e);
+            if (MAYBE_UP.remove(n)) {
+                try {
+                    ipop(n, 90, "down", "--config", n.config().toString());
+                } catch (Exception | AssertionError e) {
+                    System.out.println("down " + n.name() + " in cleanup: " + e);
+                }
             }
             removeLeftovers(n);
         }
@@ -303,6 +311,7 @@ class TopologyTest {
     private static long upAll(ExecutorService pool, List<Node> nodes) throws Exception {
         List<Future<String>> ups = new ArrayList<>();
         for (Node n : nodes) {
+            MAYBE_UP.add(n);
             ups.add(pool.submit(() -> {
                 TestNamespace.Cmd.Result r = ipop(n, 240, "up", "--config", n.config().toString());
                 assertEquals(0, r.exitCode(), "ipop up " + n.name() + ": " + r.output() + log(n));
@@ -365,6 +374,9 @@ class TopologyTest {
                 }
             }
         }
+        if (!failed.isEmpty()) {
+            keepLogs(all);
+        }
         assertTrue(failed.isEmpty(), "no ping reply in " + PING_SECONDS + " s: " + failed + logs(all));
         return last;
     }
@@ -399,6 +411,7 @@ class TopologyTest {
     private static void stop(Node n) throws Exception {
         TestNamespace.Cmd.Result r = ipop(n, 240, "down", "--config", n.config().toString());
         assertEquals(0, r.exitCode(), r.output() + log(n));
+        MAYBE_UP.remove(n);
     }
 
     private static String log(Node n) {
@@ -417,6 +430,21 @@ class TopologyTest {
             sb.append(log(n));
         }
         return sb.toString();
+    }
+
+    /**
+     * Copies every node's whole log to {@code target/topology-logs} (the failure message has only their tails;
+     * the temporary directory goes with the test).
+     */
+    private static void keepLogs(List<Node> nodes) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target", "topology-logs"));
+        for (Node n : nodes) {
+            Path log = n.runDir().resolve("ipop0.log");
+            if (Files.exists(log)) {
+                Files.copy(log, dir.resolve(n.name() + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.out.println("node logs kept in " + dir.toAbsolutePath());
     }
 
     private static void removeLeftovers(Node n) throws IOException {

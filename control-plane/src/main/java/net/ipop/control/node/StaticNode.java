@@ -881,6 +881,12 @@ public final class StaticNode {
             p.quiet = false;
         }
         p.wanted = wanted;
+        if (!wanted && timers.handshaking()) {
+            // The policy stopped wanting the link mid-handshake: nothing is retransmitted any more, so the attempt
+            // ends here, not as a give-up REKEY_ATTEMPT_TIME later (a warning and an ICE restart for a peer that
+            // was never at fault). Our initiations stay answerable; a wanted link starts a new attempt.
+            timers.handshakeAbandoned();
+        }
         for (int i = 0; i < p.sessions.size(); ) {
             Session s = p.sessions.get(i);
             if (now - s.createdNanos() >= PeerTimers.REJECT_AFTER_TIME_NANOS) {

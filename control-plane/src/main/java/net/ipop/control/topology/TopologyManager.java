@@ -37,8 +37,8 @@ import net.ipop.ipc.sbe.RouteKind;
  * start, when the link is new, when the data plane sends REKEY_DUE, which it also does when it declares the
  * peer down) until a session with it is installed. A member suspect for {@code topology.downAfterMs} is
  * <em>down</em>: the plan is recomputed without it. It comes back with its next installed session. Handshakes
- * continue with down members the plan over all members would link to ({@link #wantsLink}), so a member that
- * returns is found again even if it only answers.
+ * continue with every down member ({@link #wantsLink}), so a member that returns is found again even if it only
+ * answers (one that is back and not planned in lets its session expire).
  *
  * <p>On-demand links ({@code topology.onDemandThresholdBytes} above 0): the data plane reports routes that carry
  * more than the threshold per interval ({@link #trafficReport}); a member reached through forwarding that gets
@@ -372,14 +372,23 @@ public final class TopologyManager implements LinkPolicy {
             }
         }
         Plan next = planner.plan(live, self);
-        // Down members the full plan would link to stay wanted: their handshakes are the probe that finds them.
         Set<Integer> nextWanted = new HashSet<>();
         for (String id : next.links()) {
             nextWanted.add(byId.get(id).peerId);
         }
         if (all.size() != live.size()) {
+            // While members are down, the links of the full plan stay up too: the plan returns to them.
             for (String id : planner.plan(all, self).links()) {
                 nextWanted.add(byId.get(id).peerId);
+            }
+        }
+        // Every member down here stays wanted: its handshakes are the only probe that finds it again. Not only
+        // those the full plan links: a member that went down as a substitute link (wanted only while another was
+        // down) never initiates to this node once it plans with everyone, so without the probe it would stay down
+        // here for good, and this node's plan would differ from every other's.
+        for (Member m : members.values()) {
+            if (m.down) {
+                nextWanted.add(m.peerId);
             }
         }
         for (Member m : members.values()) {

@@ -134,6 +134,35 @@ class StaticNodeChurnTest {
         assertTrafficFlows("after the retry");
     }
 
+    /**
+     * A link the policy stops wanting while its handshake is unanswered (the plan moved on) is not "given up"
+     * REKEY_ATTEMPT_TIME later: nothing was being tried any more, and a give-up tells the link listener (an
+     * overlay restarts ICE) and logs a warning about a peer that was never at fault.
+     */
+    @Test
+    void aHandshakeForALinkNoLongerWantedEndsQuietlyAndIsNotGivenUp() {
+        nodes(true, true);
+        List<Integer> gaveUp = new ArrayList<>();
+        a.linkListener(gaveUp::add);
+        line.loss = (port, bytes) -> true; // B is not up yet
+        a.start();
+        line.run(10 * S, STEP);
+        assertTrue(portA.injected > 0, "A never initiated");
+        aWantsB = false;
+        int sent = portA.injected;
+        line.run(PeerTimers.REKEY_ATTEMPT_TIME_NANOS + 10 * S, STEP);
+        assertEquals(sent, portA.injected, "A kept initiating to a peer it does not want");
+        assertEquals(List.of(), gaveUp, "a handshake nobody wanted any more was given up");
+
+        // Wanted again (the plan moved back) and B is up: A handshakes at once.
+        aWantsB = true;
+        line.loss = (port, bytes) -> false;
+        b.start();
+        line.run(2 * S, STEP);
+        assertTrue(a.hasSession(PEER), "A did not handshake when the link was wanted again");
+        assertEquals(List.of(), gaveUp);
+    }
+
     @Test
     void theNodeTracksTheSessionsTheDataPlaneHoldsAndRetiresOnlyThose() {
         nodes(true, false);

@@ -185,6 +185,72 @@ class TopologyManagerTest {
         assertTablesFollow(m.plan(), port, Set.of());
     }
 
+    /**
+     * The 16-node ring that never converged: a planned neighbour W is down, so the plan over the live members links
+     * a substitute M the full plan does not; M (not started yet) goes down too. The full plan never links M, and M,
+     * once up, plans with everyone and never initiates to this node: unless this node keeps probing M, M stays down
+     * here for good, this node's plan differs from everyone else's, and pairs through it never ping.
+     */
+    @Test
+    void aSubstituteMemberDownHereIsProbedUntilItAnswersAndThePlanReturnsToTheFullOne() {
+        int n = 16;
+        TopologyPlanner planner = new TopologyPlanner(4, 1);
+        List<String> all = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(id(i));
+        }
+        Set<String> full = planner.plan(all, id(0)).links();
+        int w = -1;
+        int sub = -1;
+        for (String candidate : full) {
+            List<String> without = new java.util.ArrayList<>(all);
+            without.remove(candidate);
+            for (String l : planner.plan(without, id(0)).links()) {
+                if (!full.contains(l) && sub < 0) {
+                    w = peer(candidate);
+                    sub = peer(l);
+                }
+            }
+        }
+        assertTrue(sub > 0, "no neighbour whose absence links a substitute: pick other member ids");
+        TablePort port = new TablePort();
+        TopologyManager m = manager(port, n, 4);
+        m.start(0);
+        assertFalse(m.wantsLink(sub), "the full plan links the substitute");
+        for (String id : full) {
+            if (peer(id) != w) {
+                m.sessionInstalled(peer(id), MS);
+            }
+        }
+        long t = DOWN_AFTER_MS * MS;
+        m.doWork(t);
+        assertTrue(m.down(w));
+        assertTrue(m.wantsLink(sub), "the plan without " + w + " does not link the substitute");
+
+        t += DOWN_AFTER_MS * MS;
+        m.doWork(t);
+        assertTrue(m.down(sub), "the substitute answered nothing for downAfterMs");
+        assertTrue(m.wantsLink(sub), "a member down here, unlinked in the full plan, is no longer probed: nothing"
+                + " would ever bring it back");
+        assertTrue(m.wantsLink(w), "a down neighbour is no longer probed");
+
+        // Every member down here (the other substitutes too) is probed, starts and answers.
+        t += MS;
+        for (int i = 1; i < n; i++) {
+            if (m.down(i)) {
+                assertTrue(m.wantsLink(i), "down member " + i + " is not probed");
+                m.sessionInstalled(i, t);
+            }
+        }
+        m.doWork(t);
+        assertFalse(m.down(w));
+        assertFalse(m.down(sub));
+        assertEquals(full, m.plan().links());
+        assertEquals(Set.copyOf(all), Set.copyOf(m.plan().ring()));
+        assertFalse(m.wantsLink(sub), "the substitute is still linked with everyone back");
+        assertTablesFollow(m.plan(), port, Set.of());
+    }
+
     @Test
     void aRekeyDueWithoutAnAnswerMakesALinkedMemberDownButAnsweredOnesStay() {
         TablePort port = new TablePort();
