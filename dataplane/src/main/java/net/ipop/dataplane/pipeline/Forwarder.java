@@ -80,7 +80,7 @@ final class Forwarder implements AutoCloseable {
             stats.drop(DropReason.NO_ROUTE);
             return;
         }
-        Session session = to.sender();
+        Session session = to.sender(nowNanos);
         if (session == null) {
             stats.drop(DropReason.NO_SESSION);
             return;
@@ -125,7 +125,7 @@ final class Forwarder implements AutoCloseable {
     /** Tells the sender, through the peer it came from, that its packet's TTL ran out here. */
     private void timeExceeded(LocalAddresses local, Peer from, MemorySegment buffer, long ip, int length, int version,
                               boolean partial, long nowNanos) {
-        Session session = from.sender();
+        Session session = from.sender(nowNanos);
         if (session == null || !from.endpoint().known() || (version == 4 ? !local.hasV4() : !local.hasV6())) {
             return;
         }

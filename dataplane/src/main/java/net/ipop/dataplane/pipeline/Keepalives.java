@@ -58,7 +58,7 @@ final class Keepalives implements AutoCloseable {
             if (peer == null || !peer.liveness().keepaliveDue(nowNanos)) {
                 continue;
             }
-            Session session = peer.sender();
+            Session session = peer.sender(nowNanos);
             if (session == null || !session.ownedBy(owner) || !peer.endpoint().known()) {
                 continue;
             }

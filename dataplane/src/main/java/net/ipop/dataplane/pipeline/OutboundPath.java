@@ -192,7 +192,7 @@ public final class OutboundPath implements AutoCloseable {
             stats.drop(DropReason.NO_ROUTE);
             return;
         }
-        Session session = peer == null ? null : peer.sender();
+        Session session = peer == null ? null : peer.sender(now);
         if (session == null) {
             if (peer == null) {
                 stats.drop(DropReason.NO_SESSION);

@@ -13,7 +13,7 @@ import net.ipop.dataplane.route.RouteTable;
  * <p>Immutable except for the {@link PeerEndpoint} memory, which is shared by every version of the
  * peer: a session change makes a new {@code Peer} ({@link #withSession}) and a new snapshot, while
  * roaming updates the endpoint in place. The {@link PeerLiveness} is shared the same way. Sending uses
- * {@link #sender()}; receiving accepts either session (the previous one covers packets in flight across a rekey).
+ * {@link #sender(long)}; receiving accepts either session (the previous one covers packets in flight across a rekey).
  */
 public final class Peer {
     private final int slot;
@@ -84,16 +84,25 @@ public final class Peer {
     }
 
     /**
-     * The session to send with: the current one, unless we answered it and the peer has not used it yet while the
-     * previous one can still send; then the previous one. A packet sealed under a session the initiator has not
-     * installed yet would be dropped there as having no session (WireGuard's rule: a responder sends on new keys
-     * only after the initiator's first packet under them). {@code null} before the first handshake completes.
-     * Packet path: no allocation.
+     * How long a session we answered waits for the initiator's first packet before it sends anyway: the initiator
+     * installs the keys a moment after the response arrives (its control plane, then IPC), while a peer that lost
+     * the previous session (its data plane restarted) can only be reached on the new one.
      */
-    public Session sender() {
+    public static final long CONFIRMATION_GRACE_NANOS = 1_000_000_000L;
+
+    /**
+     * The session to send with at {@code nowNanos} ({@link System#nanoTime()}): the current one, unless we answered
+     * it less than {@link #CONFIRMATION_GRACE_NANOS} ago, the peer has not used it yet and the previous one can
+     * still send; then the previous one. A packet sealed under a session the initiator has not installed yet would
+     * be dropped there as having no session (WireGuard's rule: a responder sends on new keys only after the
+     * initiator's first packet under them; the grace bounds it, as our initiators send no confirming keepalive).
+     * {@code null} before the first handshake completes. Packet path: no allocation.
+     */
+    public Session sender(long nowNanos) {
         Session c = current;
         Session p = previous;
-        if (c != null && p != null && !c.confirmed() && !p.signals().exhausted()) {
+        if (c != null && p != null && !c.confirmed() && nowNanos - c.createdNanos() < CONFIRMATION_GRACE_NANOS
+                && !p.signals().exhausted()) {
             return p;
         }
         return c;

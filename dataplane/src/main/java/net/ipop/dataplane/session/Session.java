@@ -113,8 +113,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Marks a session this side answered (the handshake's responder): the initiator may not hold the keys yet (the
-     * response is still on its way, or in its control plane), so {@link Peer#sender()} keeps sending on the
-     * previous session until a packet authenticates under this one. Call before the session is published.
+     * response is still on its way, or in its control plane), so {@link Peer#sender(long)} keeps sending on the
+     * previous session until a packet authenticates under this one (or a grace period ends). Call before the session is published.
      *
      * @return this
      */
