@@ -2,10 +2,7 @@ package net.ipop.control;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import net.ipop.control.TopologyNodes.Member;
 import net.ipop.control.topology.TopologyPlanner;
-import net.ipop.crypto.cert.X25519Keys;
 import net.ipop.ffm.testing.Privileged;
 import net.ipop.ffm.testing.TestNamespace;
 
@@ -49,18 +45,7 @@ class OnDemandTest {
         List<Member> nodes = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(2 * NODES);
         try (TestNamespace hub = TestNamespace.create("odh")) {
-            hub.exec("ip", "link", "add", "br0", "type", "bridge");
-            hub.exec("ip", "link", "set", "br0", "up");
-            for (int i = 0; i < NODES; i++) {
-                TestNamespace ns = TestNamespace.create("od" + i);
-                namespaces.add(ns);
-                hub.exec("ip", "link", "add", "h" + i, "type", "veth", "peer", "name", "u" + i, "netns", ns.name());
-                hub.exec("ip", "link", "set", "h" + i, "master", "br0");
-                hub.exec("ip", "link", "set", "h" + i, "up");
-                ns.exec("ip", "addr", "add", underlay(i) + "/24", "dev", "u" + i);
-                ns.exec("ip", "link", "set", "u" + i, "up");
-                ns.exec("ip", "link", "set", "lo", "up");
-            }
+            TopologyNodes.bridge(hub, "od", NODES, namespaces);
             try {
                 // Keys whose ring leaves a pair without a planned link (the ring's chords may link everyone).
                 List<List<Member>> unlinked = List.of();
@@ -68,14 +53,18 @@ class OnDemandTest {
                     assertTrue(attempt < 200, "no key set in 200 left a pair of 5 unlinked");
                     nodes.clear();
                     for (int i = 0; i < NODES; i++) {
-                        nodes.add(node(i, namespaces.get(i)));
+                        nodes.add(TopologyNodes.keyed(temp, i, namespaces.get(i), RANDOM));
                     }
                     unlinked = TopologyNodes.unlinkedPairs(new TopologyPlanner(2, 1), nodes);
                 }
                 Member a = unlinked.get(0).get(0);
                 Member b = unlinked.get(0).get(1);
                 for (Member n : nodes) {
-                    writeConfig(n, nodes);
+                    TopologyNodes.writeStaticConfig(n, nodes, 2, 1, """
+                              onDemandThresholdBytes: %d
+                              onDemandIntervalMs: 1000
+                              onDemandIdleMs: %d
+                            """.formatted(THRESHOLD_BYTES, IDLE_MS));
                 }
                 long started = System.nanoTime();
                 long up = TopologyNodes.upAll(pool, nodes);
@@ -102,57 +91,5 @@ class OnDemandTest {
                 }
             }
         }
-    }
-
-    private static String underlay(int i) {
-        return "198.51.100." + (10 + i);
-    }
-
-    private Member node(int i, TestNamespace ns) throws IOException {
-        byte[] key = X25519Keys.generatePrivateKey(RANDOM);
-        Member n = TopologyNodes.member(temp, i, X25519Keys.publicKey(key), ns);
-        Path keyFile = n.dir().resolve(n.name() + ".key");
-        Files.writeString(keyFile, X25519Keys.toBase64(key) + "\n");
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-        return n;
-    }
-
-    private static void writeConfig(Member n, List<Member> members) throws IOException {
-        StringBuilder peers = new StringBuilder();
-        for (Member m : members) {
-            if (m != n) {
-                peers.append("""
-                          - name: %s
-                            publicKey: %s
-                            endpoint: %s:51820
-                            allowedAddresses: [%s/32]
-                            keepaliveIntervalMs: 5000
-                        """.formatted(m.name(), X25519Keys.toBase64(m.publicKey()), underlay(m.index()),
-                        m.address()));
-            }
-        }
-        Files.writeString(n.config(), """
-                node:
-                  name: %s
-                  privateKeyFile: %s
-                interface:
-                  name: ipop0
-                  addresses: [%s/24]
-                listen:
-                  port: 51820
-                dataplane:
-                  countersFile: %s
-                  aeronDirectory: %s
-                  deadPeerAfterMs: 5000
-                topology:
-                  maxMeshSize: 2
-                  successors: 1
-                  downAfterMs: 30000
-                  onDemandThresholdBytes: %d
-                  onDemandIntervalMs: 1000
-                  onDemandIdleMs: %d
-                peers:
-                """.formatted(n.name(), n.dir().resolve(n.name() + ".key"), n.address(), n.counters(),
-                n.aeronDir(), THRESHOLD_BYTES, IDLE_MS) + peers);
     }
 }

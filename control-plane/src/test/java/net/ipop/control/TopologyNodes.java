@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,12 +27,14 @@ import net.ipop.control.status.StatusServer;
 import net.ipop.control.topology.Plan;
 import net.ipop.control.topology.TopologyManager;
 import net.ipop.control.topology.TopologyPlanner;
+import net.ipop.crypto.cert.X25519Keys;
 import net.ipop.ffm.testing.TestNamespace;
 import net.ipop.ipc.counters.CountersFileReader;
 import net.ipop.ipc.counters.GlobalCounter;
 
 /**
- * What the topology tests ({@link OverlayMeshRingTest}, {@link OnDemandTest}) do with their nodes: one node per
+ * What the topology tests ({@link TopologyTest}, {@link OverlayMeshRingTest}, {@link OnDemandTest}) do with their
+ * nodes: one node per
  * namespace, started and stopped with the CLI ({@code ipop up}/{@code down}), asked for the status document
  * {@code ipop status --json} prints (straight from the node's status socket: no CLI JVM per question), pinged
  * pairwise in parallel, and an on-demand link made and torn down between a forwarded pair ({@link #onDemand}).
@@ -71,6 +76,82 @@ final class TopologyNodes {
         Path dir = Files.createDirectories(temp.resolve(name));
         return new Member(index, name, publicKey, ns, dir.resolve("node.yaml"), dir.resolve("run"),
                 Path.of("/dev/shm", "ipopt-" + ns.name() + "-" + index), dir.resolve(INTERFACE + ".counters"));
+    }
+
+    /**
+     * {@code count} node namespaces (named {@code prefix}0, 1, ...) on one bridge in {@code hub}, node {@code i}
+     * at {@link #underlay underlay(i)}, each added to {@code namespaces} as soon as it exists: the caller closes
+     * them, also when this fails half-way.
+     */
+    static void bridge(TestNamespace hub, String prefix, int count, List<TestNamespace> namespaces) throws Exception {
+        hub.exec("ip", "link", "add", "br0", "type", "bridge");
+        hub.exec("ip", "link", "set", "br0", "up");
+        for (int i = 0; i < count; i++) {
+            TestNamespace ns = TestNamespace.create(prefix + i);
+            namespaces.add(ns);
+            hub.exec("ip", "link", "add", "h" + i, "type", "veth", "peer", "name", "u" + i, "netns", ns.name());
+            hub.exec("ip", "link", "set", "h" + i, "master", "br0");
+            hub.exec("ip", "link", "set", "h" + i, "up");
+            ns.exec("ip", "addr", "add", underlay(i) + "/24", "dev", "u" + i);
+            ns.exec("ip", "link", "set", "u" + i, "up");
+            ns.exec("ip", "link", "set", "lo", "up");
+        }
+    }
+
+    /** The underlay address of the {@code i}th node on a {@link #bridge}. */
+    static String underlay(int i) {
+        return "198.51.100." + (10 + i);
+    }
+
+    /** A {@link #member} with a fresh static key, its private key written to {@code <name>.key} (mode 600). */
+    static Member keyed(Path temp, int index, TestNamespace ns, SecureRandom random) throws IOException {
+        byte[] key = X25519Keys.generatePrivateKey(random);
+        Member n = member(temp, index, X25519Keys.publicKey(key), ns);
+        Path keyFile = n.dir().resolve(n.name() + ".key");
+        Files.writeString(keyFile, X25519Keys.toBase64(key) + "\n");
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        return n;
+    }
+
+    /**
+     * A static-mode node.yaml for a {@link #keyed} member on a {@link #bridge}: every other member a peer at its
+     * underlay address with only its own overlay address, the topology section's sizes, and {@code topologyExtra}
+     * (further lines of that section, indented two spaces, or "").
+     */
+    static void writeStaticConfig(Member n, List<Member> members, int maxMeshSize, int successors,
+                                  String topologyExtra) throws IOException {
+        StringBuilder peers = new StringBuilder();
+        for (Member m : members) {
+            if (m != n) {
+                peers.append("""
+                          - name: %s
+                            publicKey: %s
+                            endpoint: %s:51820
+                            allowedAddresses: [%s/32]
+                            keepaliveIntervalMs: 5000
+                        """.formatted(m.name(), X25519Keys.toBase64(m.publicKey()), underlay(m.index()),
+                        m.address()));
+            }
+        }
+        Files.writeString(n.config(), """
+                node:
+                  name: %s
+                  privateKeyFile: %s
+                interface:
+                  name: ipop0
+                  addresses: [%s/24]
+                listen:
+                  port: 51820
+                dataplane:
+                  countersFile: %s
+                  aeronDirectory: %s
+                  deadPeerAfterMs: 5000
+                topology:
+                  maxMeshSize: %d
+                  successors: %d
+                  downAfterMs: 30000
+                """.formatted(n.name(), n.dir().resolve(n.name() + ".key"), n.address(), n.counters(),
+                n.aeronDir(), maxMeshSize, successors) + topologyExtra + "peers:\n" + peers);
     }
 
     /** Runs the CLI in the node's namespace, its output going to a file (no pipe for the JDK's reaper to close). */
@@ -115,10 +196,24 @@ final class TopologyNodes {
         assertEquals(0, r.exitCode(), r.output() + log(n));
     }
 
+    /** {@link #down} for each node, in parallel; every one must succeed. */
+    static void downEach(ExecutorService pool, List<Member> nodes) throws Exception {
+        List<Future<?>> downs = new ArrayList<>();
+        for (Member n : nodes) {
+            downs.add(pool.submit(() -> {
+                down(n);
+                return null;
+            }));
+        }
+        for (Future<?> f : downs) {
+            f.get(300, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * Every unordered pair of {@code nodes} pings (one echo answered proves both directions), in parallel, each
      * retrying until {@code seconds}; returns when the last pair first succeeded (System.nanoTime). {@code all}
-     * are the nodes whose logs a failure shows.
+     * are the nodes whose logs a failure shows (their tails) and keeps ({@link #keepLogs}).
      */
     static long pingAllPairs(ExecutorService pool, List<Member> nodes, int seconds, List<Member> all)
             throws Exception {
@@ -151,8 +246,26 @@ final class TopologyNodes {
             }
             last = Math.max(last, t);
         }
+        if (!failed.isEmpty()) {
+            keepLogs(all);
+        }
         assertTrue(failed.isEmpty(), "no ping reply in " + seconds + " s: " + failed + logs(all));
         return last;
+    }
+
+    /**
+     * Copies every node's whole log to {@code target/topology-logs} (a failure message has only their tails; the
+     * temporary directory goes with the test).
+     */
+    static void keepLogs(List<Member> nodes) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target", "topology-logs"));
+        for (Member n : nodes) {
+            Path log = n.runDir().resolve(INTERFACE + ".log");
+            if (Files.exists(log)) {
+                Files.copy(log, dir.resolve(n.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.out.println("node logs kept in " + dir.toAbsolutePath());
     }
 
     /** The peers of the node's status document (what {@code ipop status --json} prints). */
