@@ -91,11 +91,11 @@ class KeepalivesTest {
         PeerLiveness l = new PeerLiveness(0, 2_000 * MS, T0);
         PeerTable t = table(l, scratch);
         assertEquals(0, run(t, T0 + 60_000 * MS), "no persistent keepalive and nothing received");
-        l.received(T0 + 61_000 * MS, true);
+        l.received(T0 + 61_000 * MS, true, true);
         assertEquals(0, run(t, T0 + 62_950 * MS));
         assertEquals(1, run(t, T0 + 63_000 * MS));
         assertEquals(0, run(t, T0 + 64_000 * MS), "answered once");
-        l.received(T0 + 70_000 * MS, false);
+        l.received(T0 + 70_000 * MS, false, true);
         assertEquals(0, run(t, T0 + 80_000 * MS), "a keepalive is not answered");
         assertEquals(1, keepalivesOpened);
     }
@@ -112,7 +112,7 @@ class KeepalivesTest {
         long firstKeepaliveAt = -1;
         for (long at = 100 * MS; at < 5_000 * MS && firstKeepaliveAt < 0; at += 10 * MS) {
             if (at % (200 * MS) == 100 * MS) {
-                l.received(T0 + at, true);
+                l.received(T0 + at, true, true);
             }
             if (run(t, T0 + at) > 0) {
                 firstKeepaliveAt = at;
