@@ -87,6 +87,48 @@ class KeepalivesTest {
     }
 
     @Test
+    void keepalivesDueInOneScanEachOpenAtTheirOwnPeer() {
+        // Persistent keepalives started together stay in step: every scan finds several due. Each is sealed in
+        // the same scratch message, so the batch must not send them from there (all would carry the last one).
+        InetSocketAddress[] addresses = {new InetSocketAddress("198.51.100.2", 1001),
+                new InetSocketAddress("198.51.100.3", 1002), new InetSocketAddress("198.51.100.4", 1003)};
+        List<Session> farEnds = new ArrayList<>();
+        PeerTable.Builder b = new PeerTable.Builder();
+        List<PeerEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < addresses.length; i++) {
+            PeerEndpoint e = new PeerEndpoint().set(addresses[i]);
+            endpoints.add(e);
+            Session mine = new Session(0x0A000001 + i, 0x0B000001 + i, Suite.AES256GCM, StaticSessions.key(10 + i),
+                    StaticSessions.key(20 + i), scratch, 0);
+            farEnds.add(new Session(0x0B000001 + i, 0x0A000001 + i, Suite.AES256GCM, StaticSessions.key(20 + i),
+                    StaticSessions.key(10 + i), farScratch, 0));
+            b.put(Peer.create(i, "p" + i, List.of(), e, new PeerLiveness(1_000 * MS, 10_000 * MS, T0))
+                    .withSession(mine));
+        }
+        List<Integer> opened = new ArrayList<>();
+        try (MessageBatch out = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE)) {
+            GsoBatcher own = new GsoBatcher(new PathStats(), (sent, count) -> {
+                for (int i = 0; i < count; i++) {
+                    int peer = List.of(addresses).indexOf(sent.remote(i).toInetSocketAddress());
+                    java.lang.foreign.MemorySegment.copy(sent.sendSegment(i), sent.sendOffset(i), received.buffer(0),
+                            0, sent.length(i));
+                    if (farEnds.get(peer).opener().open(received.buffer(0), 0, sent.length(i)) == 0) {
+                        opened.add(peer);
+                    }
+                }
+                return 0;
+            }, out);
+            try (Keepalives k = new Keepalives(stats, own, scratch)) {
+                assertEquals(3, k.run(b.build(), T0 + 1_000 * MS));
+                own.flush();
+            }
+        } finally {
+            endpoints.forEach(PeerEndpoint::close);
+        }
+        assertEquals(List.of(0, 1, 2), opened, "each keepalive opens at the peer it was sent to");
+    }
+
+    @Test
     void passiveKeepaliveAnswersDataThatGotNoReply() {
         PeerLiveness l = new PeerLiveness(0, 2_000 * MS, T0);
         PeerTable t = table(l, scratch);
