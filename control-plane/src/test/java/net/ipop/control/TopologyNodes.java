@@ -259,14 +259,14 @@ final class TopologyNodes {
         return last;
     }
 
-    /** When a pair that still does not ping has both ends' counters kept ({@link #keepStall}). */
+    /** When a pair that still does not ping has the nodes' counters and logs kept ({@link #keepStall}). */
     private static final Duration[] STALL_SNAPSHOTS = {Duration.ofSeconds(20), Duration.ofSeconds(30)};
 
     /**
-     * Keeps both ends' counters ({@code ipop stats --json}), status and whole logs in {@code target/topology-logs}
-     * while a pair stays unreachable: a pair that recovers later passes the test but should leave evidence of
-     * why it was stuck (the drop reasons per peer tell a missing session from failed authentication or a wrong
-     * endpoint).
+     * Keeps every node's counters ({@code ipop stats --json}) and whole log, and both ends' status, in
+     * {@code target/topology-logs} while a pair stays unreachable: a pair that recovers later passes the test but
+     * should leave evidence of why it was stuck (the drop reasons tell a missing session from failed
+     * authentication or a wrong endpoint, and other nodes' totals show whether the trouble is the pair's alone).
      */
     private static void keepStall(Member a, Member b, Duration after, List<Member> all) throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "topology-logs",
