@@ -224,11 +224,17 @@ final class TopologyNodes {
                 if (a.index() < b.index()) {
                     pairs.add(a.name() + " -> " + b.name());
                     pings.add(pool.submit(() -> {
-                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+                        long start = System.nanoTime();
+                        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+                        int snapshots = 0;
                         while (a.ns().execAllowingFailure(10, "ping", "-c", "1", "-W", "2", b.address())
                                 .exitCode() != 0) {
                             if (System.nanoTime() - deadline > 0) {
                                 return -1L;
+                            }
+                            if (snapshots < STALL_SNAPSHOTS.length
+                                    && System.nanoTime() - start > STALL_SNAPSHOTS[snapshots].toNanos()) {
+                                keepStall(a, b, STALL_SNAPSHOTS[snapshots++], all);
                             }
                             Thread.sleep(300);
                         }
@@ -251,6 +257,34 @@ final class TopologyNodes {
         }
         assertTrue(failed.isEmpty(), "no ping reply in " + seconds + " s: " + failed + logs(all));
         return last;
+    }
+
+    /** When a pair that still does not ping has the nodes' counters and logs kept ({@link #keepStall}). */
+    private static final Duration[] STALL_SNAPSHOTS = {Duration.ofSeconds(20), Duration.ofSeconds(30)};
+
+    /**
+     * Keeps every node's counters ({@code ipop stats --json}) and whole log, and both ends' status, in
+     * {@code target/topology-logs} while a pair stays unreachable: a pair that recovers later passes the test but
+     * should leave evidence of why it was stuck (the drop reasons tell a missing session from failed
+     * authentication or a wrong endpoint, and other nodes' totals show whether the trouble is the pair's alone).
+     */
+    private static void keepStall(Member a, Member b, Duration after, List<Member> all) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "topology-logs",
+                "stall-" + a.name() + "-" + b.name() + "-" + after.toSeconds() + "s"));
+        for (Member n : all) {
+            Files.writeString(dir.resolve(n.name() + ".stats.json"),
+                    ipop(n, 60, "stats", "--json", "--file", n.counters().toString()).output());
+            if (n == a || n == b) {
+                Files.writeString(dir.resolve(n.name() + ".status.json"),
+                        ipop(n, 60, "status", "--json", "--config", n.config().toString()).output());
+            }
+            Path log = n.runDir().resolve(INTERFACE + ".log");
+            if (Files.exists(log)) {
+                Files.copy(log, dir.resolve(n.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.out.println(a.name() + " -> " + b.name() + " still unreachable after " + after.toSeconds()
+                + " s: counters, status and logs kept in " + dir.toAbsolutePath());
     }
 
     /**

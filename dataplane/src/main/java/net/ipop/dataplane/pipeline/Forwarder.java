@@ -154,7 +154,7 @@ final class Forwarder implements AutoCloseable {
         icmpInWindow++;
         stats.icmpSent++;
         stats.peerSent(from.slot(), n);
-        batcher.add(from, icmp, 0, r);
+        batcher.addCopy(from, icmp, 0, r); // the next time-exceeded of this batch is built in the same buffer
     }
 
     @Override

@@ -28,8 +28,9 @@ import net.ipop.ffm.udp.UdpSocket;
  * datagram are copied into the batch's buffer.
  *
  * <p>Threading: the owning pipeline thread only. The batch is owned by the pipeline and borrowed
- * here. The memory passed to {@link #add} is borrowed until the slot holding it has been sent: at
- * the latest when the next {@link #flush} returns; it must not change before. No allocation.
+ * here. The memory passed to {@link #add} and {@link #addWithHeadroom} is borrowed until the slot holding it
+ * has been sent: at the latest when the next {@link #flush} returns; it must not change before.
+ * {@link #addKeepalive} and {@link #addCopy} copy instead. No allocation.
  */
 final class GsoBatcher {
     /** Largest GSO payload we put in one slot: below the 64 KiB IP datagram limit with headers. */
@@ -70,7 +71,7 @@ final class GsoBatcher {
      * copied behind a ChannelData header; the memory before {@code at} is not touched.
      */
     void add(Peer to, MemorySegment from, long at, int datagramLength) {
-        add(to, from, at, datagramLength, false, true);
+        add(to, from, at, datagramLength, false, true, false);
     }
 
     /**
@@ -79,29 +80,40 @@ final class GsoBatcher {
      * other datagram still waiting to be sent); for a direct peer those bytes are not touched.
      */
     void addWithHeadroom(Peer to, MemorySegment from, long at, int datagramLength) {
-        add(to, from, at, datagramLength, true, true);
+        add(to, from, at, datagramLength, true, true, false);
     }
 
     /**
      * As {@link #addWithHeadroom} for a datagram the caller did not count as an inner packet sent to the peer
-     * (a keepalive): if its send fails it is counted per reason only, not for the peer.
+     * (a keepalive): if its send fails it is counted per reason only, not for the peer. The datagram is copied
+     * into the batch, so {@code from} may be sealed again for the next peer at once: it is not borrowed.
      */
     void addKeepalive(Peer to, MemorySegment from, long at, int datagramLength) {
-        add(to, from, at, datagramLength, true, false);
+        add(to, from, at, datagramLength, true, false, true);
+    }
+
+    /**
+     * As {@link #add}, but the datagram is copied into the batch: {@code from} is not borrowed, so a caller that
+     * builds each of its datagrams in one scratch buffer (ICMP errors) may reuse it at once.
+     */
+    void addCopy(Peer to, MemorySegment from, long at, int datagramLength) {
+        add(to, from, at, datagramLength, false, true, true);
     }
 
     /**
      * @param peerCounted whether the caller counted the datagram as sent to {@code to} ({@link PathStats#peerSent}):
      *     then a failed send is counted as that peer's drop too, so the peer's sent = its delivered + its drops
+     * @param copy whether the datagram goes into the batch's buffer now instead of being sent from {@code from}
      */
     private void add(Peer to, MemorySegment from, long at, int datagramLength, boolean headroom,
-                     boolean peerCounted) {
+                     boolean peerCounted, boolean copy) {
         int channel = to.endpoint().channel();
         int framing = channel == 0 ? 0 : ChannelData.HEADER_LENGTH;
         int wire = datagramLength + framing;
         long start = at;
         // Without headroom the header can only be put in front in the batch's own buffer.
         boolean copyFramed = framing != 0 && !headroom;
+        boolean copied = copyFramed || copy;
         if (framing != 0 && headroom) {
             start = at - framing;
             ChannelData.writeHeader(from, start, channel, datagramLength);
@@ -118,9 +130,9 @@ final class GsoBatcher {
             counted = 0;
             length = 0;
             segment = wire;
-            inPlace = copyFramed ? null : from;
+            inPlace = copied ? null : from;
             inPlaceAt = start;
-        } else if (inPlace != null && (copyFramed || inPlace != from || inPlaceAt + length != start)) {
+        } else if (inPlace != null && (copied || inPlace != from || inPlaceAt + length != start)) {
             MemorySegment.copy(inPlace, inPlaceAt, batch.buffer(slots), 0, length);
             inPlace = null;
         }

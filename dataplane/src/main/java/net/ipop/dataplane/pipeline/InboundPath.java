@@ -202,7 +202,8 @@ public final class InboundPath {
             endpoint.copyFrom(source);
             stats.roams++;
         }
-        peer.liveness().received(now, r != 0);
+        // Under the previous session while we send on the current one, it does not show the peer holds our keys.
+        peer.liveness().received(now, r != 0, session != peer.previous() || peer.sender(now) == session);
         if (r == 0) {
             stats.keepalives++;
             return;

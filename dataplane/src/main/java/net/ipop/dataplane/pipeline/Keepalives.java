@@ -33,7 +33,10 @@ final class Keepalives implements AutoCloseable {
     private final GsoBatcher batcher;
     private final AeadScratch owner;
     private final Arena arena = Arena.ofShared();
-    /** An empty message sealed behind room for a ChannelData header (relayed peers). */
+    /**
+     * An empty message sealed behind room for a ChannelData header (relayed peers); sealed again for each peer
+     * due, which {@link GsoBatcher#addKeepalive} allows by copying it.
+     */
     private final MemorySegment message = arena.allocate(ChannelData.HEADER_LENGTH + TransportHeader.OVERHEAD, 16);
     private long lastScanNanos;
     private boolean scanned;

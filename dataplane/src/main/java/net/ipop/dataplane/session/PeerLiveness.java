@@ -12,8 +12,8 @@ import java.lang.invoke.VarHandle;
  * <p>Rules (times from {@link System#nanoTime()}):
  * <ul>
  *   <li>Sending <em>data</em> starts the "unanswered" clock if it is not running; receiving anything
- *       authenticated (data or keepalive) stops it. Keepalives do not start it: the far side does not
- *       answer a keepalive, so a quiet link is not a dead one.</li>
+ *       authenticated (data or keepalive) under the session we send with, or a newer one, stops it. Keepalives
+ *       do not start it: the far side does not answer a keepalive, so a quiet link is not a dead one.</li>
  *   <li>Persistent keepalive: with {@link #keepaliveIntervalNanos()} &gt; 0 the pipeline sends an empty
  *       data message when nothing was sent to the peer for that long.</li>
  *   <li>Passive keepalive: data received and nothing sent back for {@link #passiveKeepaliveNanos()},
@@ -122,8 +122,15 @@ public final class PeerLiveness {
         }
     }
 
-    /** Pipeline: an authenticated message came from the peer; {@code data} false for a keepalive. */
-    public void received(long nowNanos, boolean data) {
+    /**
+     * Pipeline: an authenticated message came from the peer; {@code data} false for a keepalive. {@code answers}
+     * says whether it proves the peer can open what we send: it came under the session we send with, or a newer
+     * one. A message under an older session does not stop the unanswered clock, because the peer may lack our
+     * current session's keys (its data plane kept two of three sessions installed in a burst of crossed
+     * handshakes, or it restarted) while it keeps sending on the older one; the dead interval then ends in a
+     * new handshake instead of our data being dropped there until the next timed rekey.
+     */
+    public void received(long nowNanos, boolean data, boolean answers) {
         LAST_RECEIVED.setOpaque(this, nowNanos);
         if (data) {
             LAST_RECEIVED_DATA.setOpaque(this, nowNanos);
@@ -131,7 +138,7 @@ public final class PeerLiveness {
                 DATA_UNANSWERED_SINCE.setOpaque(this, nowNanos);
             }
         }
-        if ((long) UNANSWERED_SINCE.getOpaque(this) != NONE) {
+        if (answers && (long) UNANSWERED_SINCE.getOpaque(this) != NONE) {
             UNANSWERED_SINCE.setOpaque(this, NONE);
         }
     }

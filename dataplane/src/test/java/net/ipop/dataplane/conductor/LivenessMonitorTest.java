@@ -38,7 +38,7 @@ class LivenessMonitorTest {
         assertEquals(List.of(peer), declaredDown);
         assertEquals(List.of(), declaredUp);
         assertEquals(0, monitor.check(List.of(peer), T0 + 65_000 * MS), "no change, no log");
-        liveness.received(T0 + 66_000 * MS, false);
+        liveness.received(T0 + 66_000 * MS, false, true);
         assertEquals(1, monitor.check(List.of(peer), T0 + 66_100 * MS));
         assertFalse(liveness.down());
         assertEquals(2, log.size(), log.toString());

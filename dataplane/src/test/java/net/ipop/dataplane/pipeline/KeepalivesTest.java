@@ -87,15 +87,57 @@ class KeepalivesTest {
     }
 
     @Test
+    void keepalivesDueInOneScanEachOpenAtTheirOwnPeer() {
+        // Persistent keepalives started together stay in step: every scan finds several due. Each is sealed in
+        // the same scratch message, so the batch must not send them from there (all would carry the last one).
+        InetSocketAddress[] addresses = {new InetSocketAddress("198.51.100.2", 1001),
+                new InetSocketAddress("198.51.100.3", 1002), new InetSocketAddress("198.51.100.4", 1003)};
+        List<Session> farEnds = new ArrayList<>();
+        PeerTable.Builder b = new PeerTable.Builder();
+        List<PeerEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < addresses.length; i++) {
+            PeerEndpoint e = new PeerEndpoint().set(addresses[i]);
+            endpoints.add(e);
+            Session mine = new Session(0x0A000001 + i, 0x0B000001 + i, Suite.AES256GCM, StaticSessions.key(10 + i),
+                    StaticSessions.key(20 + i), scratch, 0);
+            farEnds.add(new Session(0x0B000001 + i, 0x0A000001 + i, Suite.AES256GCM, StaticSessions.key(20 + i),
+                    StaticSessions.key(10 + i), farScratch, 0));
+            b.put(Peer.create(i, "p" + i, List.of(), e, new PeerLiveness(1_000 * MS, 10_000 * MS, T0))
+                    .withSession(mine));
+        }
+        List<Integer> opened = new ArrayList<>();
+        try (MessageBatch out = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE)) {
+            GsoBatcher own = new GsoBatcher(new PathStats(), (sent, count) -> {
+                for (int i = 0; i < count; i++) {
+                    int peer = List.of(addresses).indexOf(sent.remote(i).toInetSocketAddress());
+                    java.lang.foreign.MemorySegment.copy(sent.sendSegment(i), sent.sendOffset(i), received.buffer(0),
+                            0, sent.length(i));
+                    if (farEnds.get(peer).opener().open(received.buffer(0), 0, sent.length(i)) == 0) {
+                        opened.add(peer);
+                    }
+                }
+                return 0;
+            }, out);
+            try (Keepalives k = new Keepalives(stats, own, scratch)) {
+                assertEquals(3, k.run(b.build(), T0 + 1_000 * MS));
+                own.flush();
+            }
+        } finally {
+            endpoints.forEach(PeerEndpoint::close);
+        }
+        assertEquals(List.of(0, 1, 2), opened, "each keepalive opens at the peer it was sent to");
+    }
+
+    @Test
     void passiveKeepaliveAnswersDataThatGotNoReply() {
         PeerLiveness l = new PeerLiveness(0, 2_000 * MS, T0);
         PeerTable t = table(l, scratch);
         assertEquals(0, run(t, T0 + 60_000 * MS), "no persistent keepalive and nothing received");
-        l.received(T0 + 61_000 * MS, true);
+        l.received(T0 + 61_000 * MS, true, true);
         assertEquals(0, run(t, T0 + 62_950 * MS));
         assertEquals(1, run(t, T0 + 63_000 * MS));
         assertEquals(0, run(t, T0 + 64_000 * MS), "answered once");
-        l.received(T0 + 70_000 * MS, false);
+        l.received(T0 + 70_000 * MS, false, true);
         assertEquals(0, run(t, T0 + 80_000 * MS), "a keepalive is not answered");
         assertEquals(1, keepalivesOpened);
     }
@@ -112,7 +154,7 @@ class KeepalivesTest {
         long firstKeepaliveAt = -1;
         for (long at = 100 * MS; at < 5_000 * MS && firstKeepaliveAt < 0; at += 10 * MS) {
             if (at % (200 * MS) == 100 * MS) {
-                l.received(T0 + at, true);
+                l.received(T0 + at, true, true);
             }
             if (run(t, T0 + at) > 0) {
                 firstKeepaliveAt = at;

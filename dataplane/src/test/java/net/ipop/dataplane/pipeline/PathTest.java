@@ -24,6 +24,7 @@ import net.ipop.dataplane.route.RouteTable;
 import net.ipop.dataplane.route.RouteTraffic;
 import net.ipop.dataplane.session.Peer;
 import net.ipop.dataplane.session.PeerEndpoint;
+import net.ipop.dataplane.session.PeerLiveness;
 import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.Session;
 import net.ipop.ffm.tun.VirtioNetHeader;
@@ -321,6 +322,45 @@ class PathTest {
         receive();
         assertEquals(1, statsB.drops(DropReason.NO_SESSION), "sent under the new session, which this B lacks");
         assertEquals(1, toTunB.size());
+    }
+
+    @Test
+    void aMessageUnderThePreviousSessionAnswersOnlyWhileWeSendOnIt() {
+        install(Suite.AES256GCM);
+        // B completed a handshake as initiator whose keys A's data plane never kept (a burst of crossed
+        // handshakes): B sends data under it while A still sends under the session B now holds as previous.
+        Session initiated = new Session(0x0B0B0005, 0x0A0A0006, Suite.AES256GCM, StaticSessions.key(5),
+                StaticSessions.key(6), scratchB, System.nanoTime());
+        tableB = new PeerTable.Builder(tableB).put(tableB.peer(0).withSession(initiated)).build();
+        PeerLiveness ofA = tableB.peer(0).liveness();
+        ofA.sentData(System.nanoTime());
+        byte[] old = Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 40));
+        send(old);
+        receive();
+        assertEquals(1, toTunB.size());
+        assertArrayEquals(old, toTunB.get(0), "still delivered: the previous session opens");
+        assertTrue(ofA.unansweredSinceNanos() != PeerLiveness.NONE,
+                "A may lack the session B sends with: B's data is still unanswered");
+
+        // A holds B's session now and sends under it: that answers.
+        Session held = new Session(0x0A0A0006, 0x0B0B0005, Suite.AES256GCM, StaticSessions.key(6),
+                StaticSessions.key(5), scratchA, System.nanoTime());
+        tableA = new PeerTable.Builder(tableA).put(tableA.peer(0).withSession(held)).build();
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 41)));
+        receive();
+        assertEquals(2, toTunB.size());
+        assertEquals(PeerLiveness.NONE, ofA.unansweredSinceNanos());
+
+        // B answered a handshake (responder, unconfirmed, in its grace): it sends on the previous session, so a
+        // message under the previous one answers.
+        Session answered = new Session(0x0B0B0007, 0x0A0A0008, Suite.AES256GCM, StaticSessions.key(7),
+                StaticSessions.key(8), scratchB, System.nanoTime()).awaitingConfirmation();
+        tableB = new PeerTable.Builder(tableB).put(tableB.peer(0).withSession(answered)).build();
+        ofA.sentData(System.nanoTime());
+        send(Packets.udp4("192.0.2.1", "192.0.2.2", random(64, 42)));
+        receive();
+        assertEquals(3, toTunB.size());
+        assertEquals(PeerLiveness.NONE, ofA.unansweredSinceNanos());
     }
 
     @Test

@@ -327,7 +327,7 @@ class RelayPathTest {
         try (Keepalives keepalives = new Keepalives(statsA, outA.batcher(), scratchA)) {
             // A passive keepalive is due once data arrived and nothing went back for a while.
             long start = System.nanoTime();
-            tableA.peer(0).liveness().received(start, true);
+            tableA.peer(0).liveness().received(start, true, true);
             int sent = 0;
             for (long now = start; sent == 0 && now - start < 60_000_000_000L; now += 1_000_000_000L) {
                 sent = keepalives.run(tableA, now);
