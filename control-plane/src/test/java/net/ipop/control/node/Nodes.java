@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import net.ipop.control.config.DataPlaneConfig;
 import net.ipop.control.config.InterfaceConfig;
@@ -58,5 +59,43 @@ final class Nodes {
                 Path.of("/dev/shm/ipop-ipopt0"), DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS);
         return new NodeConfig(name, Path.of("/etc/ipop/" + name + ".key"), StaticPublicKey.of(key.publicKey()), iface,
                 new ListenConfig(51820, Optional.empty()), suite, dp, new ArrayList<>(List.of(peers)));
+    }
+
+    /**
+     * A topology that only says whether it wants links, the same for every peer, as {@code wants} says at each
+     * ask; routes, rekeys and members are not the test's concern.
+     */
+    static LinkPolicy wanting(BooleanSupplier wants) {
+        return new LinkPolicy() {
+            @Override
+            public void start(long nowNanos) {
+            }
+
+            @Override
+            public boolean wantsLink(int peerId) {
+                return wants.getAsBoolean();
+            }
+
+            @Override
+            public void sessionInstalled(int peerId, long nowNanos) {
+            }
+
+            @Override
+            public void rekeyDue(int peerId, long nowNanos) {
+            }
+
+            @Override
+            public void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos) {
+            }
+
+            @Override
+            public void memberRemoved(int peerId, long nowNanos) {
+            }
+
+            @Override
+            public int doWork(long nowNanos) {
+                return 0;
+            }
+        };
     }
 }

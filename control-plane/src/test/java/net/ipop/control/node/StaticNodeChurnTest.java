@@ -13,7 +13,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import net.ipop.crypto.Suite;
-import net.ipop.crypto.cert.IpPrefix;
 import net.ipop.crypto.noise.NoiseKeyPair;
 import net.ipop.crypto.noise.PeerTimers;
 import net.ipop.ipc.sbe.SessionEventKind;
@@ -59,7 +58,7 @@ class StaticNodeChurnTest {
                 Nodes.peer("alpha", keyA, bKnowsA ? ADDRESS_A : null, "192.0.2.1/32", SUITE)), keyB, portB, clock,
                 Nodes.RANDOM);
         if (aHasPolicy) {
-            a.useLinkPolicy(new WantsOrNot());
+            a.useLinkPolicy(Nodes.wanting(() -> aWantsB)); // routes are not this test's concern
         }
         line.attach(portA, a);
         line.attach(portB, b);
@@ -216,38 +215,5 @@ class StaticNodeChurnTest {
 
     private static List<Integer> indices(List<Session> sessions) {
         return sessions.stream().map(Session::localIndex).toList();
-    }
-
-    /** A's topology: it wants the link to B while {@link #aWantsB}; routes are not this test's concern. */
-    private final class WantsOrNot implements LinkPolicy {
-        @Override
-        public void start(long nowNanos) {
-        }
-
-        @Override
-        public boolean wantsLink(int peerId) {
-            return aWantsB;
-        }
-
-        @Override
-        public void sessionInstalled(int peerId, long nowNanos) {
-        }
-
-        @Override
-        public void rekeyDue(int peerId, long nowNanos) {
-        }
-
-        @Override
-        public void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos) {
-        }
-
-        @Override
-        public void memberRemoved(int peerId, long nowNanos) {
-        }
-
-        @Override
-        public int doWork(long nowNanos) {
-            return 0;
-        }
     }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import net.ipop.crypto.MessageTypes;
 import net.ipop.crypto.Suite;
-import net.ipop.crypto.cert.IpPrefix;
 import net.ipop.crypto.noise.NoiseKeyPair;
 import net.ipop.crypto.noise.PeerTimers;
 import net.ipop.ipc.sbe.SessionEventKind;
@@ -444,37 +443,7 @@ class StaticNodeTest {
     void aPeerAddedAtRunTimeUnderALinkPolicyIsRoutedByThePolicyNotTheNode() {
         a = new StaticNode(Nodes.config("alpha", keyA, "192.0.2.1/24", Suite.AES256GCM), keyA, portA, clock,
                 Nodes.RANDOM);
-        a.useLinkPolicy(new LinkPolicy() {
-            @Override
-            public void start(long nowNanos) {
-            }
-
-            @Override
-            public boolean wantsLink(int peerId) {
-                return false;
-            }
-
-            @Override
-            public void sessionInstalled(int peerId, long nowNanos) {
-            }
-
-            @Override
-            public void rekeyDue(int peerId, long nowNanos) {
-            }
-
-            @Override
-            public void memberChanged(int peerId, byte[] publicKey, List<IpPrefix> prefixes, long nowNanos) {
-            }
-
-            @Override
-            public void memberRemoved(int peerId, long nowNanos) {
-            }
-
-            @Override
-            public int doWork(long nowNanos) {
-                return 0;
-            }
-        });
+        a.useLinkPolicy(Nodes.wanting(() -> false));
         a.start();
         int beta = a.addPeer(Nodes.peer("beta", keyB, null, "192.0.2.2/32", Suite.AES256GCM));
         assertTrue(portA.commands.contains("peer " + beta + " beta AES256GCM 0"), portA.commands.toString());
