@@ -365,6 +365,8 @@ public final class Conductor implements Agent, CommandListener {
         Arrays.fill(receiveKey, (byte) 0);
         if (command.initiator() != BooleanType.TRUE) {
             session.awaitingConfirmation();
+        } else {
+            session.announcing();
         }
         Session oldCurrent = entry.current;
         Session oldPrevious = entry.previous;

@@ -14,7 +14,9 @@ import net.ipop.dataplane.session.Session;
 /**
  * Sends keepalives (empty transport data messages) to the peers this pipeline serves when their
  * {@link PeerLiveness} says one is due: persistent (nothing sent for the peer's interval) or passive
- * (data received and nothing sent back). A peer gets one only if it has a current session owned by
+ * (data received and nothing sent back), and under a session we just initiated when no data went under it
+ * first ({@link Session#announcementDue()}: it confirms the session at the responder). A peer gets one only if it
+ * has a current session owned by
  * this pipeline and a known endpoint; a peer declared down still gets them, since they are what
  * finds out whether it came back.
  *
@@ -58,7 +60,8 @@ final class Keepalives implements AutoCloseable {
         int sent = 0;
         for (int slot = 0, n = table.slots(); slot < n; slot++) {
             Peer peer = table.peer(slot);
-            if (peer == null || !peer.liveness().keepaliveDue(nowNanos)) {
+            if (peer == null || !(peer.liveness().keepaliveDue(nowNanos)
+                    || peer.current() != null && peer.current().announcementDue())) {
                 continue;
             }
             Session session = peer.sender(nowNanos);

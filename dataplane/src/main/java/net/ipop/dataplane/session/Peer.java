@@ -84,18 +84,20 @@ public final class Peer {
     }
 
     /**
-     * How long a session we answered waits for the initiator's first packet before it sends anyway: the initiator
-     * installs the keys a moment after the response arrives (its control plane, then IPC), while a peer that lost
-     * the previous session (its data plane restarted) can only be reached on the new one.
+     * How long a session we answered waits for the initiator's first packet before it sends anyway. The initiator
+     * installs the keys some time after the response arrives (its control plane, then IPC: seconds on a loaded
+     * host) and then sends data or a keepalive under them at once ({@link Session#announcing()}), so the wait
+     * normally ends with that packet; the bound (WireGuard's REKEY_TIMEOUT) covers a lost one, and a peer that
+     * lost the previous session (its data plane restarted) can only be reached on the new one.
      */
-    public static final long CONFIRMATION_GRACE_NANOS = 1_000_000_000L;
+    public static final long CONFIRMATION_GRACE_NANOS = 5_000_000_000L;
 
     /**
      * The session to send with at {@code nowNanos} ({@link System#nanoTime()}): the current one, unless we answered
      * it less than {@link #CONFIRMATION_GRACE_NANOS} ago, the peer has not used it yet and the previous one can
      * still send; then the previous one. A packet sealed under a session the initiator has not installed yet would
      * be dropped there as having no session (WireGuard's rule: a responder sends on new keys only after the
-     * initiator's first packet under them; the grace bounds it, as our initiators send no confirming keepalive).
+     * initiator's first packet under them; the grace bounds it, for a lost one).
      * {@code null} before the first handshake completes. Packet path: no allocation.
      */
     public Session sender(long nowNanos) {

@@ -30,6 +30,8 @@ public final class Session implements AutoCloseable {
     private final SessionSignals signals = new SessionSignals();
     /** Set before the session is published, never after: see {@link #awaitingConfirmation()}. */
     private boolean awaitsConfirmation;
+    /** Set before the session is published, never after: see {@link #announcing()}. */
+    private boolean announces;
 
     /**
      * @param sendKey 32-byte key we seal with; copied, the caller wipes its array
@@ -121,6 +123,27 @@ public final class Session implements AutoCloseable {
     public Session awaitingConfirmation() {
         awaitsConfirmation = true;
         return this;
+    }
+
+    /**
+     * Marks a session this side initiated: unless data goes under it first, the pipeline sends the peer a keepalive
+     * under it at once ({@link #announcementDue()}), which confirms the session at the responder, as WireGuard's
+     * initiator does. The responder keeps sending on its previous session until then. Call before the session is
+     * published.
+     *
+     * @return this
+     */
+    public Session announcing() {
+        announces = true;
+        return this;
+    }
+
+    /**
+     * Whether the session is one we initiated and nothing has been sealed under it yet, so a keepalive should
+     * tell the peer we hold it. Any thread (the send counter is shared); no allocation.
+     */
+    public boolean announcementDue() {
+        return announces && sealers[0].nextCounter() == 0;
     }
 
     /** Whether the peer is known to hold this session's keys: we initiated it, or it has sent under it. Any thread. */

@@ -376,7 +376,11 @@ class ConductorTest {
         tables.acquire().peer(0).current().signals().onAuthenticated();
         assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "confirmed twice");
 
+        assertFalse(tables.acquire().peer(0).current().announcementDue(), "the responder announces nothing");
+
         assertOk(installSession(7, 12, 22, true));
+        assertTrue(tables.acquire().peer(0).current().announcementDue(),
+                "the initiator's pipeline tells the responder it holds the keys");
         tables.acquire().peer(0).current().signals().onAuthenticated();
         assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "an initiator's keys need no confirmation");
     }

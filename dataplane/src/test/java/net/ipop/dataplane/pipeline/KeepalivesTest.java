@@ -129,6 +129,26 @@ class KeepalivesTest {
     }
 
     @Test
+    void aSessionWeInitiatedIsAnnouncedByOneKeepaliveUnlessDataWentFirst() {
+        PeerLiveness quiet = new PeerLiveness(0, 10_000 * MS, T0); // no persistent keepalive
+        endpoint.set(FAR);
+        Session mine = new Session(StaticSessions.INDEX_A, StaticSessions.INDEX_B, Suite.AES256GCM,
+                StaticSessions.key(1), StaticSessions.key(2), scratch, 0).announcing();
+        PeerTable t = new PeerTable.Builder()
+                .put(Peer.create(0, "b", List.of(Prefix.parse("192.0.2.2/32")), endpoint, quiet).withSession(mine))
+                .build();
+        assertEquals(1, run(t, T0 + MS), "at once, though no keepalive interval is set");
+        assertEquals(1, keepalivesOpened, "under the new session, at the responder");
+        assertEquals(0, run(t, T0 + 100 * MS), "once");
+
+        Session next = new Session(StaticSessions.INDEX_A + 1, StaticSessions.INDEX_B + 1, Suite.AES256GCM,
+                StaticSessions.key(1), StaticSessions.key(2), scratch, 0).announcing();
+        next.sealer().reserve(1); // a data packet went under it first: that announced it
+        PeerTable t2 = new PeerTable.Builder(t).put(t.peer(0).withSession(next)).build();
+        assertEquals(0, run(t2, T0 + 200 * MS));
+    }
+
+    @Test
     void passiveKeepaliveAnswersDataThatGotNoReply() {
         PeerLiveness l = new PeerLiveness(0, 2_000 * MS, T0);
         PeerTable t = table(l, scratch);
