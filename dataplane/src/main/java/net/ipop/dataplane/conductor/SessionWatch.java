@@ -18,7 +18,10 @@ import net.ipop.ipc.sbe.SessionEventKind;
  *   <li>{@code CONFIRMED}, once, when a message authenticated under a responder session's receive key (the
  *       initiator has the keys: the handshake is complete);</li>
  *   <li>{@code REKEY_DUE}, once, for a peer's current session when its send counter passed
- *       {@code REKEY_AFTER_MESSAGES}, or when we initiated it and it is {@code REKEY_AFTER_TIME} old;</li>
+ *       {@code REKEY_AFTER_MESSAGES}, or when we initiated it and it is {@code REKEY_AFTER_TIME} old, or when we
+ *       initiated it {@code REKEY_TIMEOUT} ago and nothing authenticated under it while the peer did send under
+ *       another session: the peer lacks its keys (a burst of crossed handshakes left its data plane two others)
+ *       or missed our announcement, and a new handshake settles it long before the dead-peer interval would;</li>
  *   <li>{@code EXPIRED} when a session is {@code REJECT_AFTER_TIME} old or its send counter reached the reject
  *       limit: the session is dropped from the table first ({@link Expiry}), and a current session takes the
  *       previous one with it (as RetireSession does), which gets its own {@code EXPIRED}.</li>
@@ -110,7 +113,8 @@ final class SessionWatch {
                 work++;
             }
             if (!w.rekeyReported && w.entry.current == w.session && (signals.rekeyDue()
-                    || w.initiator && nowNanos - w.installedNanos >= PeerTimers.REKEY_AFTER_TIME_NANOS)) {
+                    || w.initiator && nowNanos - w.installedNanos >= PeerTimers.REKEY_AFTER_TIME_NANOS
+                    || w.initiator && heardOnlyUnderOthers(w, signals, nowNanos))) {
                 w.rekeyReported = send(w, SessionEventKind.REKEY_DUE);
                 work++;
             }
@@ -135,6 +139,15 @@ final class SessionWatch {
             i++;
         }
         return work;
+    }
+
+    /**
+     * Whether the peer has not used our initiated session for {@code REKEY_TIMEOUT} though it sent us something
+     * authenticated since we installed it (necessarily under another session).
+     */
+    private static boolean heardOnlyUnderOthers(Watched w, SessionSignals signals, long nowNanos) {
+        return nowNanos - w.installedNanos >= PeerTimers.REKEY_TIMEOUT_NANOS && !signals.received()
+                && w.entry.liveness.lastReceivedNanos() - w.installedNanos > 0;
     }
 
     private boolean inTable(Watched w) {

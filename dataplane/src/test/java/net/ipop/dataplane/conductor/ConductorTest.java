@@ -412,6 +412,29 @@ class ConductorTest {
     }
 
     @Test
+    void aSessionWeInitiatedIsRekeyedWhenThePeerSendsOnlyUnderOthersFor5s() {
+        assertOk(configure(1420, "192.0.2.1", 24));
+        assertOk(addPeer(7, "b"));
+        assertOk(installSession(7, 11, 21, false));
+        assertOk(installSession(7, 12, 22, true));
+        PeerLiveness liveness = tables.acquire().peer(0).liveness();
+        liveness.received(clock.nanoTime() + SECOND, false, false); // a keepalive under session 11, a second later
+        assertEquals(List.of(), tick(PeerTimers.REKEY_TIMEOUT_NANOS - SessionWatch.POLL_INTERVAL_NANOS));
+        assertEquals(List.of("7 12 REKEY_DUE"), tick(SessionWatch.POLL_INTERVAL_NANOS),
+                "the peer lacks session 12's keys or missed its announcement: a handshake settles it");
+        assertEquals(List.of(), tick(SessionWatch.POLL_INTERVAL_NANOS), "once");
+
+        // The peer uses the session we initiated: nothing to settle.
+        assertOk(installSession(7, 13, 23, true));
+        tables.acquire().peer(0).current().signals().onAuthenticated();
+        liveness.received(clock.nanoTime() + SECOND, false, true);
+        assertEquals(List.of(), tick(2 * PeerTimers.REKEY_TIMEOUT_NANOS));
+        // A quiet peer sent nothing at all: nothing says it lacks the keys.
+        assertOk(installSession(7, 14, 24, true));
+        assertEquals(List.of(), tick(2 * PeerTimers.REKEY_TIMEOUT_NANOS));
+    }
+
+    @Test
     void aSession180sOldExpiresLeavesTheTableAndIsReportedOnce() {
         assertOk(configure(1420, "192.0.2.1", 24));
         assertOk(addPeer(7, "b"));
