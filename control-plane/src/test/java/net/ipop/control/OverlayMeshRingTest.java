@@ -294,26 +294,14 @@ class OverlayMeshRingTest {
         ns.exec("ip", "link", "set", "lo", "up");
 
         Member n = TopologyNodes.member(temp, i, X25519Keys.publicKey(key), ns);
-        Path keyFile = secret(n.dir().resolve(n.name() + ".key"), X25519Keys.toBase64(key));
+        secret(n.dir().resolve(n.name() + ".key"), X25519Keys.toBase64(key));
         NodeCertificate cert = ca.issue(n.name(), n.publicKey(), List.of(IpPrefix.parse(n.address() + "/32")),
                 List.of(OVERLAY), notBefore, notAfter, RANDOM);
         Path certFile = Files.writeString(n.dir().resolve(n.name() + ".pem"), cert.toPem());
         String password = "pw-" + Long.toHexString(RANDOM.nextLong());
         xmpp.register(n.name(), password);
         Path passwordFile = secret(n.dir().resolve("xmpp.password"), password);
-        Files.writeString(n.config(), """
-                node:
-                  name: %s
-                  privateKeyFile: %s
-                interface:
-                  name: ipop0
-                  addresses: [%s/24]
-                listen:
-                  port: 51820
-                dataplane:
-                  countersFile: %s
-                  aeronDirectory: %s
-                  deadPeerAfterMs: 5000
+        Files.writeString(n.config(), TopologyNodes.nodeSections(n) + """
                 signalling:
                   - overlay: %s
                     account: %s@%s
@@ -330,7 +318,7 @@ class OverlayMeshRingTest {
                   onDemandThresholdBytes: %d
                   onDemandIntervalMs: 1000
                   onDemandIdleMs: %d
-                """.formatted(n.name(), keyFile, n.address(), n.counters(), n.aeronDir(), OVERLAY, n.name(),
+                """.formatted(OVERLAY, n.name(),
                 ProsodyServer.DOMAIN, passwordFile, SERVER, certFile, caFile, OVERLAY, MAX_MESH, SUCCESSORS,
                 THRESHOLD_BYTES, IDLE_MS));
         return n;

@@ -133,7 +133,20 @@ final class TopologyNodes {
                         m.address()));
             }
         }
-        Files.writeString(n.config(), """
+        Files.writeString(n.config(), nodeSections(n) + """
+                topology:
+                  maxMeshSize: %d
+                  successors: %d
+                  downAfterMs: 30000
+                """.formatted(maxMeshSize, successors) + topologyExtra + "peers:\n" + peers);
+    }
+
+    /**
+     * The node's own sections of its node.yaml (node, interface, listen, dataplane with a 5 s dead-peer interval),
+     * its private key in {@code <name>.key}; the caller appends the rest.
+     */
+    static String nodeSections(Member n) {
+        return """
                 node:
                   name: %s
                   privateKeyFile: %s
@@ -146,12 +159,7 @@ final class TopologyNodes {
                   countersFile: %s
                   aeronDirectory: %s
                   deadPeerAfterMs: 5000
-                topology:
-                  maxMeshSize: %d
-                  successors: %d
-                  downAfterMs: 30000
-                """.formatted(n.name(), n.dir().resolve(n.name() + ".key"), n.address(), n.counters(),
-                n.aeronDir(), maxMeshSize, successors) + topologyExtra + "peers:\n" + peers);
+                """.formatted(n.name(), n.dir().resolve(n.name() + ".key"), n.address(), n.counters(), n.aeronDir());
     }
 
     /** Runs the CLI in the node's namespace, its output going to a file (no pipe for the JDK's reaper to close). */

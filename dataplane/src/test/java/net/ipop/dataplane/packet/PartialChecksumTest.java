@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -22,23 +21,7 @@ class PartialChecksumTest {
         int l4 = proto == Ipv4.PROTO_TCP ? 20 : 8;
         int total = ip + l4 + payload;
         MemorySegment p = MemorySegment.ofArray(new byte[total]);
-        if (v6) {
-            p.set(Net.U32, 0, 0x6000_0000);
-            Net.u16(p, 4, total - 40);
-            p.set(ValueLayout.JAVA_BYTE, 6, (byte) proto);
-            p.set(ValueLayout.JAVA_BYTE, 7, (byte) 64);
-            MemorySegment.copy(InetAddress.getByName("2001:db8::1").getAddress(), 0, p, ValueLayout.JAVA_BYTE, 8, 16);
-            MemorySegment.copy(InetAddress.getByName("2001:db8::2").getAddress(), 0, p, ValueLayout.JAVA_BYTE, 24, 16);
-        } else {
-            p.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x45);
-            Net.u16(p, 2, total);
-            Net.u16(p, 6, 0x4000);
-            p.set(ValueLayout.JAVA_BYTE, 8, (byte) 64);
-            p.set(ValueLayout.JAVA_BYTE, 9, (byte) proto);
-            MemorySegment.copy(InetAddress.getByName("192.0.2.1").getAddress(), 0, p, ValueLayout.JAVA_BYTE, 12, 4);
-            MemorySegment.copy(InetAddress.getByName("192.0.2.2").getAddress(), 0, p, ValueLayout.JAVA_BYTE, 16, 4);
-            Ipv4.fixHeaderChecksum(p, 0);
-        }
+        TestIpHeader.write(p, v6, total, proto, 0);
         byte[] body = new byte[total - ip];
         rnd.nextBytes(body);
         MemorySegment.copy(body, 0, p, ValueLayout.JAVA_BYTE, ip, body.length);
