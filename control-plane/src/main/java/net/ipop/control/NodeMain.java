@@ -29,7 +29,6 @@ import java.util.concurrent.TimeoutException;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 import net.ipop.control.config.ConfigException;
 import net.ipop.control.config.ConfigProblem;
@@ -56,6 +55,7 @@ import net.ipop.control.overlay.OverlayReload;
 import net.ipop.crypto.cert.PrivateKeyFiles;
 import net.ipop.crypto.noise.Clock;
 import net.ipop.crypto.noise.NoiseKeyPair;
+import net.ipop.ipc.IpcIdle;
 
 /**
  * The node daemon: {@code --config FILE}. Runs a node in static mode as two processes: this one (the control
@@ -621,7 +621,7 @@ public final class NodeMain {
 
     /** Runs {@code agent} over {@code c} on the agent thread; returns {@code process}, or null if stopping. */
     private ProcessHandle runAgent(DataPlaneConnection c, ProcessHandle process, Agent agent) {
-        AgentRunner r = new AgentRunner(new SleepingMillisIdleStrategy(1), this::onAgentError, null, agent);
+        AgentRunner r = new AgentRunner(IpcIdle.agent(), this::onAgentError, null, agent);
         synchronized (lock) {
             if (stopping) {
                 c.close();

@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import net.ipop.ipc.IpcIdle;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -39,7 +39,7 @@ import net.ipop.dataplane.stats.CountersFileWriter;
  * default 15000.
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
- * one thread that backs off to 1 ms parks when idle, and waits for SIGTERM/SIGINT. The TUN device and the
+ * one thread that backs off to {@value IpcIdle#MAX_PARK_MS} ms parks when idle ({@link IpcIdle}), and waits for SIGTERM/SIGINT. The TUN device and the
  * pipelines appear with the first ConfigureInterface. On a signal it stops the agents and closes the TUN
  * device, sockets, driver (deleting its directory) and counters file (deleting it), then exits 0. One line to
  * stderr per state change; nothing per packet.
@@ -187,9 +187,7 @@ public final class DataPlaneMain {
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, TimeUnit.MILLISECONDS.toNanos(args.deadPeerAfterMs()),
                 DataPlaneMain::log);
-        AgentRunner runner = new AgentRunner(
-                new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)),
-                Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));
+        AgentRunner runner = new AgentRunner(IpcIdle.agent(), Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             int status = 0;

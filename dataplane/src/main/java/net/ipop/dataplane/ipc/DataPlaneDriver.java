@@ -7,10 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.TimeUnit;
 
 import org.agrona.ErrorHandler;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import net.ipop.ipc.IpcIdle;
 import org.agrona.concurrent.IdleStrategy;
 
 import io.aeron.Aeron;
@@ -71,9 +70,9 @@ public final class DataPlaneDriver implements AutoCloseable {
         return Path.of("/dev/shm", "ipop-" + interfaceName);
     }
 
-    /** The idle strategy of the driver's shared thread unless told otherwise: spins a little, then parks up to 1 ms. */
+    /** The idle strategy of the driver's shared thread unless told otherwise: {@link IpcIdle#agent()}. */
     public static IdleStrategy defaultIdleStrategy() {
-        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+        return IpcIdle.agent();
     }
 
     /** Launches with {@link #defaultIdleStrategy()}. */
@@ -96,6 +95,9 @@ public final class DataPlaneDriver implements AutoCloseable {
         MediaDriver.Context context = new MediaDriver.Context()
                 .aeronDirectoryName(dir.toString())
                 .threadingMode(ThreadingMode.SHARED)
+                // Its one task is resolving names for network channels; IPC has none, and the executor's
+                // thread woke ~1,000 times a second for nothing.
+                .asyncExecutorEnabled(false)
                 .sharedIdleStrategy(sharedIdleStrategy)
                 .ipcTermBufferLength(IPC_TERM_LENGTH)
                 .counterValuesBufferLength(COUNTER_VALUES_LENGTH)
