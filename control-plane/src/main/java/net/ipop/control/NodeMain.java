@@ -480,7 +480,7 @@ public final class NodeMain {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(JVM_FLAGS);
         command.addAll(List.of("-cp", dataPlaneClassPath));
-        command.addAll(dataPlaneArguments());
+        command.addAll(dataPlaneArguments(config));
         Process process;
         synchronized (lock) {
             if (stopping) {
@@ -506,12 +506,15 @@ public final class NodeMain {
                 new SecureRandom()), port);
     }
 
-    /** The data plane's main class and arguments for this config (after its JVM flags and class path). */
-    private List<String> dataPlaneArguments() {
+    /** The data plane's main class and arguments for {@code config} (after its JVM flags and class path). */
+    static List<String> dataPlaneArguments(NodeConfig config) {
         return List.of(DATAPLANE_MAIN,
                 "--interface", config.iface().name(),
                 "--listen", listenArgument(config),
                 "--queues", Integer.toString(config.iface().queues()),
+                "--idle", config.dataPlane().idleStrategy().configName(),
+                "--io-uring", Boolean.toString(config.dataPlane().ioUring()),
+                "--offloads", Boolean.toString(config.dataPlane().offloads()),
                 "--aeron-dir", config.dataPlane().aeronDirectory().toString(),
                 "--counters", config.dataPlane().countersFile().toString(),
                 "--dead-peer-after-ms", Integer.toString(config.dataPlane().deadPeerAfterMs()));
@@ -545,7 +548,7 @@ public final class NodeMain {
      */
     private DataPlaneTakeover.Adopted adoptOrStop(ProcessHandle orphan) {
         String commandLine = commandLine(orphan).orElse("");
-        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments())) {
+        if (DataPlaneTakeover.sameArguments(commandLine, dataPlaneArguments(config))) {
             try {
                 DataPlaneTakeover.Adopted adopted = DataPlaneTakeover.connect(orphan,
                         config.dataPlane().aeronDirectory(), CONNECT_TIMEOUT);

@@ -116,7 +116,7 @@ class ConfigCheckCommandTest {
     void theExampleShowsEveryKeyTheParserKnows() throws IOException {
         String text = Files.readString(EXAMPLE);
         for (String k : List.of("node:", "name:", "privateKeyFile:", "interface:", "addresses:", "mtu:", "queues:",
-                "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "threading:", "ioUring:",
+                "listen:", "port:", "address:", "suite:", "dataplane:", "idleStrategy:", "ioUring:",
                 "offloads:", "countersFile:", "aeronDirectory:", "peers:", "publicKey:", "endpoint:",
                 "allowedAddresses:", "keepaliveIntervalMs:", "signalling:", "overlay:", "account:", "passwordFile:",
                 "server:", "room:", "tls:", "serverCertificateFile:", "connectTimeoutMs:", "certificateFile:", "caFile:",
@@ -128,7 +128,7 @@ class ConfigCheckCommandTest {
         String docs = Files.readString(Path.of("..", "docs", "configuration.md"));
         for (String k : List.of("node.name", "node.privateKeyFile", "interface.name", "interface.addresses",
                 "interface.mtu", "interface.queues", "listen.port", "listen.address", "suite",
-                "dataplane.idleStrategy", "dataplane.threading", "dataplane.ioUring", "dataplane.offloads",
+                "dataplane.idleStrategy", "dataplane.ioUring", "dataplane.offloads",
                 "dataplane.countersFile", "dataplane.aeronDirectory", "peers[].name", "peers[].publicKey",
                 "peers[].endpoint", "peers[].allowedAddresses", "peers[].keepaliveIntervalMs", "peers[].suite",
                 "signalling[].overlay", "signalling[].account", "signalling[].passwordFile", "signalling[].server",
@@ -146,15 +146,15 @@ class ConfigCheckCommandTest {
         String text = Files.readString(example())
                 .replace("  mtu: 1420 ", "  mtu: big ")
                 .replace("    endpoint: 198.51.100.2:51820 ", "    endpoint: 198.51.100.2 ")
-                .replace("threading: dedicated", "threading: dedicate");
+                .replace("idleStrategy: poll", "idleStrategy: pol");
         Path file = Files.writeString(dir.resolve("bad.yaml"), text);
         assertEquals(IpopCommand.EXIT_USAGE, run("config", "check", file.toString()));
         List<String> lines = err.toString().lines().toList();
         assertEquals(4, lines.size(), err.toString());
         assertTrue(lines.get(0).startsWith(file + ":13:8: interface.mtu: expected a whole number"), lines.get(0));
-        assertTrue(lines.get(1).startsWith(file + ":24:14: dataplane.threading: unknown value 'dedicate';"
-                + " did you mean 'dedicated'?"), lines.get(1));
-        assertTrue(lines.get(2).startsWith(file + ":34:15: peers[0].endpoint: '198.51.100.2' has no port"),
+        assertTrue(lines.get(1).startsWith(file + ":23:17: dataplane.idleStrategy: unknown value 'pol';"
+                + " did you mean 'poll'?"), lines.get(1));
+        assertTrue(lines.get(2).startsWith(file + ":33:15: peers[0].endpoint: '198.51.100.2' has no port"),
                 lines.get(2));
         assertEquals("ipop config check: 3 problems in " + file + "; the format is described in"
                 + " docs/configuration.md", lines.get(3));

@@ -27,14 +27,16 @@ import net.ipop.dataplane.stats.CountersFileWriter;
 
 /**
  * The data plane process:
- * {@code --interface NAME --listen ADDR:PORT [--queues N] [--idle NAME] [--aeron-dir DIR] [--counters FILE]
- * [--dead-peer-after-ms MS]}.
+ * {@code --interface NAME --listen ADDR:PORT [--queues N] [--idle NAME] [--io-uring true|false]
+ * [--offloads true|false] [--aeron-dir DIR] [--counters FILE] [--dead-peer-after-ms MS]}.
  *
  * <p>{@code --queues}: TUN queues, one pipeline thread each, 1..{@value #MAX_QUEUES}; by default half the
  * cores, at least one ({@link #defaultQueues}). Why half: a pipeline shares its core with the kernel's own work
  * for its packets (TUN and UDP copies, the TCP stacks of local applications), and measured on 2 cores a second
  * pipeline only takes time from them (docs/architecture.md). {@code --idle}: what a pipeline thread does without
  * packets, {@link PipelineIdle} by name; default {@code poll}, blocking in the kernel (nothing spins).
+ * {@code --io-uring false}: the pipelines read the TUN device with plain {@code readv} instead of io_uring.
+ * {@code --offloads false}: no virtio-net header on the TUN device, no UDP GSO or GRO (both default true).
  * {@code --dead-peer-after-ms}: how long data to a peer may go unanswered before the peer is declared down,
  * default 15000.
  *
@@ -60,7 +62,7 @@ public final class DataPlaneMain {
     }
 
     record Args(String interfaceName, InetSocketAddress listen, Path aeronDir, Path counters, int queues,
-                PipelineIdle idle, long deadPeerAfterMs) {
+                PipelineIdle idle, boolean ioUring, boolean offloads, long deadPeerAfterMs) {
         static Args parse(String[] args) {
             String name = null;
             String listen = null;
@@ -69,6 +71,8 @@ public final class DataPlaneMain {
             long deadAfter = DEFAULT_DEAD_PEER_AFTER_MS;
             int queues = defaultQueues(Runtime.getRuntime().availableProcessors());
             PipelineIdle idle = PipelineIdle.POLL;
+            boolean ioUring = true;
+            boolean offloads = true;
             for (int i = 0; i < args.length; i++) {
                 String key = args[i];
                 if (i + 1 >= args.length) {
@@ -82,10 +86,12 @@ public final class DataPlaneMain {
                     case "--counters" -> counters = value;
                     case "--queues" -> queues = queues(value);
                     case "--idle" -> idle = idle(value);
+                    case "--io-uring" -> ioUring = bool(key, value);
+                    case "--offloads" -> offloads = bool(key, value);
                     case "--dead-peer-after-ms" -> deadAfter = positive(key, value);
                     default -> throw new IllegalArgumentException("unknown option " + key
-                            + " (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters,"
-                            + " --dead-peer-after-ms)");
+                            + " (expected --interface, --listen, --queues, --idle, --io-uring, --offloads,"
+                            + " --aeron-dir, --counters, --dead-peer-after-ms)");
                 }
             }
             if (name == null || listen == null) {
@@ -94,7 +100,7 @@ public final class DataPlaneMain {
             return new Args(name, endpoint(listen),
                     aeron == null ? DataPlaneDriver.defaultDirectory(name) : Path.of(aeron),
                     counters == null ? Path.of("/run/ipop", name + ".counters") : Path.of(counters), queues, idle,
-                    deadAfter);
+                    ioUring, offloads, deadAfter);
         }
 
         private static PipelineIdle idle(String text) {
@@ -103,6 +109,14 @@ public final class DataPlaneMain {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--idle: " + e.getMessage());
             }
+        }
+
+        private static boolean bool(String key, String value) {
+            return switch (value) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(key + " " + value + ": expected true or false");
+            };
         }
 
         private static int queues(String text) {
@@ -182,8 +196,8 @@ public final class DataPlaneMain {
         Subscription commands = driver.addCommandSubscription();
         Publication events = driver.addEventPublication();
         PeerTableHolder tables = new PeerTableHolder();
-        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.idle(), args.listen(),
-                tables, counters, events, Throwable::printStackTrace);
+        KernelDataPath dataPath = new KernelDataPath(args.interfaceName(), args.queues(), args.idle(), args.ioUring(),
+                args.offloads(), args.listen(), tables, counters, events, Throwable::printStackTrace);
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, TimeUnit.MILLISECONDS.toNanos(args.deadPeerAfterMs()),
                 DataPlaneMain::log);
@@ -210,7 +224,8 @@ public final class DataPlaneMain {
         }, "ipop-shutdown"));
         AgentRunner.startOnThread(runner);
         log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", queues "
-                + args.queues() + ", idle " + args.idle().configName() + ", aeron "
+                + args.queues() + ", idle " + args.idle().configName() + ", io_uring " + args.ioUring() + ", offloads "
+                + args.offloads() + ", aeron "
                 + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
         stopped.await();
     }

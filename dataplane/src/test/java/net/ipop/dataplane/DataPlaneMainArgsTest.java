@@ -1,7 +1,9 @@
 package net.ipop.dataplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,6 +25,18 @@ class DataPlaneMainArgsTest {
         assertEquals(15_000, a.deadPeerAfterMs());
         assertEquals(DataPlaneMain.defaultQueues(Runtime.getRuntime().availableProcessors()), a.queues());
         assertEquals(PipelineIdle.POLL, a.idle());
+        assertTrue(a.ioUring());
+        assertTrue(a.offloads());
+    }
+
+    @Test
+    void ioUringAndOffloadsCanBeTurnedOff() {
+        DataPlaneMain.Args a = DataPlaneMain.Args.parse(new String[] {"--interface", "ipop0", "--listen",
+                "198.51.100.1:1", "--io-uring", "false", "--offloads", "false"});
+        assertFalse(a.ioUring());
+        assertFalse(a.offloads());
+        assertMessage("--offloads no: expected true or false",
+                "--interface", "ipop0", "--listen", "198.51.100.1:1", "--offloads", "no");
     }
 
     @Test
@@ -63,8 +77,8 @@ class DataPlaneMainArgsTest {
     void mistakesAreNamed() {
         assertMessage("--interface NAME and --listen ADDR:PORT are required", "--interface", "ipop0");
         assertMessage("--listen needs a value", "--interface", "ipop0", "--listen");
-        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --idle, --aeron-dir, --counters,"
-                + " --dead-peer-after-ms)", "--mtu", "1420");
+        assertMessage("unknown option --mtu (expected --interface, --listen, --queues, --idle, --io-uring, --offloads,"
+                + " --aeron-dir, --counters, --dead-peer-after-ms)", "--mtu", "1420");
         assertMessage("--dead-peer-after-ms 0: expected a number of milliseconds > 0",
                 "--interface", "ipop0", "--listen", "198.51.100.1:1", "--dead-peer-after-ms", "0");
         assertMessage("--listen 198.51.100.1: expected ADDR:PORT, e.g. 198.51.100.1:51820 or [2001:db8::1]:51820",

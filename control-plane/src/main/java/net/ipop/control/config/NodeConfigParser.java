@@ -44,7 +44,7 @@ public final class NodeConfigParser {
     static final List<String> NODE_KEYS = List.of("name", "privateKeyFile");
     static final List<String> INTERFACE_KEYS = List.of("name", "addresses", "mtu", "queues");
     static final List<String> LISTEN_KEYS = List.of("port", "address");
-    static final List<String> DATAPLANE_KEYS = List.of("idleStrategy", "threading", "ioUring", "offloads",
+    static final List<String> DATAPLANE_KEYS = List.of("idleStrategy", "ioUring", "offloads",
             "countersFile", "aeronDirectory", "deadPeerAfterMs");
     static final int MIN_DEAD_PEER_AFTER_MS = 1_000;
     static final int MAX_DEAD_PEER_AFTER_MS = 600_000;
@@ -165,8 +165,8 @@ public final class NodeConfigParser {
         Suite suite = suite(top, Suite.AES256GCM, problems);
         // dataplane
         String ifName = iface == null ? "ipop0" : iface.name();
-        DataPlaneConfig dataPlane = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF,
-                DataPlaneConfig.Threading.DEDICATED, true, true, DataPlaneConfig.defaultCountersFile(ifName),
+        DataPlaneConfig dataPlane = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.POLL, true, true,
+                DataPlaneConfig.defaultCountersFile(ifName),
                 DataPlaneConfig.defaultAeronDirectory(ifName), DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS);
         Node dpNode = top.get("dataplane");
         if (dpNode != null && !isNull(dpNode)) {
@@ -283,10 +283,7 @@ public final class NodeConfigParser {
     private static DataPlaneConfig readDataPlane(Section s, Path base, String ifName) {
         List<String> idle = Arrays.stream(DataPlaneConfig.IdleStrategy.values())
                 .map(DataPlaneConfig.IdleStrategy::configName).toList();
-        List<String> threading = Arrays.stream(DataPlaneConfig.Threading.values())
-                .map(DataPlaneConfig.Threading::configName).toList();
         DataPlaneConfig.IdleStrategy is = DataPlaneConfig.IdleStrategy.values()[s.choice("idleStrategy", 0, idle)];
-        DataPlaneConfig.Threading th = DataPlaneConfig.Threading.values()[s.choice("threading", 0, threading)];
         boolean ioUring = s.bool("ioUring", true);
         boolean offloads = s.bool("offloads", true);
         Path counters = s.path("countersFile", base, DataPlaneConfig.defaultCountersFile(ifName),
@@ -296,7 +293,7 @@ public final class NodeConfigParser {
         int deadAfter = s.integer("deadPeerAfterMs", DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS,
                 MIN_DEAD_PEER_AFTER_MS, MAX_DEAD_PEER_AFTER_MS, "use " + MIN_DEAD_PEER_AFTER_MS + " to "
                         + MAX_DEAD_PEER_AFTER_MS + " ms, e.g. 15000 (WireGuard's 10 s keepalive + 5 s rekey timeout)");
-        return counters == null || aeron == null ? null : new DataPlaneConfig(is, th, ioUring, offloads, counters,
+        return counters == null || aeron == null ? null : new DataPlaneConfig(is, ioUring, offloads, counters,
                 aeron, deadAfter);
     }
 

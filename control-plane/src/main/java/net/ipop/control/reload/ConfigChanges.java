@@ -40,7 +40,6 @@ final class ConfigChanges {
         DataPlaneConfig a = running.dataPlane();
         DataPlaneConfig b = fresh.dataPlane();
         check(keys, "dataplane.idleStrategy", a.idleStrategy(), b.idleStrategy());
-        check(keys, "dataplane.threading", a.threading(), b.threading());
         check(keys, "dataplane.ioUring", a.ioUring(), b.ioUring());
         check(keys, "dataplane.offloads", a.offloads(), b.offloads());
         check(keys, "dataplane.countersFile", a.countersFile(), b.countersFile());

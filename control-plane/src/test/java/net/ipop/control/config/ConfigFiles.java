@@ -51,7 +51,7 @@ final class ConfigFiles {
                 suite: aes256gcm
                 dataplane:
                   idleStrategy: backoff
-                  threading: dedicated
+                  offloads: false
                   ioUring: true
                 peers:
                   - name: beta

@@ -48,8 +48,10 @@ class NodeConfigParserTest {
         assertEquals(51820, c.listen().port());
         assertEquals(Optional.of(InetAddress.ofLiteral("0.0.0.0")), c.listen().address());
         assertEquals(Suite.AES256GCM, c.suite());
+        assertEquals(DataPlaneConfig.IdleStrategy.BACKOFF, c.dataPlane().idleStrategy());
+        assertFalse(c.dataPlane().offloads());
+        assertTrue(c.dataPlane().ioUring());
         // keys left out of dataplane take their defaults, derived from the interface name
-        assertTrue(c.dataPlane().offloads());
         assertEquals(Path.of("/run/ipop/ipop0.counters"), c.dataPlane().countersFile());
         assertEquals(Path.of("/dev/shm/ipop-ipop0"), c.dataPlane().aeronDirectory());
         assertEquals(15_000, c.dataPlane().deadPeerAfterMs(), "WireGuard's keepalive + rekey timeout");
@@ -94,12 +96,14 @@ class NodeConfigParserTest {
     @Test
     void aNodeAloneNeedsNoPeersAndNoDataplaneSection() throws Exception {
         String alone = files.valid().substring(0, files.valid().indexOf("peers:"))
-                .replace("dataplane:\n  idleStrategy: backoff\n  threading: dedicated\n  ioUring: true\n", "")
+                .replace("dataplane:\n  idleStrategy: backoff\n  offloads: false\n  ioUring: true\n", "")
                 .replace("interface:\n  name: ipop0", "interface:\n  name: lab1");
         NodeConfig c = NodeConfigParser.parse(files.write("a.yaml", alone + "peers: []\n"));
         assertEquals(0, c.peers().size());
         assertEquals(Path.of("/run/ipop/lab1.counters"), c.dataPlane().countersFile());
-        assertEquals(DataPlaneConfig.IdleStrategy.BACKOFF, c.dataPlane().idleStrategy());
+        assertEquals(DataPlaneConfig.IdleStrategy.POLL, c.dataPlane().idleStrategy());
+        assertTrue(c.dataPlane().offloads());
+        assertTrue(c.dataPlane().ioUring());
         assertEquals(0, NodeConfigParser.parse(files.write("b.yaml", alone)).peers().size());
     }
 

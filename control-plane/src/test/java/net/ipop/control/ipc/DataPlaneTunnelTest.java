@@ -269,6 +269,79 @@ class DataPlaneTunnelTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void withoutIoUringAndOffloadsPacketsMoveOneByOneAndStillCarryPingAndTcp() throws Exception {
+        Keys keys = Keys.random();
+        try (TestNamespace nsA = TestNamespace.create("dpa");
+                TestNamespace nsB = TestNamespace.create("dpb")) {
+            underlay(nsA, nsB);
+            try (Node a = new Node(nsA, "a", UNDERLAY_A, temp, 1, "--io-uring", "false", "--offloads", "false");
+                    Node b = new Node(nsB, "b", UNDERLAY_B, temp, 1)) {
+                a.configure(true, keys);
+                b.configure(false, keys);
+                assertTrue(a.allOutput.stream().anyMatch(l -> l.contains("io_uring false, offloads false")),
+                        a.allOutput.toString());
+                // IFF_VNET_HDR (0x4000) is what the offloads hang on; A's device has none, B's (the default) has.
+                assertEquals(0, tunFlags(nsA) & IFF_VNET_HDR, "A's TUN flags");
+                assertEquals(IFF_VNET_HDR, tunFlags(nsB) & IFF_VNET_HDR, "B's TUN flags");
+                assertEquals(0, ioUrings(a), "A holds an io_uring");
+                assertTrue(ioUrings(b) > 0, "B holds no io_uring");
+                ping(nsA, "192.0.2.2");
+                Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
+                try {
+                    TestNamespace.Cmd.Result r = null;
+                    for (int attempt = 0; attempt < 20; attempt++) {
+                        r = nsA.execAllowingFailure(30, "iperf3", "-c", "192.0.2.2", "-t", "2", "-f", "m");
+                        if (r.exitCode() == 0 || !r.output().contains("Connection refused")) {
+                            break;
+                        }
+                        Thread.sleep(100);
+                    }
+                    assertEquals(0, r.exitCode(), r.output());
+                    assertTrue(r.output().contains("receiver"), r.output());
+                    assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
+                } finally {
+                    server.destroyForcibly();
+                }
+                CountersSnapshot atB = CountersFileReader.open(b.counters).snapshot(System.currentTimeMillis());
+                assertEquals(0, atB.drops().get(DropReason.AUTH_FAILED), atB.toString());
+                assertEquals(0, atB.drops().get(DropReason.MALFORMED), atB.toString());
+                // Without TSO every TUN read at A is one packet, sealed into one datagram: at least as many reads
+                // as datagrams sent, but for the few keepalives (with offloads, one read is a 64 KiB super-packet).
+                CountersSnapshot atA = CountersFileReader.open(a.counters).snapshot(System.currentTimeMillis());
+                long sent = atA.peers().get(0).txPackets();
+                assertTrue(sent > 1_000, atA.toString());
+                assertTrue(atA.globals().get(GlobalCounter.TUN_READS) + 16 >= sent, atA.toString());
+                a.stopCleanly();
+                b.stopCleanly();
+            }
+        }
+    }
+
+    private static final int IFF_VNET_HDR = 0x4000;
+
+    private static int tunFlags(TestNamespace ns) throws IOException {
+        return Integer.decode(ns.exec("cat", "/sys/class/net/ipop0/tun_flags").trim());
+    }
+
+    /** io_uring instances the data plane process holds open. */
+    private static long ioUrings(Node node) throws IOException {
+        long n = 0;
+        try (var fds = Files.list(Path.of("/proc", Long.toString(node.process.pid()), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().contains("io_uring")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
+    }
+
     /** CPU milliseconds the data plane's thread named {@code name} used, from /proc (0 if none). */
     private static long threadCpuMs(Node node, String name) throws IOException {
         long ticks = 0;
@@ -317,7 +390,8 @@ class DataPlaneTunnelTest {
             this(ns, name, underlay, temp, 1);
         }
 
-        Node(TestNamespace ns, String name, String underlay, Path temp, int queues) throws Exception {
+        Node(TestNamespace ns, String name, String underlay, Path temp, int queues, String... options)
+                throws Exception {
             this.name = name;
             this.ns = ns;
             this.aeronDir = Path.of("/dev/shm", "ipopt-" + ns.name() + "-" + name);
@@ -330,6 +404,7 @@ class DataPlaneTunnelTest {
                     "-cp", System.getProperty("java.class.path"), DATA_PLANE_MAIN,
                     "--interface", "ipop0", "--listen", underlay + ":" + PORT, "--queues", Integer.toString(queues),
                     "--aeron-dir", aeronDir.toString(), "--counters", counters.toString()));
+            command.addAll(List.of(options));
             process = ns.start(command.toArray(String[]::new));
             reader = new Thread(() -> {
                 try (BufferedReader in = new BufferedReader(

@@ -54,8 +54,8 @@ final class Nodes {
 
     static NodeConfig config(String name, NoiseKeyPair key, String address, Suite suite, PeerConfig... peers) {
         InterfaceConfig iface = new InterfaceConfig("ipopt0", List.of(IpPrefix.parse(address)), 1420, 1);
-        DataPlaneConfig dp = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF,
-                DataPlaneConfig.Threading.SHARED, false, false, Path.of("/run/ipop/ipopt0.counters"),
+        DataPlaneConfig dp = new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF, false, false,
+                Path.of("/run/ipop/ipopt0.counters"),
                 Path.of("/dev/shm/ipop-ipopt0"), DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS);
         return new NodeConfig(name, Path.of("/etc/ipop/" + name + ".key"), StaticPublicKey.of(key.publicKey()), iface,
                 new ListenConfig(51820, Optional.empty()), suite, dp, new ArrayList<>(List.of(peers)));

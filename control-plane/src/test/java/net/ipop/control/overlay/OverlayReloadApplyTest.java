@@ -134,8 +134,7 @@ class OverlayReloadApplyTest {
         return new NodeConfig("zeta", Path.of("/nonexistent/zeta.key"), StaticPublicKey.of(keys.publicKey()),
                 new InterfaceConfig("ipopt0", List.of(IpPrefix.parse("192.0.2.9/24")), 1420, 1),
                 new ListenConfig(51820, Optional.empty()), Suite.AES256GCM,
-                new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF, DataPlaneConfig.Threading.SHARED, false,
-                        false, Path.of("/nonexistent/c"), Path.of("/nonexistent/a"),
+                new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF, false, false, Path.of("/nonexistent/c"), Path.of("/nonexistent/a"),
                         DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS),
                 peers, List.of(s), new IceServersConfig(List.of(), Optional.empty(), consentMs),
                 TopologyConfig.DEFAULT, MetricsConfig.OFF, LogConfig.DEFAULT);

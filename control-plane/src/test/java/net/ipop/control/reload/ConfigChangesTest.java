@@ -80,7 +80,7 @@ class ConfigChangesTest {
         return new NodeConfig("alpha", Path.of("/etc/ipop/alpha.key"), KEY,
                 new InterfaceConfig("ipop0", List.of(IpPrefix.parse("192.0.2.1/24")), 1420, 1),
                 new ListenConfig(51820, Optional.empty()), Suite.AES256GCM,
-                new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF, DataPlaneConfig.Threading.SHARED, true, true,
+                new DataPlaneConfig(DataPlaneConfig.IdleStrategy.BACKOFF, true, true,
                         Path.of("/run/ipop/ipop0.counters"), Path.of("/dev/shm/ipop-ipop0"),
                         DataPlaneConfig.DEFAULT_DEAD_PEER_AFTER_MS),
                 List.of(), List.of(s), ice, TopologyConfig.DEFAULT, MetricsConfig.OFF, LogConfig.DEFAULT);

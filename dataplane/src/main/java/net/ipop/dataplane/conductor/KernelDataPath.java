@@ -19,6 +19,7 @@ import net.ipop.dataplane.pipeline.PathStats;
 import net.ipop.dataplane.pipeline.PipelineAgent;
 import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.pipeline.PipelineIo;
+import net.ipop.dataplane.pipeline.PollingIo;
 import net.ipop.dataplane.pipeline.UringIo;
 import net.ipop.dataplane.stats.CountersFileWriter;
 import net.ipop.dataplane.stats.PipelineCounters;
@@ -35,10 +36,10 @@ import net.ipop.ffm.udp.MessageBatch;
 import net.ipop.ffm.udp.UdpSocket;
 
 /**
- * The real {@link DataPath}: one TUN device with virtio-net headers and offloads and {@code queues} queues, one
- * UDP socket bound to the listen address, and one {@link PipelineAgent} per TUN queue, each on its own thread,
- * idling as {@link PipelineIdle} says: by default in {@code io_uring_enter} (or {@code poll(2)} where io_uring
- * is refused).
+ * The real {@link DataPath}: one TUN device with {@code queues} queues (by default with virtio-net headers and
+ * offloads, the socket with UDP GSO and GRO), one UDP socket bound to the listen address, and one
+ * {@link PipelineAgent} per TUN queue, each on its own thread, idling as {@link PipelineIdle} says: by default in
+ * {@code io_uring_enter} (or {@code poll(2)} where io_uring is refused or turned off).
  *
  * <p>Several queues: the kernel spreads the flows leaving through the TUN device over its queues by flow hash,
  * so one peer's flows reach several pipelines. Each pipeline seals with its own sealer of the peer's session
@@ -62,6 +63,8 @@ public final class KernelDataPath implements DataPath {
     private final String interfaceName;
     private final int queues;
     private final PipelineIdle idle;
+    private final boolean ioUring;
+    private final boolean offloads;
     private final InetSocketAddress listen;
     private final PeerTableHolder tables;
     private final CountersFileWriter counters;
@@ -84,24 +87,31 @@ public final class KernelDataPath implements DataPath {
      */
     public KernelDataPath(String interfaceName, InetSocketAddress listen, PeerTableHolder tables,
             CountersFileWriter counters, Publication events, ErrorHandler errors) {
-        this(interfaceName, 1, PipelineIdle.POLL, listen, tables, counters, events, errors);
+        this(interfaceName, 1, PipelineIdle.POLL, true, true, listen, tables, counters, events, errors);
     }
 
     /**
      * @param queues TUN queues, one pipeline each (1..the counters file's pipelines); fewer run if the kernel
      *     refuses a multi-queue device
      * @param idle what a pipeline thread does after a cycle without packets
+     * @param ioUring whether the pipelines batch TUN reads through io_uring where the kernel allows it (false:
+     *     plain {@code readv}, {@link PollingIo})
+     * @param offloads whether the TUN device has virtio-net headers and offloads and the socket uses UDP GSO and
+     *     GRO (false: one packet per TUN read or write and one datagram per send slot and received slot)
      * @param events the event publication punts go out on (shared, thread-safe)
      * @param errors receives what the pipeline threads throw
      */
-    public KernelDataPath(String interfaceName, int queues, PipelineIdle idle, InetSocketAddress listen,
-            PeerTableHolder tables, CountersFileWriter counters, Publication events, ErrorHandler errors) {
+    public KernelDataPath(String interfaceName, int queues, PipelineIdle idle, boolean ioUring, boolean offloads,
+            InetSocketAddress listen, PeerTableHolder tables, CountersFileWriter counters, Publication events,
+            ErrorHandler errors) {
         if (queues < 1 || queues > counters.queues()) {
             throw new IllegalArgumentException("queues must be 1.." + counters.queues() + " (the counters file's "
                     + "pipelines): " + queues);
         }
         this.queues = queues;
         this.idle = idle;
+        this.ioUring = ioUring;
+        this.offloads = offloads;
         this.interfaceName = interfaceName;
         this.listen = listen;
         this.tables = tables;
@@ -160,12 +170,13 @@ public final class KernelDataPath implements DataPath {
     private void start(int newMtu) throws Exception {
         try {
             netlink = RtnetlinkClient.open();
-            tun = TunDevice.tun().name(interfaceName).vnetHeader(true).offloads(TunOffload.ALL).queues(queues).open();
+            tun = TunDevice.tun().name(interfaceName).vnetHeader(offloads).offloads(offloads ? TunOffload.ALL : 0)
+                    .queues(queues).open();
             netlink.setMtu(interfaceName, newMtu);
             noKernelIpv6Addresses();
             socket = UdpSocket.open(listen.getAddress() instanceof Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-            socket.setGro(true);
+            socket.setGro(offloads);
             socket.setBufferSizes(SOCKET_BUFFER_BYTES, SOCKET_BUFFER_BYTES);
             socket.bind(listen);
             injectBatch = new MessageBatch(1, MessageBatch.MAX_BUFFER_SIZE);
@@ -177,12 +188,13 @@ public final class KernelDataPath implements DataPath {
             sealScratches = new AeadScratch[n];
             for (int q = 0; q < n; q++) {
                 boolean receives = q == 0;
-                // io_uring when the kernel allows it; UringIo.open falls back to poll(2) otherwise.
-                ios[q] = UringIo.open(tun.queue(q), vnet, socket, receives);
+                // io_uring when asked and the kernel allows it; UringIo.open falls back to poll(2) otherwise.
+                ios[q] = ioUring ? UringIo.open(tun.queue(q), vnet, socket, receives)
+                        : new PollingIo(tun.queue(q), vnet, socket, receives);
                 PipelineCounters queueCounters = counters.pipeline(q);
                 PuntPublisher punt = new PuntPublisher(events, queueCounters, socket.localPort());
                 agents[q] = new PipelineAgent(q, tables, ios[q],
-                        new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives), punt);
+                        new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives, offloads), punt);
                 agents[q].stats().countPeersInto(new PeerCounting(queueCounters));
                 sealScratches[q] = agents[q].scratch();
                 runners[q] = new AgentRunner(idle.create(ios[q]), errors, null,

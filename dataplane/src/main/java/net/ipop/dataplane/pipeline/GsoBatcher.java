@@ -40,6 +40,8 @@ final class GsoBatcher {
     private final DatagramSink sender;
     private final MessageBatch batch;
     private final int slotLimit;
+    /** Datagrams per slot: {@link UdpSocket#MAX_SEGMENTS}, or 1 without GSO. */
+    private final int maxSegments;
     /** Slots complete and waiting for the sender. */
     private int slots;
     /** The slot being filled: its peer (null = none), datagram count, bytes, segment size. */
@@ -58,6 +60,15 @@ final class GsoBatcher {
     private long inPlaceAt;
 
     GsoBatcher(PathStats stats, DatagramSink sender, MessageBatch batch) {
+        this(stats, sender, batch, UdpSocket.MAX_SEGMENTS);
+    }
+
+    /** @param maxSegments datagrams per slot, 1..{@link UdpSocket#MAX_SEGMENTS}; 1 sends without GSO */
+    GsoBatcher(PathStats stats, DatagramSink sender, MessageBatch batch, int maxSegments) {
+        if (maxSegments < 1 || maxSegments > UdpSocket.MAX_SEGMENTS) {
+            throw new IllegalArgumentException("maxSegments must be 1.." + UdpSocket.MAX_SEGMENTS + ": " + maxSegments);
+        }
+        this.maxSegments = maxSegments;
         this.stats = stats;
         this.sender = sender;
         this.batch = batch;
@@ -119,7 +130,7 @@ final class GsoBatcher {
             ChannelData.writeHeader(from, start, channel, datagramLength);
         }
         boolean fits = peer == to && !ended && wire <= segment
-                && length + wire <= slotLimit && count < UdpSocket.MAX_SEGMENTS;
+                && length + wire <= slotLimit && count < maxSegments;
         if (!fits) {
             closeSlot();
             if (slots == batch.capacity()) {

@@ -21,6 +21,7 @@ import net.ipop.dataplane.session.PeerTable;
 import net.ipop.dataplane.session.Session;
 import net.ipop.ffm.tun.VirtioNetHeader;
 import net.ipop.ffm.udp.MessageBatch;
+import net.ipop.ffm.udp.UdpSocket;
 
 /**
  * TUN -> network. For each packet read from the TUN (a super-packet when the device has TSO/USO):
@@ -101,6 +102,14 @@ public final class OutboundPath implements AutoCloseable {
      */
     public OutboundPath(int queue, PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender,
                         MessageBatch batch) {
+        this(queue, stats, mtu, vnetHeader, tun, sender, batch, true);
+    }
+
+    /**
+     * @param gso whether datagrams to one peer are grouped into UDP GSO slots (false: one datagram per slot)
+     */
+    public OutboundPath(int queue, PathStats stats, int mtu, boolean vnetHeader, TunSink tun, DatagramSink sender,
+                        MessageBatch batch, boolean gso) {
         this.queue = queue;
         if (mtu < 576 || mtu > 65535 - TransportHeader.OVERHEAD) {
             throw new IllegalArgumentException("mtu " + mtu + " outside 576.." + (65535 - TransportHeader.OVERHEAD));
@@ -109,7 +118,7 @@ public final class OutboundPath implements AutoCloseable {
         this.mtu = mtu;
         this.vnetHeader = vnetHeader;
         this.tun = tun;
-        this.batcher = new GsoBatcher(stats, sender, batch);
+        this.batcher = new GsoBatcher(stats, sender, batch, gso ? UdpSocket.MAX_SEGMENTS : 1);
         this.area = arena.allocate(AREA_SIZE, 64);
         this.icmp = arena.allocate(ICMP_BUFFER, 64);
     }

@@ -79,7 +79,8 @@ public final class PipelineAgent implements Agent {
         // A pipeline that does not receive keeps a token batch: 64 x 64 KiB is not worth holding idle.
         this.receiveBatch = receives ? new MessageBatch(settings.udpBatch(), MessageBatch.MAX_BUFFER_SIZE)
                 : new MessageBatch(1, 1);
-        this.outbound = new OutboundPath(queue, stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch);
+        this.outbound = new OutboundPath(queue, stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch,
+                settings.gso());
         this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
         this.forwarder = new Forwarder(stats, outbound.batcher());
         this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt, forwarder);
@@ -96,8 +97,9 @@ public final class PipelineAgent implements Agent {
      * @param receives whether this pipeline receives from the UDP socket and runs the inbound path.
      *     With several queues only pipeline 0 does: every session's opener (its replay window) then
      *     has one thread; the others read their TUN queue and send on the shared socket.
+     * @param gso whether datagrams to one peer leave grouped in UDP GSO sends (false: one per slot)
      */
-    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch, boolean receives) {
+    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch, boolean receives, boolean gso) {
         public Settings {
             if (tunBatch < 1 || udpBatch < 1 || udpBatch > MessageBatch.MAX_CAPACITY) {
                 throw new IllegalArgumentException("tunBatch must be >= 1 and udpBatch 1.."
@@ -105,9 +107,9 @@ public final class PipelineAgent implements Agent {
             }
         }
 
-        /** A pipeline that receives (the only one, or pipeline 0). */
+        /** A pipeline that receives (the only one, or pipeline 0), sending with UDP GSO. */
         public Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
-            this(mtu, vnetHeader, tunBatch, udpBatch, true);
+            this(mtu, vnetHeader, tunBatch, udpBatch, true, true);
         }
     }
 

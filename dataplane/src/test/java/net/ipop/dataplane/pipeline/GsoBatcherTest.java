@@ -2,6 +2,7 @@ package net.ipop.dataplane.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -72,6 +73,36 @@ class GsoBatcherTest {
             assertEquals(5, stats.slotsSent());
         }
     }
+    @Test
+    void withoutGsoEveryDatagramIsASlotOfItsOwn() {
+        try (Arena arena = Arena.ofConfined();
+             MessageBatch batch = new MessageBatch(4, MessageBatch.MAX_BUFFER_SIZE);
+             PeerEndpoint e1 = new PeerEndpoint().set(new InetSocketAddress("198.51.100.2", 1001))) {
+            Peer p1 = Peer.create(1, "p1", List.of(), e1);
+            MemorySegment area = arena.allocate(10 * 1400);
+            PathStats stats = new PathStats();
+            GsoBatcher b = new GsoBatcher(stats, this::record, batch, 1);
+            // Back to back and of one size: with GSO these would be one slot.
+            for (int i = 0; i < 6; i++) {
+                b.add(p1, area, i * 1400L, 1400);
+            }
+            b.flush();
+
+            assertEquals(2, calls.size(), "a full batch of 4, then the rest");
+            assertEquals(4, calls.get(0).size());
+            assertEquals(2, calls.get(1).size());
+            for (List<int[]> call : calls) {
+                for (int[] slot : call) {
+                    assertEquals(1400, slot[0]);
+                    assertEquals(0, slot[1], "no UDP_SEGMENT");
+                }
+            }
+            assertEquals(6, stats.datagramsSent());
+            assertEquals(6, stats.slotsSent());
+            assertThrows(IllegalArgumentException.class, () -> new GsoBatcher(stats, this::record, batch, 0));
+        }
+    }
+
     @Test
     void backToBackDatagramsAreSentInPlaceAndAGapMovesTheSlotIntoTheBatch() {
         try (Arena arena = Arena.ofConfined();
