@@ -241,22 +241,7 @@ class DataPlaneTunnelTest {
                 ping(nsA, "192.0.2.2");
                 // Eight flows: the kernel spreads them over both TUN queues by hash, so both of A's pipelines
                 // seal for the one peer with the session's shared counter; B must accept every datagram.
-                Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
-                try {
-                    TestNamespace.Cmd.Result r = null;
-                    for (int attempt = 0; attempt < 20; attempt++) {
-                        r = nsA.execAllowingFailure(30, "iperf3", "-c", "192.0.2.2", "-t", "2", "-P", "8", "-f", "m");
-                        if (r.exitCode() == 0 || !r.output().contains("Connection refused")) {
-                            break;
-                        }
-                        Thread.sleep(100);
-                    }
-                    assertEquals(0, r.exitCode(), r.output());
-                    assertTrue(r.output().contains("receiver"), r.output());
-                    assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
-                } finally {
-                    server.destroyForcibly();
-                }
+                iperf3(nsA, nsB, "-P", "8");
                 CountersSnapshot atB = CountersFileReader.open(b.counters).snapshot(System.currentTimeMillis());
                 assertEquals(0, atB.drops().get(DropReason.REPLAY), atB.toString());
                 assertEquals(0, atB.drops().get(DropReason.AUTH_FAILED), atB.toString());
@@ -288,22 +273,7 @@ class DataPlaneTunnelTest {
                 assertEquals(0, ioUrings(a), "A holds an io_uring");
                 assertTrue(ioUrings(b) > 0, "B holds no io_uring");
                 ping(nsA, "192.0.2.2");
-                Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
-                try {
-                    TestNamespace.Cmd.Result r = null;
-                    for (int attempt = 0; attempt < 20; attempt++) {
-                        r = nsA.execAllowingFailure(30, "iperf3", "-c", "192.0.2.2", "-t", "2", "-f", "m");
-                        if (r.exitCode() == 0 || !r.output().contains("Connection refused")) {
-                            break;
-                        }
-                        Thread.sleep(100);
-                    }
-                    assertEquals(0, r.exitCode(), r.output());
-                    assertTrue(r.output().contains("receiver"), r.output());
-                    assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
-                } finally {
-                    server.destroyForcibly();
-                }
+                iperf3(nsA, nsB);
                 CountersSnapshot atB = CountersFileReader.open(b.counters).snapshot(System.currentTimeMillis());
                 assertEquals(0, atB.drops().get(DropReason.AUTH_FAILED), atB.toString());
                 assertEquals(0, atB.drops().get(DropReason.MALFORMED), atB.toString());
@@ -316,6 +286,28 @@ class DataPlaneTunnelTest {
                 a.stopCleanly();
                 b.stopCleanly();
             }
+        }
+    }
+
+    /** A 2 s iperf3 TCP run from A to B's overlay address (more client options after the defaults); must succeed. */
+    private static void iperf3(TestNamespace nsA, TestNamespace nsB, String... options) throws Exception {
+        Process server = nsB.start("iperf3", "-s", "-1", "-B", "192.0.2.2");
+        try {
+            List<String> client = new ArrayList<>(List.of("iperf3", "-c", "192.0.2.2", "-t", "2", "-f", "m"));
+            client.addAll(List.of(options));
+            TestNamespace.Cmd.Result r = null;
+            for (int attempt = 0; attempt < 20; attempt++) {
+                r = nsA.execAllowingFailure(30, client.toArray(String[]::new));
+                if (r.exitCode() == 0 || !r.output().contains("Connection refused")) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals(0, r.exitCode(), r.output());
+            assertTrue(r.output().contains("receiver"), r.output());
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS), "iperf3 server did not finish");
+        } finally {
+            server.destroyForcibly();
         }
     }
 
