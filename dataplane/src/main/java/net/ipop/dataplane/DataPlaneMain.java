@@ -9,7 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.AgentRunner;
-import net.ipop.ipc.IpcIdle;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -24,6 +23,7 @@ import net.ipop.dataplane.ipc.EventProxy;
 import net.ipop.dataplane.pipeline.PipelineIdle;
 import net.ipop.dataplane.session.PeerTableHolder;
 import net.ipop.dataplane.stats.CountersFileWriter;
+import net.ipop.ipc.IpcIdle;
 
 /**
  * The data plane process:
@@ -41,8 +41,8 @@ import net.ipop.dataplane.stats.CountersFileWriter;
  * default 15000.
  *
  * <p>Starts the embedded Aeron driver and the counters file, runs the conductor (commands + housekeeping) on
- * one thread that backs off to {@value IpcIdle#MAX_PARK_MS} ms parks when idle ({@link IpcIdle}), and waits for SIGTERM/SIGINT. The TUN device and the
- * pipelines appear with the first ConfigureInterface. On a signal it stops the agents and closes the TUN
+ * one thread that backs off to {@value IpcIdle#MAX_PARK_MS} ms parks when idle ({@link IpcIdle}), and waits
+ * for SIGTERM/SIGINT. The TUN device and the pipelines appear with the first ConfigureInterface. On a signal it stops the agents and closes the TUN
  * device, sockets, driver (deleting its directory) and counters file (deleting it), then exits 0. One line to
  * stderr per state change; nothing per packet.
  */
@@ -201,7 +201,8 @@ public final class DataPlaneMain {
         Conductor conductor = new Conductor(dataPath, tables, counters, new EventProxy(events),
                 new SystemNanoClock(), MAX_PEERS, TimeUnit.MILLISECONDS.toNanos(args.deadPeerAfterMs()),
                 DataPlaneMain::log);
-        AgentRunner runner = new AgentRunner(IpcIdle.agent(), Throwable::printStackTrace, null, new CompositeAgent(new CommandAgent(commands, conductor), conductor));
+        AgentRunner runner = new AgentRunner(IpcIdle.agent(), Throwable::printStackTrace, null,
+                new CompositeAgent(new CommandAgent(commands, conductor), conductor));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             int status = 0;

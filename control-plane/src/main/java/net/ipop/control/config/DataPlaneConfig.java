@@ -50,5 +50,4 @@ public record DataPlaneConfig(IdleStrategy idleStrategy, boolean ioUring, boolea
             return configName;
         }
     }
-
 }

@@ -239,8 +239,9 @@ class DataPlaneTunnelTest {
                 String queues = nsA.exec("ls", "/sys/class/net/ipop0/queues");
                 assertTrue(queues.contains("tx-1"), "TUN queues: " + queues);
                 ping(nsA, "192.0.2.2");
-                // Eight flows: the kernel spreads them over both TUN queues by hash, so both of A's pipelines
-                // seal for the one peer with the session's shared counter; B must accept every datagram.
+                // Eight flows: the kernel spreads their first packets over both TUN queues by hash (then moves each
+                // to queue 0, where B's replies are written), so both of A's pipelines seal for the one peer with the
+                // session's shared counter; B must accept every datagram.
                 iperf3(nsA, nsB, "-P", "8");
                 CountersSnapshot atB = CountersFileReader.open(b.counters).snapshot(System.currentTimeMillis());
                 assertEquals(0, atB.drops().get(DropReason.REPLAY), atB.toString());

@@ -42,7 +42,8 @@ import net.ipop.ffm.udp.UdpSocket;
  * {@code io_uring_enter} (or {@code poll(2)} where io_uring is refused or turned off).
  *
  * <p>Several queues: the kernel spreads the flows leaving through the TUN device over its queues by flow hash,
- * so one peer's flows reach several pipelines. Each pipeline seals with its own sealer of the peer's session
+ * so one peer's flows may reach several pipelines; it also moves a flow to the queue its packets in the other
+ * direction are written on, which is pipeline 0's (docs/architecture.md, "Several queues"). Each pipeline seals with its own sealer of the peer's session
  * (its own cipher context), and the sealers share the session's counter, reserved per TUN read with one atomic
  * update ({@link Session}): no nonce repeats. All pipelines send on the one socket (the kernel serialises sends
  * on it; a socket per queue with {@code SO_REUSEPORT} would spread the replies over sockets by 4-tuple, and an

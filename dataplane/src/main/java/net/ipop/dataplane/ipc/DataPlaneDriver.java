@@ -1,5 +1,6 @@
 package net.ipop.dataplane.ipc;
 
+import net.ipop.ipc.IpcIdle;
 import net.ipop.ipc.IpcStreams;
 
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import org.agrona.ErrorHandler;
-import net.ipop.ipc.IpcIdle;
 import org.agrona.concurrent.IdleStrategy;
 
 import io.aeron.Aeron;
