@@ -182,6 +182,8 @@ public final class KernelDataPath implements DataPath {
             socket.bind(listen);
             injectBatch = new MessageBatch(1, MessageBatch.MAX_BUFFER_SIZE);
             boolean vnet = tun.vnetHeader();
+            // UDP super-packets into the TUN: a kernel that grants USO (6.2+) also takes GSO_UDP_L4 frames.
+            boolean udpCoalescing = vnet && tun.hasOffloads(TunOffload.USO4 | TunOffload.USO6);
             int n = tun.queueCount();
             ios = new PipelineIo[n];
             PipelineAgent[] agents = new PipelineAgent[n];
@@ -195,7 +197,8 @@ public final class KernelDataPath implements DataPath {
                 PipelineCounters queueCounters = counters.pipeline(q);
                 PuntPublisher punt = new PuntPublisher(events, queueCounters, socket.localPort());
                 agents[q] = new PipelineAgent(q, tables, ios[q],
-                        new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives, offloads), punt);
+                        new PipelineAgent.Settings(newMtu, vnet, TUN_BATCH, UDP_BATCH, receives, offloads,
+                                udpCoalescing), punt);
                 agents[q].stats().countPeersInto(new PeerCounting(queueCounters));
                 sealScratches[q] = agents[q].scratch();
                 runners[q] = new AgentRunner(idle.create(ios[q]), errors, null,

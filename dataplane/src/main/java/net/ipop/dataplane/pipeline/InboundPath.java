@@ -55,7 +55,7 @@ import net.ipop.ffm.udp.SockAddr;
  * relayed candidate. They are punted from any source, not only the TURN servers of relayed peers, because
  * ICE checks over a relay come before the pair is selected and the data plane told about the server.
  *
- * <p>The {@link TunSink} may hold packets back to coalesce them ({@link TcpCoalescer}); it is
+ * <p>The {@link TunSink} may hold packets back to coalesce them ({@link TunCoalescer}); it is
  * flushed at the end of every batch.
  *
  * <p>Threading: the owning pipeline thread only. Buffers: the batch is borrowed for

@@ -49,8 +49,8 @@ public final class PipelineAgent implements Agent {
     private final Keepalives keepalives;
     private final Forwarder forwarder;
     private final NanoClock clock;
-    /** Inbound TCP coalescing into GSO super-packets; null without virtio-net headers. */
-    private final TcpCoalescer coalescer;
+    /** Inbound TCP (and UDP) coalescing into GSO super-packets; null without virtio-net headers. */
+    private final TunCoalescer coalescer;
 
     /**
      * @param queue the queue index, for the role name
@@ -81,7 +81,7 @@ public final class PipelineAgent implements Agent {
                 : new MessageBatch(1, 1);
         this.outbound = new OutboundPath(queue, stats, settings.mtu(), settings.vnetHeader(), io, io, sendBatch,
                 settings.gso());
-        this.coalescer = settings.vnetHeader() ? new TcpCoalescer(io, stats) : null;
+        this.coalescer = settings.vnetHeader() ? new TunCoalescer(io, stats, settings.udpCoalescing()) : null;
         this.forwarder = new Forwarder(stats, outbound.batcher());
         this.inbound = new InboundPath(stats, coalescer != null ? coalescer : io, punt, forwarder);
         this.keepalives = new Keepalives(stats, outbound.batcher(), scratch);
@@ -98,8 +98,11 @@ public final class PipelineAgent implements Agent {
      *     With several queues only pipeline 0 does: every session's opener (its replay window) then
      *     has one thread; the others read their TUN queue and send on the shared socket.
      * @param gso whether datagrams to one peer leave grouped in UDP GSO sends (false: one per slot)
+     * @param udpCoalescing whether received UDP datagrams of one flow go to the TUN as UDP super-packets
+     *     ({@link TunCoalescer}): only when the device granted USO, i.e. the kernel takes them
      */
-    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch, boolean receives, boolean gso) {
+    public record Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch, boolean receives, boolean gso,
+                           boolean udpCoalescing) {
         public Settings {
             if (tunBatch < 1 || udpBatch < 1 || udpBatch > MessageBatch.MAX_CAPACITY) {
                 throw new IllegalArgumentException("tunBatch must be >= 1 and udpBatch 1.."
@@ -107,9 +110,12 @@ public final class PipelineAgent implements Agent {
             }
         }
 
-        /** A pipeline that receives (the only one, or pipeline 0), sending with UDP GSO. */
+        /**
+         * A pipeline that receives (the only one, or pipeline 0), sending with UDP GSO; with virtio-net headers
+         * it coalesces UDP too (the device must have USO).
+         */
         public Settings(int mtu, boolean vnetHeader, int tunBatch, int udpBatch) {
-            this(mtu, vnetHeader, tunBatch, udpBatch, true, true);
+            this(mtu, vnetHeader, tunBatch, udpBatch, true, true, vnetHeader);
         }
     }
 

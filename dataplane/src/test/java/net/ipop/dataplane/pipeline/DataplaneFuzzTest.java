@@ -49,7 +49,7 @@ import net.ipop.ipc.sbe.SetEndpointDecoder;
  * device or from the control plane: the IP header flyweights, the {@link Segmenter} with
  * virtio-net header fields, the whole inbound path (with a real session installed, so inputs the
  * harness seals decrypt and reach the inner-packet checks, the STUN/handshake classification and
- * the {@link TcpCoalescer}), the whole outbound path (TUN reads with any virtio-net header) and
+ * the {@link TunCoalescer}), the whole outbound path (TUN reads with any virtio-net header) and
  * the command decoders of the {@link CommandAdapter}, alone and in front of the real conductor.
  *
  * <p>Properties: no exception escapes (the paths count and drop), no read outside the input (the
@@ -89,7 +89,7 @@ class DataplaneFuzzTest {
     private static final SockAddr RELAYED_TURN = new SockAddr(ARENA.allocate(SockAddr.MAX_SIZE, 8), 0).set(TURN);
     private static final FrameCheck FRAMES = new FrameCheck();
     private static final PathStats IN_STATS = new PathStats();
-    private static final TcpCoalescer COALESCER = new TcpCoalescer(FRAMES, IN_STATS);
+    private static final TunCoalescer COALESCER = new TunCoalescer(FRAMES, IN_STATS, true);
     private static final InboundPath INBOUND = new InboundPath(IN_STATS, COALESCER, DataplaneFuzzTest::punted);
     private static final PathStats OUT_STATS = new PathStats();
     private static final OutboundPath OUTBOUND =
@@ -267,7 +267,7 @@ class DataplaneFuzzTest {
     /**
      * Input: a flags byte, then packets as 2-byte length + bytes; only packets the inbound path would
      * hand on (a valid IPv4/IPv6 header, written with its own total length) reach the coalescer. With
-     * flag bit 0 the first TCP packet is repeated as a train of in-order segments, payload sizes from
+     * flag bit 0 the first TCP or UDP packet is repeated as a train of in-order segments, payload sizes from
      * the following bytes, so the merge logic gets exercised and not only its refusals.
      */
     @FuzzTest
@@ -292,21 +292,26 @@ class DataplaneFuzzTest {
         COALESCER.flush();
     }
 
-    /** Repeats {@code template} with advancing sequence numbers; sizes and flags from {@code in}. */
+    /**
+     * Repeats {@code template} with advancing sequence numbers (TCP) or as more datagrams of its flow
+     * (UDP, the length field following the size); sizes and flags from {@code in}.
+     */
     private static void train(byte[] template, ByteBuffer in) {
         MemorySegment t = MemorySegment.ofArray(template);
         int version = (template[0] & 0xFF) >>> 4;
         int ipHeader = version == 4 ? Ipv4.headerLength(t, 0) : Ipv6.HEADER;
         int proto = version == 4 ? Ipv4.protocol(t, 0) : Ipv6.nextHeader(t, 0);
         int ipTotal = version == 4 ? Ipv4.totalLength(t, 0) : Ipv6.HEADER + Ipv6.payloadLength(t, 0);
-        if (proto != Ipv4.PROTO_TCP || ipTotal < ipHeader + 20) {
+        boolean udp = proto == Ipv4.PROTO_UDP;
+        if ((proto != Ipv4.PROTO_TCP || ipTotal < ipHeader + 20) && (!udp || ipTotal < ipHeader + 8)) {
             return;
         }
-        int tcpHeader = (template[ipHeader + 12] & 0xF0) >>> 2;
-        int headers = ipHeader + tcpHeader;
-        if (tcpHeader < 20 || headers > ipTotal) {
+        int transportHeader = udp ? 8 : (template[ipHeader + 12] & 0xF0) >>> 2;
+        int headers = ipHeader + transportHeader;
+        if (transportHeader < (udp ? 8 : 20) || headers > ipTotal) {
             return;
         }
+        ValueLayout.OfShort u16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
         int seq = t.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ipHeader + 4);
         seq += ipTotal - headers;
         while (in.remaining() >= 2) {
@@ -315,17 +320,20 @@ class DataplaneFuzzTest {
             byte[] p = Arrays.copyOf(template, headers + payload * 8);
             MemorySegment s = MemorySegment.ofArray(p);
             if (version == 4) {
-                s.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) p.length);
+                s.set(u16, 2, (short) p.length);
                 Ipv4.fixHeaderChecksum(s, 0);
             } else {
-                s.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4,
-                        (short) (p.length - Ipv6.HEADER));
+                s.set(u16, 4, (short) (p.length - Ipv6.HEADER));
             }
-            s.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ipHeader + 4, seq);
-            if (flags < 0) {
-                p[ipHeader + 13] = (byte) (flags & 0x3F);
+            if (udp) {
+                s.set(u16, ipHeader + 4, (short) (p.length - ipHeader));
+            } else {
+                s.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ipHeader + 4, seq);
+                if (flags < 0) {
+                    p[ipHeader + 13] = (byte) (flags & 0x3F);
+                }
+                seq += payload * 8;
             }
-            seq += payload * 8;
             writeIfValid(p);
         }
     }
@@ -421,6 +429,11 @@ class DataplaneFuzzTest {
                 assertEquals(length - VirtioNetHeader.SIZE, ipLength, "super-packet IP length");
                 assertTrue(header.gsoSize() > 0 && header.csumStart() + header.csumOffset() + 2 <= ipLength,
                         "gso header");
+                if (header.gsoType() == VirtioNetHeader.GSO_UDP_L4) {
+                    int udpLength = frame.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
+                            ip + header.csumStart() + 4) & 0xFFFF;
+                    assertEquals(ipLength - header.csumStart(), udpLength, "UDP length of a UDP super-packet");
+                }
             }
             return true;
         }

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -147,6 +153,90 @@ class TunnelTest {
                     server.destroyForcibly();
                 }
             }
+        }
+    }
+    /**
+     * UDP datagrams of one flow, sent in bursts (each a run of full datagrams and a short one, as an
+     * application sends a message cut into pieces): the receiving side merges them into UDP
+     * super-packets for its TUN, and the kernel hands the socket every datagram as it was sent,
+     * whole and in order.
+     */
+    @ParameterizedTest
+    @EnumSource(TunnelNode.Engine.class)
+    @Timeout(60)
+    void udpDatagramsArriveWholeAndInOrderThroughUdpSuperPackets(TunnelNode.Engine engine) throws Exception {
+        int bursts = 60;
+        int perBurst = 64;
+        try (TestNamespace nsA = TestNamespace.create("dpa");
+             TestNamespace nsB = TestNamespace.create("dpb")) {
+            underlay(nsA, nsB);
+            try (TunnelNode a = new TunnelNode(nsA, engine, true, UNDERLAY_A, UNDERLAY_B);
+                 TunnelNode b = new TunnelNode(nsB, engine, false, UNDERLAY_B, UNDERLAY_A);
+                 DatagramChannel receiver = nsB.call(() -> DatagramChannel.open(StandardProtocolFamily.INET));
+                 DatagramChannel sender = nsA.call(() -> DatagramChannel.open(StandardProtocolFamily.INET))) {
+                ping(nsA, "192.0.2.2");
+                receiver.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
+                receiver.bind(new InetSocketAddress("192.0.2.2", 5301));
+                receiver.configureBlocking(false);
+                sender.connect(new InetSocketAddress("192.0.2.2", 5301));
+                long deliveredBefore = b.agent.stats().packetsDelivered();
+                long writesBefore = b.agent.stats().tunWrites();
+                CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                    try {
+                        ByteBuffer out = ByteBuffer.allocate(1200);
+                        for (int seq = 0; seq < bursts * perBurst; seq++) {
+                            out.clear().limit(datagramLength(seq, perBurst));
+                            fill(out, seq);
+                            sender.write(out.flip());
+                            if (seq % perBurst == perBurst - 1) {
+                                Thread.sleep(5); // the pipelines catch up: nothing overflows a queue
+                            }
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                ByteBuffer in = ByteBuffer.allocate(2048);
+                ByteBuffer expected = ByteBuffer.allocate(1200);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                int next = 0;
+                while (next < bursts * perBurst && System.nanoTime() < deadline) {
+                    if (receiver.receive(in.clear()) == null) {
+                        Thread.sleep(1);
+                        continue;
+                    }
+                    in.flip();
+                    assertEquals(datagramLength(next, perBurst), in.remaining(), "length of datagram " + next);
+                    expected.clear().limit(datagramLength(next, perBurst));
+                    fill(expected, next);
+                    assertEquals(expected.flip(), in, "datagram " + next + " whole and in order");
+                    next++;
+                }
+                sending.get(10, TimeUnit.SECONDS);
+                assertEquals(bursts * perBurst, next, "datagrams received");
+                long delivered = b.agent.stats().packetsDelivered() - deliveredBefore;
+                long writes = b.agent.stats().tunWrites() - writesBefore;
+                assertTrue(delivered >= bursts * perBurst, "delivered " + delivered);
+                // Merged: a burst of 64 datagrams reaches the TUN in a few writes, not 64.
+                assertTrue(writes * 4 < delivered, writes + " TUN writes for " + delivered + " datagrams");
+                a.stop();
+                b.stop();
+                assertTrue(a.errors.isEmpty() && b.errors.isEmpty(), () -> a.errors + " " + b.errors);
+                assertEquals(0, b.agent.stats().drops(DropReason.TUN_WRITE_FAILED));
+            }
+        }
+    }
+
+    /** Each burst: full 1200-byte datagrams, then a 300-byte one. */
+    private static int datagramLength(int seq, int perBurst) {
+        return seq % perBurst == perBurst - 1 ? 300 : 1200;
+    }
+
+    /** The sequence number, then bytes that depend on it and their position. */
+    private static void fill(ByteBuffer b, int seq) {
+        b.putInt(seq);
+        while (b.hasRemaining()) {
+            b.put((byte) (seq * 31 + b.position()));
         }
     }
 }

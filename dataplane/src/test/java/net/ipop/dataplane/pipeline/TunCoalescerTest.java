@@ -17,7 +17,7 @@ import net.ipop.ffm.tun.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 
 /** Segments in, frames out: what the coalescer merges, what it leaves alone, and the headers it writes. */
-class TcpCoalescerTest {
+class TunCoalescerTest {
     private static final int ACK = 0x10;
     private static final int PSH_ACK = 0x18;
     private static final int SYN = 0x02;
@@ -73,8 +73,9 @@ class TcpCoalescerTest {
         return (int) s;
     }
 
-    private static long pseudo(byte[] p, boolean v6, int tcpLength) {
-        return (v6 ? sum(p, 8, 32) : sum(p, 12, 8)) + 6 + tcpLength;
+    /** The pseudo-header sum of the packet, for its own protocol (TCP or UDP). */
+    private static long pseudo(byte[] p, boolean v6, int transportLength) {
+        return (v6 ? sum(p, 8, 32) : sum(p, 12, 8)) + p[v6 ? 6 : 9] + transportLength;
     }
 
     private static byte[] payload(int length, int fill) {
@@ -83,7 +84,7 @@ class TcpCoalescerTest {
         return b;
     }
 
-    private void feed(TcpCoalescer c, byte[]... packets) {
+    private void feed(TunCoalescer c, byte[]... packets) {
         try (Arena arena = Arena.ofConfined()) {
             for (byte[] p : packets) {
                 MemorySegment s = arena.allocate(p.length + 8);
@@ -112,7 +113,7 @@ class TcpCoalescerTest {
         p[at + 1] = (byte) completed;
         int ipLen = v6 ? 40 : 20;
         assertEquals(0xFFFF, fold(pseudo(p, v6, p.length - ipLen) + sum(p, ipLen, p.length - ipLen)),
-                "TCP checksum of the super-packet");
+                "transport checksum of the super-packet");
         if (!v6) {
             assertEquals(0xFFFF, fold(sum(p, 0, 20)), "IPv4 header checksum");
         }
@@ -120,7 +121,7 @@ class TcpCoalescerTest {
 
     private void mergesContiguousSegments(boolean v6) {
         byte[] ts = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}; // NOP NOP timestamps, equal in all three
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
             feed(c, tcp(v6, 1000, ACK, ts, payload(1000, 1)),
                     tcp(v6, 2000, ACK, ts, payload(1000, 2)),
                     tcp(v6, 3000, PSH_ACK, ts, payload(500, 3)));
@@ -168,7 +169,7 @@ class TcpCoalescerTest {
     @Test
     void aLoneSegmentGoesOutUnchangedBehindAZeroHeader() {
         byte[] segment = tcp(false, 1000, ACK, NO_OPTIONS, payload(100, 9));
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
             feed(c, segment);
             c.flush();
             c.flush(); // nothing pending: no second write
@@ -184,7 +185,7 @@ class TcpCoalescerTest {
         byte[] v4 = partial(tcp(false, 1000, ACK, NO_OPTIONS, payload(100, 9)), false, 20, 16);
         byte[] v6 = partial(tcp(true, 1000, ACK, NO_OPTIONS, payload(100, 9)), true, 40, 16);
         byte[] udp = partial(Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5)), false, 20, 6);
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats);
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true);
              Arena arena = Arena.ofConfined()) {
             for (byte[] p : new byte[][] {v4, v6, udp}) {
                 MemorySegment s = arena.allocate(p.length);
@@ -221,7 +222,7 @@ class TcpCoalescerTest {
     /** Each case: two segments that must not be merged come out as two frames, in order, unchanged. */
     private void staysApart(byte[] first, byte[] second) {
         frames.clear();
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
             feed(c, first, second);
             c.flush();
         }
@@ -247,9 +248,98 @@ class TcpCoalescerTest {
         staysApart(first, Packets.udp4("192.0.2.1", "192.0.2.2", payload(100, 5))); // not TCP
     }
 
+    /** UDP 40000 -> {@code dstPort}, addresses of the family, the payload filled with {@code fill}. */
+    private static byte[] udp(boolean v6, int dstPort, int length, int fill) {
+        byte[] p = v6 ? Packets.udp6("2001:db8::1", "2001:db8::2", payload(length, fill))
+                : Packets.udp4("192.0.2.1", "192.0.2.2", payload(length, fill));
+        int ipLen = v6 ? 40 : 20;
+        if (dstPort != 5201) {
+            p[ipLen + 2] = (byte) (dstPort >>> 8);
+            p[ipLen + 3] = (byte) dstPort;
+            p[ipLen + 6] = 0; // checksum not checked here: the frames below compare bytes, not sums
+            p[ipLen + 7] = 0;
+        }
+        return p;
+    }
+
+    private void mergesDatagramsOfOneFlow(boolean v6) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
+            feed(c, udp(v6, 5201, 1000, 1), udp(v6, 5201, 1000, 2), udp(v6, 5201, 500, 3));
+            assertEquals(0, frames.size(), "held until the flush");
+            c.flush();
+            assertEquals(1, frames.size());
+            byte[] frame = frames.get(0);
+            int ipLen = v6 ? 40 : 20;
+            VirtioNetHeader h = header(frame);
+            assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
+            assertEquals(VirtioNetHeader.GSO_UDP_L4, h.gsoType());
+            assertEquals(1000, h.gsoSize());
+            assertEquals(ipLen + 8, h.hdrLen());
+            assertEquals(ipLen, h.csumStart());
+            assertEquals(6, h.csumOffset());
+            byte[] p = packet(frame);
+            assertEquals(ipLen + 8 + 2500, p.length);
+            ByteBuffer b = ByteBuffer.wrap(p);
+            assertEquals(v6 ? 8 + 2500 : p.length, b.getShort(v6 ? 4 : 2) & 0xFFFF, "IP length field");
+            assertEquals(8 + 2500, b.getShort(ipLen + 4) & 0xFFFF, "UDP length covers the super-packet");
+            byte[] expected = new byte[2500];
+            Arrays.fill(expected, 0, 1000, (byte) 1);
+            Arrays.fill(expected, 1000, 2000, (byte) 2);
+            Arrays.fill(expected, 2000, 2500, (byte) 3);
+            assertArrayEquals(expected, Arrays.copyOfRange(p, ipLen + 8, p.length));
+            assertChecksumsComplete(frame, v6);
+            assertEquals(1, c.superPackets());
+            assertEquals(3, c.mergedSegments());
+        }
+    }
+
+    @Test
+    void mergesIpv4DatagramsOfOneFlow() {
+        mergesDatagramsOfOneFlow(false);
+    }
+
+    @Test
+    void mergesIpv6DatagramsOfOneFlow() {
+        mergesDatagramsOfOneFlow(true);
+    }
+
+    @Test
+    void datagramsThatCannotBeCutBackStayApart() {
+        byte[] first = udp(false, 5201, 1000, 1);
+        staysApart(first, udp(false, 5202, 1000, 2)); // other flow
+        staysApart(first, udp(false, 5201, 1200, 2)); // longer than gso_size
+        byte[] padded = udp(false, 5201, 1000, 2);
+        padded[20 + 5] -= 4; // UDP length 4 short of the IP payload: trailing bytes a merge would swallow
+        staysApart(first, padded);
+    }
+
+    @Test
+    void aShortDatagramEndsTheSuperPacket() {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
+            feed(c, udp(false, 5201, 1000, 1), udp(false, 5201, 400, 2), udp(false, 5201, 400, 3));
+            c.flush();
+        }
+        assertEquals(2, frames.size());
+        assertEquals(VirtioNetHeader.GSO_UDP_L4, header(frames.get(0)).gsoType());
+        assertEquals(28 + 1400, packet(frames.get(0)).length);
+        assertEquals(VirtioNetHeader.GSO_NONE, header(frames.get(1)).gsoType());
+        assertEquals(28 + 400, packet(frames.get(1)).length);
+    }
+
+    @Test
+    void withoutUdpCoalescingDatagramsGoOutOneByOne() {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, false)) {
+            feed(c, udp(false, 5201, 1000, 1), udp(false, 5201, 1000, 2));
+            c.flush();
+        }
+        assertEquals(2, frames.size(), "a kernel without USO on the TUN would refuse a UDP super-packet");
+        assertEquals(VirtioNetHeader.GSO_NONE, header(frames.get(0)).gsoType());
+        assertEquals(VirtioNetHeader.GSO_NONE, header(frames.get(1)).gsoType());
+    }
+
     @Test
     void aShortSegmentEndsTheSuperPacket() {
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
             feed(c, tcp(false, 1000, ACK, NO_OPTIONS, payload(1000, 1)),
                     tcp(false, 2000, ACK, NO_OPTIONS, payload(400, 2)),
                     tcp(false, 2400, ACK, NO_OPTIONS, payload(400, 3)));
@@ -264,13 +354,13 @@ class TcpCoalescerTest {
 
     @Test
     void aSuperPacketStaysWithin64KiB() {
-        try (TcpCoalescer c = new TcpCoalescer(capture, stats)) {
+        try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
             for (int i = 0; i < 50; i++) {
                 feed(c, tcp(false, 1000 + i * 1400, ACK, NO_OPTIONS, payload(1400, i)));
             }
             c.flush();
         }
-        int perFrame = (TcpCoalescer.MAX_PACKET - 40) / 1400; // 46 segments fit behind one header
+        int perFrame = (TunCoalescer.MAX_PACKET - 40) / 1400; // 46 segments fit behind one header
         assertEquals(2, frames.size());
         assertEquals(40 + perFrame * 1400, packet(frames.get(0)).length);
         assertEquals(40 + (50 - perFrame) * 1400, packet(frames.get(1)).length);
@@ -282,7 +372,7 @@ class TcpCoalescerTest {
 
     @Test
     void aFailedWriteCountsEverySegmentAsDropped() {
-        try (TcpCoalescer c = new TcpCoalescer((frame, length) -> false, stats)) {
+        try (TunCoalescer c = new TunCoalescer((frame, length) -> false, stats, true)) {
             stats.packetsDelivered = 3; // as InboundPath counts them when the coalescer takes them
             feed(c, tcp(false, 1000, ACK, NO_OPTIONS, payload(1000, 1)),
                     tcp(false, 2000, ACK, NO_OPTIONS, payload(1000, 2)),
@@ -300,10 +390,10 @@ class TcpCoalescerTest {
         long[] written = new long[1];
         int segmentsPerRound = 8;
         try (Arena arena = Arena.ofConfined();
-             TcpCoalescer c = new TcpCoalescer((frame, length) -> {
+             TunCoalescer c = new TunCoalescer((frame, length) -> {
                  written[0]++;
                  return true;
-             }, stats)) {
+             }, stats, true)) {
             MemorySegment[] segments = new MemorySegment[segmentsPerRound + 1];
             for (int i = 0; i < segmentsPerRound; i++) {
                 byte[] p = tcp(i % 2 == 1, 1000 + (i / 2) * 1000, ACK, NO_OPTIONS, payload(1000, i));
