@@ -4,7 +4,7 @@
 # rounds so that load from other tenants hits every target alike.
 #   perf/bench.sh [--quick] [--rounds N] [--seconds S] [--targets LIST] [--ipop-queues LIST]
 #                 [--section NAME]
-# Per round and target: iperf3 TCP with 1 and 4 streams, iperf3 UDP (1400-byte datagrams offered
+# Per round and target: iperf3 TCP with 1 and 4 streams, iperf3 UDP (datagrams of the path's MSS offered
 # at a fixed rate: received rate and loss), sockperf UDP ping-pong (64 bytes, p50/p99), ping, the
 # CPU seconds the VPN's own processes (both ends) spent per GB the two TCP runs moved, and their
 # resident memory (VmRSS, VmHWM), and the TUN queues one end holds open. Prints medians, spread and ratios; with --section also writes
@@ -244,7 +244,9 @@ for round in $(seq 1 "$rounds"); do
       # shellcheck disable=SC2086
       record "$round" "$t" tun_queues "$(tun_queues $(process_tree ${vpn_pids[$t]%% *}))"
     fi
-    json=$(iperf -c "$a" -t "$seconds" -u -b "$udp_rate" -l 1400)
+    # iperf3's own datagram size, the TCP MSS of its control connection: the largest that crosses the
+    # path unfragmented (1448 bytes on the raw veth, 1368 through a VPN's 1420-byte MTU).
+    json=$(iperf -c "$a" -t "$seconds" -u -b "$udp_rate")
     if [ -n "$json" ]; then
       # The server's view: what arrived, and the share of sent datagrams that did not.
       record "$round" "$t" udp "$(jq '(.end.sum_received.bits_per_second // .end.sum.bits_per_second) / 1e9' <<<"$json")"

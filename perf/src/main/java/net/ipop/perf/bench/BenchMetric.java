@@ -7,8 +7,8 @@ package net.ipop.perf.bench;
 enum BenchMetric {
     TCP1("tcp1", "TCP, 1 stream (Gbit/s)", "%.2f", Better.HIGHER, true),
     TCP4("tcp4", "TCP, 4 streams (Gbit/s)", "%.2f", Better.HIGHER, true),
-    UDP("udp", "UDP 1400 B, received (Gbit/s)", "%.2f", Better.HIGHER, true),
-    UDP_LOSS("udp_loss", "UDP 1400 B, lost (%)", "%.1f", Better.LOWER, false),
+    UDP("udp", "UDP, received (Gbit/s)", "%.2f", Better.HIGHER, true),
+    UDP_LOSS("udp_loss", "UDP, lost (%)", "%.1f", Better.LOWER, false),
     LATENCY_P50("lat_p50", "latency p50 (µs, one way)", "%.1f", Better.LOWER, true),
     LATENCY_P99("lat_p99", "latency p99 (µs, one way)", "%.1f", Better.LOWER, true),
     PING("ping_rtt", "ping (µs, round trip, mean)", "%.0f", Better.LOWER, true),

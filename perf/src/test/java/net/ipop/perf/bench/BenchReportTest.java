@@ -109,7 +109,7 @@ class BenchReportTest {
         assertTrue(out.contains("| TCP, 1 stream (Gbit/s) | 21.00 (20.00–24.00) | 8.00 (7.00–9.50) | 5.00 (4.00–6.00) "
                 + "| 0.75 (0.50–1.50) | 1.00 (0.90–1.10) |"), out);
         // a single value has no spread; an unmeasured cell is a dash
-        assertTrue(out.contains("| UDP 1400 B, lost (%) | – | 1.5 | – | – | – |"), out);
+        assertTrue(out.contains("| UDP, lost (%) | – | 1.5 | – | – | – |"), out);
         // two rounds: the median is the mean of both
         assertTrue(out.contains("| latency p50 (µs, one way) | – | 35.0 (30.0–40.0) | – | 55.0 (50.0–60.0) "
                 + "| 55.0 (45.0–65.0) |"), out);
@@ -126,7 +126,7 @@ class BenchReportTest {
         assertTrue(out.contains("| TCP, 1 stream (Gbit/s) | Nebula (1.00) | 8.00x | 5.00x |"), out);
         assertTrue(out.contains("| VPN CPU (s per GB over TCP) | wireguard-go (5.00) | 0.40x | – |"), out);
         // loss percentages have no ratio
-        assertFalse(out.contains("| UDP 1400 B, lost (%) | wireguard-go"), out);
+        assertFalse(out.contains("| UDP, lost (%) | wireguard-go"), out);
     }
 
     @Test
