@@ -7,6 +7,8 @@
 # `./ipop --help` there builds it). Per round and target: one single-stream `iperf3 -n BYTES`, the
 # receiver's throughput, and the CPU (utime + stime, both ends, node daemon and data plane) its
 # processes spent on it, per GB received. One unrecorded run per target first (JIT warm-up).
+# UDP=RATE measures iperf3 UDP instead (-u -b RATE, iperf3's own datagram size, the path's MSS, so
+# nothing is fragmented): what the receiver got, and the CPU per GB it got.
 # PERF="old new" afterwards records a profile of each build's data planes during a 14 s run
 # (perf record -g, JIT frames named via jcmd Compiler.perfmap) into /tmp/perf-<target>.{data,txt}.
 # Prints a table; nothing is written to docs/.
@@ -94,7 +96,7 @@ hz=$(getconf CLK_TCK)
 run() { # target -> "gbps cpu_s_per_GB"
   local before after j
   [ $1 = raw ] || before=$(ticks $1)
-  j=$(ip netns exec $nsA iperf3 -c ${addr[$1]} -n $bytes -J) || { echo "iperf3 failed: $(jq -r .error <<<"$j")" >&2; tail -5 $work/$1-a.log >&2; }
+  j=$(ip netns exec $nsA iperf3 -c ${addr[$1]} -n $bytes ${UDP:+-u -b $UDP} -J) || { echo "iperf3 failed: $(jq -r .error <<<"$j")" >&2; tail -5 $work/$1-a.log >&2; }
   [ $1 = raw ] || after=$(ticks $1)
   local bps=$(jq '.end.sum_received.bits_per_second' <<<"$j") recvd=$(jq '.end.sum_received.bytes' <<<"$j")
   if [ $1 = raw ]; then
