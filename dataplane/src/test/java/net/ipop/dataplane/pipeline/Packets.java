@@ -65,7 +65,8 @@ final class Packets {
         return p;
     }
 
-    private static long sum(byte[] p, int off, int len) {
+    /** The 16-bit one's-complement sum (RFC 1071), unfolded, of {@code p[off, off + len)}. */
+    static long sum(byte[] p, int off, int len) {
         long s = 0;
         for (int i = 0; i < len; i += 2) {
             s += ((p[off + i] & 0xFF) << 8) | (i + 1 < len ? p[off + i + 1] & 0xFF : 0);

@@ -1,5 +1,6 @@
 package net.ipop.dataplane.pipeline;
 
+import static net.ipop.dataplane.pipeline.Packets.sum;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,14 +59,6 @@ class TunCoalescerTest {
         return p;
     }
 
-    private static long sum(byte[] p, int off, int len) {
-        long s = 0;
-        for (int i = 0; i < len; i += 2) {
-            s += ((p[off + i] & 0xFF) << 8) | (i + 1 < len ? p[off + i + 1] & 0xFF : 0);
-        }
-        return s;
-    }
-
     private static int fold(long s) {
         while ((s >>> 16) != 0) {
             s = (s & 0xFFFF) + (s >>> 16);
@@ -119,6 +112,36 @@ class TunCoalescerTest {
         }
     }
 
+    /**
+     * The one frame the three segments or datagrams of 1000, 1000 and 500 bytes (filled with 1, 2, 3)
+     * became: virtio-net header, lengths, payload in order, checksums that complete; returns the packet.
+     */
+    private byte[] assertMergedFrame(TunCoalescer c, boolean v6, int gsoType, int transportHeader, int checksumField) {
+        assertEquals(1, frames.size());
+        byte[] frame = frames.get(0);
+        int ipLen = v6 ? 40 : 20;
+        int headers = ipLen + transportHeader;
+        VirtioNetHeader h = header(frame);
+        assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
+        assertEquals(gsoType, h.gsoType());
+        assertEquals(1000, h.gsoSize());
+        assertEquals(headers, h.hdrLen());
+        assertEquals(ipLen, h.csumStart());
+        assertEquals(checksumField, h.csumOffset());
+        byte[] p = packet(frame);
+        assertEquals(headers + 2500, p.length);
+        assertEquals(p.length - (v6 ? 40 : 0), ByteBuffer.wrap(p).getShort(v6 ? 4 : 2) & 0xFFFF, "IP length field");
+        byte[] expected = new byte[2500];
+        Arrays.fill(expected, 0, 1000, (byte) 1);
+        Arrays.fill(expected, 1000, 2000, (byte) 2);
+        Arrays.fill(expected, 2000, 2500, (byte) 3);
+        assertArrayEquals(expected, Arrays.copyOfRange(p, headers, p.length));
+        assertChecksumsComplete(frame, v6);
+        assertEquals(1, c.superPackets());
+        assertEquals(3, c.mergedSegments());
+        return p;
+    }
+
     private void mergesContiguousSegments(boolean v6) {
         byte[] ts = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}; // NOP NOP timestamps, equal in all three
         try (TunCoalescer c = new TunCoalescer(capture, stats, true)) {
@@ -127,31 +150,10 @@ class TunCoalescerTest {
                     tcp(v6, 3000, PSH_ACK, ts, payload(500, 3)));
             assertEquals(0, frames.size(), "held until the flush");
             c.flush();
-            assertEquals(1, frames.size());
-            byte[] frame = frames.get(0);
+            byte[] p = assertMergedFrame(c, v6, v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4, 32, 16);
             int ipLen = v6 ? 40 : 20;
-            int headers = ipLen + 32;
-            VirtioNetHeader h = header(frame);
-            assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
-            assertEquals(v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4, h.gsoType());
-            assertEquals(1000, h.gsoSize());
-            assertEquals(headers, h.hdrLen());
-            assertEquals(ipLen, h.csumStart());
-            assertEquals(16, h.csumOffset());
-            byte[] p = packet(frame);
-            assertEquals(headers + 2500, p.length);
-            ByteBuffer b = ByteBuffer.wrap(p);
-            assertEquals(v6 ? 2500 + 32 : headers + 2500, b.getShort(v6 ? 4 : 2) & 0xFFFF, "IP length field");
-            assertEquals(1000, b.getInt(ipLen + 4), "first sequence number");
+            assertEquals(1000, ByteBuffer.wrap(p).getInt(ipLen + 4), "first sequence number");
             assertEquals(PSH_ACK, p[ipLen + 13], "PSH of the last segment carried over");
-            byte[] expected = new byte[2500];
-            Arrays.fill(expected, 0, 1000, (byte) 1);
-            Arrays.fill(expected, 1000, 2000, (byte) 2);
-            Arrays.fill(expected, 2000, 2500, (byte) 3);
-            assertArrayEquals(expected, Arrays.copyOfRange(p, headers, p.length));
-            assertChecksumsComplete(frame, v6);
-            assertEquals(1, c.superPackets());
-            assertEquals(3, c.mergedSegments());
             assertEquals(1, stats.tunWrites());
         }
     }
@@ -267,29 +269,9 @@ class TunCoalescerTest {
             feed(c, udp(v6, 5201, 1000, 1), udp(v6, 5201, 1000, 2), udp(v6, 5201, 500, 3));
             assertEquals(0, frames.size(), "held until the flush");
             c.flush();
-            assertEquals(1, frames.size());
-            byte[] frame = frames.get(0);
-            int ipLen = v6 ? 40 : 20;
-            VirtioNetHeader h = header(frame);
-            assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
-            assertEquals(VirtioNetHeader.GSO_UDP_L4, h.gsoType());
-            assertEquals(1000, h.gsoSize());
-            assertEquals(ipLen + 8, h.hdrLen());
-            assertEquals(ipLen, h.csumStart());
-            assertEquals(6, h.csumOffset());
-            byte[] p = packet(frame);
-            assertEquals(ipLen + 8 + 2500, p.length);
-            ByteBuffer b = ByteBuffer.wrap(p);
-            assertEquals(v6 ? 8 + 2500 : p.length, b.getShort(v6 ? 4 : 2) & 0xFFFF, "IP length field");
-            assertEquals(8 + 2500, b.getShort(ipLen + 4) & 0xFFFF, "UDP length covers the super-packet");
-            byte[] expected = new byte[2500];
-            Arrays.fill(expected, 0, 1000, (byte) 1);
-            Arrays.fill(expected, 1000, 2000, (byte) 2);
-            Arrays.fill(expected, 2000, 2500, (byte) 3);
-            assertArrayEquals(expected, Arrays.copyOfRange(p, ipLen + 8, p.length));
-            assertChecksumsComplete(frame, v6);
-            assertEquals(1, c.superPackets());
-            assertEquals(3, c.mergedSegments());
+            byte[] p = assertMergedFrame(c, v6, VirtioNetHeader.GSO_UDP_L4, 8, 6);
+            assertEquals(8 + 2500, ByteBuffer.wrap(p).getShort((v6 ? 40 : 20) + 4) & 0xFFFF,
+                    "UDP length covers the super-packet");
         }
     }
 
