@@ -126,7 +126,7 @@ class OverlayLinkHealthTest {
                 long healedEpochMs = System.currentTimeMillis();
                 long healed = System.nanoTime();
                 cutDirectPath(o.lab.internet, false);
-                long directMs = awaitBackToDirect(alpha, beta, healed);
+                long directMs = awaitBackToDirect(alpha, alphaMark, beta, betaMark, healed);
                 long switched = System.nanoTime();
                 for (TwoNodes.Node n : List.of(alpha, beta)) {
                     TestNamespace.Cmd.Result status = n.cli(60, "status", "--json", "--config",
@@ -149,11 +149,17 @@ class OverlayLinkHealthTest {
                     }
                 }
                 assertFalse(logs.contains("reported down"), "a failed probe never reports the member down" + logs);
-                // Not asserted: a LinkHealth restart of the relayed link for lost consent was seen once in three runs
-                // (ice4j answered the peer's consent checks on the relayed generation with 403, an unknown pair),
-                // which the relay's restart repaired; printed so that it shows.
-                System.out.printf("overlay link health: LinkHealth restarts while relayed: %d%n",
-                        Pattern.compile("ICE restart now").matcher(logs).results().count());
+                // Not asserted: a LinkHealth restart of the relayed link for lost consent (ice4j answered the peer's
+                // consent checks on the relayed generation with 403, an unknown pair) was seen in one of three runs
+                // when this test was written, and once in CI since; printed so that it shows. A restart after the
+                // heal selects the direct pair itself, so only without one must the probes take both ends back.
+                long restarts = Pattern.compile("ICE restart now").matcher(logs).results().count();
+                System.out.printf("overlay link health: LinkHealth restarts while relayed: %d%n", restarts);
+                if (restarts == 0) {
+                    assertTrue(alpha.log().substring(alphaMark).contains("back on a direct path")
+                            && beta.log().substring(betaMark).contains("back on a direct path"),
+                            "without a restart, the probes took both ends back" + logs);
+                }
                 assertTrue(out.requests() * PingProbe.INTERVAL_MS > directMs, "the ping ran throughout: "
                         + out.requests() + " requests");
                 // The relay carries the pings until the direct pair is selected, and the old generation lingers
@@ -172,20 +178,43 @@ class OverlayLinkHealthTest {
     }
 
     /**
-     * Waits until both nodes logged their link back on a direct path (a probe's selection, which {@code ipop status}
-     * shows as well); returns the time since {@code healed}, ms.
+     * Waits until both nodes' latest path since their marks is direct (a probe's selection, or a restart's; {@code
+     * ipop status} shows it as well); returns the time since {@code healed}, ms. On failure the message ends with
+     * both nodes' link events, so that a truncated report still shows them.
      */
-    private static long awaitBackToDirect(TwoNodes.Node a, TwoNodes.Node b, long healed) throws Exception {
+    private static long awaitBackToDirect(TwoNodes.Node a, int aMark, TwoNodes.Node b, int bMark, long healed)
+            throws Exception {
         while (true) {
-            if (a.log().contains("back on a direct path") && b.log().contains("back on a direct path")) {
+            if (direct(a.log().substring(aMark)) && direct(b.log().substring(bMark))) {
                 return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
             }
             if (System.nanoTime() - healed > TimeUnit.MILLISECONDS.toNanos(BACK_TO_DIRECT_BOUND_MS)) {
                 throw new AssertionError("not back on a direct path within " + BACK_TO_DIRECT_BOUND_MS
-                        + " ms of the heal" + a.log() + b.log());
+                        + " ms of the heal" + a.log() + b.log() + "\nlink events of alpha:\n"
+                        + linkEvents(a.log().substring(aMark)) + "link events of beta:\n"
+                        + linkEvents(b.log().substring(bMark)));
             }
             Thread.sleep(200);
         }
+    }
+
+    /** Whether the last path the node selected in {@code log} is direct (the overlay node logs each selection). */
+    static boolean direct(String log) {
+        int direct = log.lastIndexOf(": DIRECT path ");
+        return direct >= 0 && direct > log.lastIndexOf(": RELAYED path ");
+    }
+
+    /** The lines of {@code log} that tell what happened to the link: losses, restarts, probes, selections. */
+    private static String linkEvents(String log) {
+        StringBuilder out = new StringBuilder();
+        for (String line : log.split("\n")) {
+            if (line.contains("LinkHealth") || line.contains("DirectProbes") || line.contains("ICE session failed")
+                    || line.contains(" path ") || line.contains("offered") || line.contains("answered")
+                    || line.contains("is down") || line.contains("unknown candidate pair")) {
+                out.append("  ").append(line).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /**
