@@ -4,9 +4,9 @@ set -euo pipefail
 
 # prosody and coturn serve the NAT-traversal tests; conntrack flushes NAT mappings in the fault tests;
 # nebula, tinc and openvpn are the benchmark's peers; curl scrapes the node's metrics endpoint inside
-# test namespaces (ReloadTest, BenchTest); libgcrypt20 carries the transport's AES-256-GCM when present
-# (crypto.aead.GcryptAead; OpenSSL otherwise).
-packages=(iproute2 iputils-ping iperf3 nftables conntrack wireguard-go wireguard-tools sockperf procps openssl libssl3 libgcrypt20 jq maven
+# test namespaces (ReloadTest, BenchTest); libipsec-mb1 (on CPUs with VAES and AVX-512) or else libgcrypt20
+# carries the transport's AES-256-GCM when present (crypto.aead.IpsecMbAead, GcryptAead; OpenSSL otherwise).
+packages=(iproute2 iputils-ping iperf3 nftables conntrack wireguard-go wireguard-tools sockperf procps openssl libssl3 libgcrypt20 libipsec-mb1 jq maven
           prosody lua-event coturn nebula tinc openvpn curl)
 missing=()
 for p in "${packages[@]}"; do

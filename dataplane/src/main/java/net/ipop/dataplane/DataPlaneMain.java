@@ -15,6 +15,7 @@ import org.agrona.concurrent.SystemNanoClock;
 
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import net.ipop.crypto.aead.AeadImplementation;
 import net.ipop.dataplane.conductor.Conductor;
 import net.ipop.dataplane.conductor.KernelDataPath;
 import net.ipop.dataplane.ipc.CommandAgent;
@@ -226,7 +227,7 @@ public final class DataPlaneMain {
         AgentRunner.startOnThread(runner);
         log("started: interface " + args.interfaceName() + ", listen " + args.listen() + ", queues "
                 + args.queues() + ", idle " + args.idle().configName() + ", io_uring " + args.ioUring() + ", offloads "
-                + args.offloads() + ", aeron "
+                + args.offloads() + ", aead " + AeadImplementation.describe() + ", aeron "
                 + driver.directory() + ", counters " + counters.path() + ", pid " + ProcessHandle.current().pid());
         stopped.await();
     }

@@ -26,7 +26,7 @@ import net.ipop.crypto.Suite;
  * stopped. A key dropped without {@link #wipe()} is released by a {@link Cleaner} after collection,
  * so forgetting it delays the wipe but leaks nothing.
  */
-abstract sealed class NativeAead permits OpenSslAead, GcryptAead {
+abstract sealed class NativeAead permits OpenSslAead, GcryptAead, IpsecMbAead {
     static final int TAG = TransportHeader.TAG_LENGTH;
     static final long NONCE_OFFSET = 0;
     static final long TAG_OFFSET = 32;
@@ -45,18 +45,22 @@ abstract sealed class NativeAead permits OpenSslAead, GcryptAead {
     private Cleaner.Cleanable cleanable;
 
     NativeAead(long librarySize, boolean encrypt) {
-        this.state = Arena.ofAuto().allocate(LIBRARY_STATE_OFFSET + librarySize, 16);
+        // 64: a cache line, and the alignment libIPSec_MB declares for its key data (IpsecMbAead).
+        this.state = Arena.ofAuto().allocate(LIBRARY_STATE_OFFSET + librarySize, 64);
         this.nonceAt = state.address() + NONCE_OFFSET;
         this.tagAt = state.address() + TAG_OFFSET;
         this.encrypt = encrypt;
     }
 
     /**
-     * The fastest native implementation of {@code suite} on this host: libgcrypt for AES-256-GCM
-     * when {@link GcryptAead#available()}, else OpenSSL (which must be {@link OpenSslAead#available()}).
-     * Copies {@code key}; the caller wipes its own copy.
+     * The fastest native implementation of {@code suite} on this host: for AES-256-GCM libIPSec_MB when
+     * {@link IpsecMbAead#available()}, else libgcrypt when {@link GcryptAead#available()}; else OpenSSL (which
+     * must be {@link OpenSslAead#available()}). Copies {@code key}; the caller wipes its own copy.
      */
     static NativeAead of(Suite suite, byte[] key, boolean encrypt) {
+        if (suite == Suite.AES256GCM && IpsecMbAead.available()) {
+            return new IpsecMbAead(key, encrypt);
+        }
         if (suite == Suite.AES256GCM && GcryptAead.available()) {
             return new GcryptAead(key, encrypt);
         }

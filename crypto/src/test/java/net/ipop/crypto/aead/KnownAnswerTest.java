@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Published vectors through {@link JceAead}, {@link OpenSslAead} and, for AES-256-GCM,
- * {@link GcryptAead}: the GCM specification's 256-bit test cases 13-16 (McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B) and RFC 8439 section 2.8.2.
+ * {@link GcryptAead} and (where this CPU runs it) {@link IpsecMbAead}: the GCM specification's 256-bit test cases 13-16 (McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B) and RFC 8439 section 2.8.2.
  */
 class KnownAnswerTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -99,6 +99,15 @@ class KnownAnswerTest {
             gcryptSealer.wipe();
             gcryptOpener.wipe();
             assertTrue(gcryptSealer.keyZeroed());
+            if (IpsecMbAeadTest.cpuQualifies()) {
+                assertTrue(IpsecMbAead.available(), IpsecMbAead.status());
+                IpsecMbAead mbSealer = new IpsecMbAead(HEX.parseHex(key), true);
+                IpsecMbAead mbOpener = new IpsecMbAead(HEX.parseHex(key), false);
+                check(mbSealer::seal, mbOpener::open, nonce, aad, plain, cipher, tag);
+                mbSealer.wipe();
+                mbOpener.wipe();
+                assertTrue(mbSealer.keyZeroed() && mbOpener.keyZeroed());
+            }
         }
     }
 
