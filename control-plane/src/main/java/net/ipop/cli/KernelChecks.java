@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import net.ipop.crypto.aead.AeadImplementation;
 import net.ipop.ffm.libc.ErrnoException;
 import net.ipop.ffm.libc.Libc;
 import net.ipop.ffm.netlink.IpPrefix;
@@ -48,6 +49,7 @@ final class KernelChecks {
 
     List<Check> run() {
         checks.add(java());
+        checks.add(cipher());
         Check privileges = privileges();
         checks.add(privileges);
         if (privileges.status() == Check.Status.FAIL) {
@@ -259,6 +261,18 @@ final class KernelChecks {
         Runtime.Version v = Runtime.version();
         return v.feature() >= 25 ? Check.ok("java", v + " (" + System.getProperty("java.vm.vendor") + ")")
                 : Check.fail("java", v.toString(), "IPOP needs Java 25 or newer");
+    }
+
+    /** Which library the transport's AEAD goes through here; the slow fallbacks get a hint. */
+    private static Check cipher() {
+        String detail = AeadImplementation.describe();
+        return switch (AeadImplementation.aes256gcm()) {
+            case "JDK" -> Check.warn("transport cipher", detail,
+                    "install libssl3 (and libgcrypt20): the JDK's cipher allocates for every packet");
+            case "OpenSSL" -> Check.warn("transport cipher", detail, "for faster aes256gcm install libgcrypt20, and"
+                    + " libipsec-mb1 on a CPU with AVX-512 and VAES");
+            default -> Check.ok("transport cipher", detail);
+        };
     }
 
     private static Check privileges() {

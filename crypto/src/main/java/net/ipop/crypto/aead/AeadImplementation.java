@@ -18,6 +18,14 @@ public final class AeadImplementation {
         return OpenSslAead.available();
     }
 
+    /** The library AES-256-GCM goes through in this JVM: {@code libIPSec_MB}, {@code libgcrypt}, {@code OpenSSL} or {@code JDK}. */
+    public static String aes256gcm() {
+        if (!OpenSslAead.available()) {
+            return "JDK";
+        }
+        return IpsecMbAead.available() ? "libIPSec_MB" : GcryptAead.available() ? "libgcrypt" : "OpenSSL";
+    }
+
     /**
      * One line for logs: the implementation in use and, for the JDK, why OpenSSL is not; with OpenSSL,
      * which library AES-256-GCM goes through ({@link IpsecMbAead}, {@link GcryptAead}) and why not the faster.

@@ -29,9 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Verifying and decrypting one packet per operation. The raw candidates decrypt the same message
  * again and again (decryption may repeat a nonce); {@code *InPlace} first restores the ciphertext
  * with an array copy (included). The production opener refuses replays, so it is measured as a
- * seal-then-open round trip of one packet: its open cost is the round trip minus
- * {@code AeadSealBenchmark.*JdkOffHeapCopy} / {@code *OpenSslOffHeap} (the JDK ones run in a fork with
- * {@code -Dipop.aead=jdk}). Run: {@code perf/jmh.sh 'AeadOpen' -prof gc}.
+ * seal-then-open round trip of one packet: its open cost is the round trip minus the same implementation's
+ * {@code AeadSealBenchmark} row ({@code *JdkOffHeapCopy}, {@code *OpenSslOffHeap}, {@code gcmGcryptOffHeap},
+ * {@code gcmIpsecMbOffHeap}; all but the default run in a fork with {@code -Dipop.aead} set).
+ * Run: {@code perf/jmh.sh 'AeadOpen' -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -128,8 +129,22 @@ public class AeadOpenBenchmark {
     }
 
     @Benchmark
+    public int gcmIpsecMbOffHeapSealOpen() {
+        int len = AeadSealBenchmark.aesThrough("libIPSec_MB", gcmSealer).seal(packet, 0, size);
+        return gcmOpener.open(packet, 0, len);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=gcrypt", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+    public int gcmGcryptOffHeapSealOpen() {
+        int len = AeadSealBenchmark.aesThrough("libgcrypt", gcmSealer).seal(packet, 0, size);
+        return gcmOpener.open(packet, 0, len);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=openssl", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int gcmOpenSslOffHeapSealOpen() {
-        int len = AeadSealBenchmark.openSslOnly(gcmSealer).seal(packet, 0, size);
+        int len = AeadSealBenchmark.aesThrough("OpenSSL", gcmSealer).seal(packet, 0, size);
         return gcmOpener.open(packet, 0, len);
     }
 

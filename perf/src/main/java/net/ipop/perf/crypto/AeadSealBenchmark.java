@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encrypting one packet per operation, each with a fresh nonce (cipher re-initialised), for every
- * candidate. {@code *JdkOffHeapCopy} and {@code *OpenSslOffHeap} are the production
- * {@link PacketSealer} on an off-heap packet, on each implementation (the JDK one in a fork with
- * {@code -Dipop.aead=jdk}).
+ * candidate. {@code *JdkOffHeapCopy}, {@code *OpenSslOffHeap}, {@code gcmGcryptOffHeap} and {@code
+ * gcmIpsecMbOffHeap} are the production {@link PacketSealer} on an off-heap packet, on each implementation
+ * (all but the default one in a fork with {@code -Dipop.aead} set).
  * Run: {@code perf/jmh.sh 'AeadSeal' -prof gc}.
  */
 @State(Scope.Thread)
@@ -101,10 +101,24 @@ public class AeadSealBenchmark {
         return jdkOnly(gcmSealer).seal(packet, 0, size);
     }
 
-    /** The production sealer on OpenSSL (the default where libcrypto 3 loads): in place, off-heap. */
+    /** The production sealer as it runs here by default (libIPSec_MB on a CPU with VAES and AVX-512): in place, off-heap. */
     @Benchmark
+    public int gcmIpsecMbOffHeap() {
+        return aesThrough("libIPSec_MB", gcmSealer).seal(packet, 0, size);
+    }
+
+    /** The production sealer with libIPSec_MB turned off: libgcrypt. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=gcrypt", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+    public int gcmGcryptOffHeap() {
+        return aesThrough("libgcrypt", gcmSealer).seal(packet, 0, size);
+    }
+
+    /** The production sealer with AES-256-GCM left to OpenSSL's provider functions. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dipop.aead=openssl", jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
     public int gcmOpenSslOffHeap() {
-        return openSslOnly(gcmSealer).seal(packet, 0, size);
+        return aesThrough("OpenSSL", gcmSealer).seal(packet, 0, size);
     }
 
     @Benchmark
@@ -141,6 +155,15 @@ public class AeadSealBenchmark {
     static <T> T jdkOnly(T production) {
         if (AeadImplementation.openSsl()) {
             throw new IllegalStateException("expected the JDK implementation: " + AeadImplementation.describe());
+        }
+        return production;
+    }
+
+    /** Fails the run if AES-256-GCM does not go through {@code library} in this fork. */
+    static <T> T aesThrough(String library, T production) {
+        if (!AeadImplementation.aes256gcm().equals(library)) {
+            throw new IllegalStateException("expected AES-256-GCM through " + library + ": "
+                    + AeadImplementation.describe());
         }
         return production;
     }
