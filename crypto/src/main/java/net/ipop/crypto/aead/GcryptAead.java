@@ -4,12 +4,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
@@ -46,35 +43,34 @@ final class GcryptAead extends NativeAead {
     /** This library's per-object state after the shared part: the handle pointer gcry_cipher_open fills in. */
     private static final long HANDLE_OFFSET = LIBRARY_STATE_OFFSET;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIB = openLibrary();
+    private static final AeadLibrary LIB = AeadLibrary.load(LIBRARY, "jdk", "openssl");
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
     private static final Linker.Option VARIADIC_AFTER_COMMAND = Linker.Option.firstVariadicArg(1);
     // Pointers and size_t are passed as JAVA_LONG: the same register class on LP64, and no
     // MemorySegment has to be made per packet. gcry_error_t is an unsigned int: 0 is success.
-    private static final MethodHandle CHECK_VERSION = handle("gcry_check_version",
+    private static final MethodHandle CHECK_VERSION = LIB.handle("gcry_check_version",
             FunctionDescriptor.of(ADDRESS, JAVA_LONG));
-    private static final MethodHandle CONTROL = handle("gcry_control",
+    private static final MethodHandle CONTROL = LIB.handle("gcry_control",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), VARIADIC_AFTER_COMMAND);
-    private static final MethodHandle OPEN = handle("gcry_cipher_open",
+    private static final MethodHandle OPEN = LIB.handle("gcry_cipher_open",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = handle("gcry_cipher_close", FunctionDescriptor.ofVoid(JAVA_LONG));
-    private static final MethodHandle SET_KEY = handle("gcry_cipher_setkey",
+    private static final MethodHandle CLOSE = LIB.handle("gcry_cipher_close", FunctionDescriptor.ofVoid(JAVA_LONG));
+    private static final MethodHandle SET_KEY = LIB.handle("gcry_cipher_setkey",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle SET_IV = handle("gcry_cipher_setiv",
+    private static final MethodHandle SET_IV = LIB.handle("gcry_cipher_setiv",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final MethodHandle CTL = handle("gcry_cipher_ctl",
+    private static final MethodHandle CTL = LIB.handle("gcry_cipher_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final MethodHandle AUTHENTICATE = handle("gcry_cipher_authenticate",
+    private static final MethodHandle AUTHENTICATE = LIB.handle("gcry_cipher_authenticate",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
     /** gcry_cipher_encrypt / decrypt: (handle, out, outsize, in, inlen); in NULL: in place. */
-    private static final MethodHandle ENCRYPT = handle("gcry_cipher_encrypt",
+    private static final MethodHandle ENCRYPT = LIB.handle("gcry_cipher_encrypt",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final MethodHandle DECRYPT = handle("gcry_cipher_decrypt",
+    private static final MethodHandle DECRYPT = LIB.handle("gcry_cipher_decrypt",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final MethodHandle GET_TAG = handle("gcry_cipher_gettag",
+    private static final MethodHandle GET_TAG = LIB.handle("gcry_cipher_gettag",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
-    private static final MethodHandle CHECK_TAG = handle("gcry_cipher_checktag",
+    private static final MethodHandle CHECK_TAG = LIB.handle("gcry_cipher_checktag",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
     private static final String STATUS = selfTest();
 
@@ -184,31 +180,11 @@ final class GcryptAead extends NativeAead {
         }
     }
 
-    @SuppressWarnings("restricted")
-    private static SymbolLookup openLibrary() {
-        String choice = System.getProperty("ipop.aead");
-        if ("jdk".equals(choice) || "openssl".equals(choice)) {
-            return null;
-        }
-        try {
-            return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 
-    @SuppressWarnings("restricted")
-    private static MethodHandle handle(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        if (LIB == null) {
-            return null;
-        }
-        MemorySegment address = LIB.find(symbol).orElse(null);
-        return address == null ? null : LINKER.downcallHandle(address, descriptor, options);
-    }
 
     /** Initialises libgcrypt (unless something in this process did), then seals and opens one message against the JDK. */
     private static String selfTest() {
-        if (LIB == null) {
+        if (!LIB.loaded()) {
             String choice = System.getProperty("ipop.aead");
             return choice != null ? "OpenSSL or JDK (libgcrypt turned off by -Dipop.aead=" + choice + ")"
                     : "OpenSSL (" + LIBRARY + " not loadable)";

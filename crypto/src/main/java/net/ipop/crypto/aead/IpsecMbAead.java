@@ -2,11 +2,9 @@ package net.ipop.crypto.aead;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
@@ -48,20 +46,19 @@ final class IpsecMbAead extends NativeAead {
     private static final long KEY_DATA_OFFSET = 256;
     private static final long KEY_DATA_SIZE = 1008;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIB = openLibrary();
+    private static final AeadLibrary LIB = AeadLibrary.load(LIBRARY, "jdk", "openssl", "gcrypt");
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
     // Pointers and lengths are passed as JAVA_LONG: the same register class on LP64, and no MemorySegment has
     // to be made per packet.
-    private static final MethodHandle FEATURES = handle("imb_get_feature_flags", FunctionDescriptor.of(JAVA_LONG));
+    private static final MethodHandle FEATURES = LIB.handle("imb_get_feature_flags", FunctionDescriptor.of(JAVA_LONG));
     /** (key, key_data). */
-    private static final MethodHandle PRE = handle("aes_gcm_pre_256_vaes_avx512",
+    private static final MethodHandle PRE = LIB.handle("aes_gcm_pre_256_vaes_avx512",
             FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
     /** (key_data, context, out, in, len, iv, aad, aad_len, tag, tag_len); out may equal in. */
-    private static final MethodHandle ENCRYPT = handle("aes_gcm_enc_256_vaes_avx512", FunctionDescriptor.ofVoid(
+    private static final MethodHandle ENCRYPT = LIB.handle("aes_gcm_enc_256_vaes_avx512", FunctionDescriptor.ofVoid(
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
             JAVA_LONG), CRITICAL);
-    private static final MethodHandle DECRYPT = handle("aes_gcm_dec_256_vaes_avx512", FunctionDescriptor.ofVoid(
+    private static final MethodHandle DECRYPT = LIB.handle("aes_gcm_dec_256_vaes_avx512", FunctionDescriptor.ofVoid(
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
             JAVA_LONG), CRITICAL);
     private static final String STATUS = selfTest();
@@ -156,31 +153,11 @@ final class IpsecMbAead extends NativeAead {
         }
     }
 
-    @SuppressWarnings("restricted")
-    private static SymbolLookup openLibrary() {
-        String choice = System.getProperty("ipop.aead");
-        if ("jdk".equals(choice) || "openssl".equals(choice) || "gcrypt".equals(choice)) {
-            return null;
-        }
-        try {
-            return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 
-    @SuppressWarnings("restricted")
-    private static MethodHandle handle(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        if (LIB == null) {
-            return null;
-        }
-        MemorySegment address = LIB.find(symbol).orElse(null);
-        return address == null ? null : LINKER.downcallHandle(address, descriptor, options);
-    }
 
     /** Checks the CPU's features as the library reports them, then seals and opens one message against the JDK. */
     private static String selfTest() {
-        if (LIB == null) {
+        if (!LIB.loaded()) {
             String choice = System.getProperty("ipop.aead");
             return choice != null ? "off (-Dipop.aead=" + choice + ")" : "off (" + LIBRARY + " not loadable)";
         }

@@ -8,8 +8,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import net.ipop.crypto.Suite;
@@ -85,18 +83,18 @@ final class OpenSslAead extends NativeAead {
     private static final long LIBRARY_SIZE = 16 + 2 * PARAM_SIZE;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIB = openLibrary();
+    private static final AeadLibrary LIB = AeadLibrary.load(LIBRARY, "jdk");
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
     /** openssl/core_names.h OSSL_CIPHER_PARAM_AEAD_TAG, as a C string for the parameter lists. */
     private static final MemorySegment TAG_PARAM_NAME = Arena.global().allocateFrom("tag");
     // Setup: the cipher's provider and its dispatch table.
-    private static final MethodHandle CIPHER_FETCH = handle("EVP_CIPHER_fetch",
+    private static final MethodHandle CIPHER_FETCH = LIB.handle("EVP_CIPHER_fetch",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG));
-    private static final MethodHandle CIPHER_PROVIDER = handle("EVP_CIPHER_get0_provider",
+    private static final MethodHandle CIPHER_PROVIDER = LIB.handle("EVP_CIPHER_get0_provider",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle QUERY_OPERATION = handle("OSSL_PROVIDER_query_operation",
+    private static final MethodHandle QUERY_OPERATION = LIB.handle("OSSL_PROVIDER_query_operation",
             FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle PROVIDER_CONTEXT = handle("OSSL_PROVIDER_get0_provider_ctx",
+    private static final MethodHandle PROVIDER_CONTEXT = LIB.handle("OSSL_PROVIDER_get0_provider_ctx",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     // The provider's functions, called through a pointer (the first argument) from the dispatch table.
     // Pointers and size_t are passed as JAVA_LONG: the same register class on LP64, and no
@@ -240,26 +238,7 @@ final class OpenSslAead extends NativeAead {
         return ctx == 0;
     }
 
-    @SuppressWarnings("restricted")
-    private static SymbolLookup openLibrary() {
-        if ("jdk".equals(System.getProperty("ipop.aead"))) {
-            return null;
-        }
-        try {
-            return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 
-    @SuppressWarnings("restricted")
-    private static MethodHandle handle(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        if (LIB == null) {
-            return null;
-        }
-        MemorySegment address = LIB.find(symbol).orElse(null);
-        return address == null ? null : LINKER.downcallHandle(address, descriptor, options);
-    }
 
     /** A downcall to a function pointer passed as the first argument (a provider's, from its dispatch table). */
     @SuppressWarnings("restricted")
@@ -272,7 +251,7 @@ final class OpenSslAead extends NativeAead {
         if ("jdk".equals(System.getProperty("ipop.aead"))) {
             return "JDK (OpenSSL turned off by -Dipop.aead=jdk)";
         }
-        if (LIB == null) {
+        if (!LIB.loaded()) {
             return "JDK (" + LIBRARY + " not loadable)";
         }
         for (MethodHandle h : new MethodHandle[] {CIPHER_FETCH, CIPHER_PROVIDER, QUERY_OPERATION, PROVIDER_CONTEXT}) {
