@@ -6,8 +6,10 @@ set -euo pipefail
 # nebula, tinc and openvpn are the benchmark's peers; curl scrapes the node's metrics endpoint inside
 # test namespaces (ReloadTest, BenchTest); libipsec-mb1 (on CPUs with VAES and AVX-512) or else libgcrypt20
 # carries the transport's AES-256-GCM when present (crypto.aead.IpsecMbAead, GcryptAead; OpenSSL otherwise).
-packages=(iproute2 iputils-ping iperf3 nftables conntrack wireguard-go wireguard-tools sockperf procps openssl libssl3 libgcrypt20 libipsec-mb1 jq maven
+packages=(iproute2 iputils-ping iperf3 nftables conntrack wireguard-go wireguard-tools sockperf procps openssl libssl3 libgcrypt20 jq maven
           prosody lua-event coturn nebula tinc openvpn curl)
+# Intel's library is x86-64 code; Debian builds it for amd64 only.
+[ "$(dpkg --print-architecture)" = amd64 ] && packages+=(libipsec-mb1)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -199,7 +199,7 @@ class OverlayLinkHealthTest {
     }
 
     /** Whether the last path the node selected in {@code log} is direct (the overlay node logs each selection). */
-    static boolean direct(String log) {
+    private static boolean direct(String log) {
         int direct = log.lastIndexOf(": DIRECT path ");
         return direct >= 0 && direct > log.lastIndexOf(": RELAYED path ");
     }
